@@ -1,0 +1,259 @@
+/**
+ * The error hierarchy of `multiplatform`. Every error thrown by the library is a
+ * {@link MultiplatformError}; messages name the operation and the reference and never
+ * carry a password, token or `Authorization` header (see {@link redact}).
+ */
+
+/** One entry of the distribution-spec `errors` array returned by a registry. */
+export interface RegistryErrorDetail {
+  /** The spec's error code, such as `MANIFEST_UNKNOWN` or `DENIED`. */
+  code: string;
+  message?: string;
+  detail?: unknown;
+}
+
+/** Base class of every error this library throws. */
+export class MultiplatformError extends Error {
+  override name = 'MultiplatformError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(redact(message), options);
+  }
+}
+
+/** A reference string (`registry/repo:tag@digest`) that does not follow the distribution grammar. */
+export class InvalidReferenceError extends MultiplatformError {
+  override name = 'InvalidReferenceError' as const;
+  constructor(
+    /** The offending input. */
+    readonly input: string,
+    /** Why it was rejected. */
+    readonly reason: string,
+  ) {
+    super(`invalid reference ${JSON.stringify(input)}: ${reason}`);
+  }
+}
+
+/** A digest string that is malformed or uses an unsupported algorithm. */
+export class InvalidDigestError extends MultiplatformError {
+  override name = 'InvalidDigestError' as const;
+  constructor(
+    readonly input: string,
+    readonly reason: string,
+  ) {
+    super(`invalid digest ${JSON.stringify(input)}: ${reason}`);
+  }
+}
+
+/** Content whose digest or size differs from what was expected. Nothing read is trusted. */
+export class DigestMismatchError extends MultiplatformError {
+  override name = 'DigestMismatchError' as const;
+  constructor(
+    readonly what: string,
+    readonly expected: { digest?: string; size?: number },
+    readonly actual: { digest?: string; size?: number },
+  ) {
+    const parts: string[] = [];
+    if (expected.digest !== undefined && actual.digest !== undefined && expected.digest !== actual.digest) {
+      parts.push(`expected digest ${expected.digest}, got ${actual.digest}`);
+    }
+    if (expected.size !== undefined && actual.size !== undefined && expected.size !== actual.size) {
+      parts.push(`expected ${expected.size} bytes, got ${actual.size}`);
+    }
+    super(`${what}: content does not match its descriptor (${parts.join('; ') || 'mismatch'})`);
+  }
+}
+
+/** A document that failed schema validation, or that contradicts itself (e.g. both `manifests` and `layers`). */
+export class SchemaError extends MultiplatformError {
+  override name = 'SchemaError' as const;
+  constructor(
+    readonly what: string,
+    readonly problems: string[],
+  ) {
+    super(`${what}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`);
+  }
+}
+
+/** A manifest media type this library cannot handle, such as Docker schema1. */
+export class UnsupportedMediaTypeError extends MultiplatformError {
+  override name = 'UnsupportedMediaTypeError' as const;
+  constructor(
+    readonly what: string,
+    readonly mediaType: string,
+    hint = '',
+  ) {
+    super(`${what}: unsupported media type ${JSON.stringify(mediaType)}${hint ? ` (${hint})` : ''}`);
+  }
+}
+
+/** A response body larger than the configured cap. */
+export class SizeLimitError extends MultiplatformError {
+  override name = 'SizeLimitError' as const;
+  constructor(
+    readonly what: string,
+    readonly limit: number,
+  ) {
+    super(`${what}: response exceeds the ${limit}-byte limit`);
+  }
+}
+
+/** An HTTP error answered by the registry, with the spec's error codes when the body carried them. */
+export class RegistryError extends MultiplatformError {
+  override name = 'RegistryError' as const;
+  /** The spec's error codes in the body, in order (e.g. `['MANIFEST_UNKNOWN']`). */
+  readonly codes: string[];
+  constructor(
+    /** What was being done, e.g. `GET manifest 127.0.0.1:5000/app:1.0`. */
+    readonly operation: string,
+    readonly status: number,
+    readonly errors: RegistryErrorDetail[] = [],
+    options?: { cause?: unknown; retryAfterMs?: number },
+  ) {
+    const detail = errors.length
+      ? errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join('; ')
+      : `HTTP ${status}`;
+    super(`${operation} failed with HTTP ${status}: ${detail}`, options);
+    this.codes = errors.map((e) => e.code);
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+  /** The wait the registry asked for with `Retry-After`, in milliseconds. */
+  readonly retryAfterMs: number | undefined;
+  /** True when the registry reported `code` (e.g. `BLOB_UNKNOWN`). */
+  hasCode(code: string): boolean {
+    return this.codes.includes(code);
+  }
+}
+
+/** Where credentials for a registry came from. */
+export type CredentialSource =
+  | 'anonymous'
+  | 'options'
+  | 'docker-config'
+  | 'credential-helper'
+  | 'identity-token';
+
+/** Authentication failed: wrong credentials, a token server that refused, or a repeated challenge. */
+export class AuthError extends MultiplatformError {
+  override name = 'AuthError' as const;
+  constructor(
+    readonly operation: string,
+    readonly registry: string,
+    /** Which credential source was used (never the secret itself). */
+    readonly source: CredentialSource,
+    reason: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
+    super(`${operation}: authentication to ${registry} failed using ${describeSource(source)}: ${reason}`, options);
+    this.status = options?.status;
+  }
+  readonly status: number | undefined;
+}
+
+function describeSource(source: CredentialSource): string {
+  switch (source) {
+    case 'anonymous':
+      return 'no credentials (anonymous)';
+    case 'options':
+      return 'credentials passed in options';
+    case 'docker-config':
+      return 'credentials from Docker config.json';
+    case 'credential-helper':
+      return 'a Docker credential helper';
+    case 'identity-token':
+      return 'an identity token';
+  }
+}
+
+/** Reading Docker's config.json or running a credential helper failed. */
+export class CredentialsError extends MultiplatformError {
+  override name = 'CredentialsError' as const;
+}
+
+/** The registry could not be reached (DNS, refused connection, reset, TLS), after any retries. */
+export class NetworkError extends MultiplatformError {
+  override name = 'NetworkError' as const;
+  constructor(
+    readonly operation: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${operation}: ${reason}`, options);
+  }
+}
+
+/** The operation was cancelled through its `AbortSignal`, or a timeout expired. */
+export class AbortError extends MultiplatformError {
+  override name = 'AbortError' as const;
+}
+
+/** A request the client refuses to make for safety (https→http downgrade, plain HTTP to a secure registry, too many redirects). */
+export class UnsafeRequestError extends MultiplatformError {
+  override name = 'UnsafeRequestError' as const;
+}
+
+/** Invalid input to a library call that is not a reference or digest (spec, option, platform). */
+export class ValidationError extends MultiplatformError {
+  override name = 'ValidationError' as const;
+}
+
+export const isMultiplatformError = (e: unknown): e is MultiplatformError => e instanceof MultiplatformError;
+export const isInvalidReferenceError = (e: unknown): e is InvalidReferenceError => e instanceof InvalidReferenceError;
+export const isInvalidDigestError = (e: unknown): e is InvalidDigestError => e instanceof InvalidDigestError;
+export const isDigestMismatchError = (e: unknown): e is DigestMismatchError => e instanceof DigestMismatchError;
+export const isSchemaError = (e: unknown): e is SchemaError => e instanceof SchemaError;
+export const isRegistryError = (e: unknown): e is RegistryError => e instanceof RegistryError;
+export const isAuthError = (e: unknown): e is AuthError => e instanceof AuthError;
+export const isNetworkError = (e: unknown): e is NetworkError => e instanceof NetworkError;
+export const isAbortError = (e: unknown): e is AbortError => e instanceof AbortError;
+export const isValidationError = (e: unknown): e is ValidationError => e instanceof ValidationError;
+
+/** True when the registry answered with status 404 or one of the `*_UNKNOWN` codes. */
+export function isNotFound(e: unknown): e is RegistryError {
+  return (
+    e instanceof RegistryError &&
+    (e.status === 404 || e.codes.some((c) => c === 'MANIFEST_UNKNOWN' || c === 'BLOB_UNKNOWN' || c === 'NAME_UNKNOWN'))
+  );
+}
+
+const REDACTIONS: Array<[RegExp, string]> = [
+  // Authorization header values
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [REDACTED]'],
+  // userinfo in URLs
+  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(?::[^\s/@]*)?@/gi, '$1[REDACTED]@'],
+  // JWT-looking strings
+  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[REDACTED]'],
+  // secrets in query strings and form bodies
+  [
+    /([?&](?:password|refresh_token|access_token|token|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|sig|se|sv|sp|Expires|GoogleAccessId|X-Goog-Signature|X-Goog-Credential)=)[^&\s"']*/gi,
+    '$1[REDACTED]',
+  ],
+  // JSON fields that carry secrets
+  [/("(?:password|token|access_token|refresh_token|identitytoken|auth|secret)"\s*:\s*")[^"]*"/gi, '$1[REDACTED]"'],
+];
+
+const knownSecrets = new Set<string>();
+const MAX_KNOWN_SECRETS = 1024;
+
+/**
+ * Registers a secret (password, token) so that {@link redact} removes it from any text,
+ * whatever form it appears in. Secrets shorter than 4 characters are not tracked.
+ * @internal
+ */
+export function rememberSecret(secret: string | undefined): void {
+  if (!secret || secret.length < 4) return;
+  if (knownSecrets.size >= MAX_KNOWN_SECRETS) {
+    const oldest = knownSecrets.values().next().value;
+    if (oldest !== undefined) knownSecrets.delete(oldest);
+  }
+  knownSecrets.add(secret);
+}
+
+/** Removes credentials, tokens, URL userinfo and signed query parameters from text meant for people. */
+export function redact(text: string): string {
+  let out = text;
+  for (const secret of knownSecrets) {
+    if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+  }
+  for (const [pattern, replacement] of REDACTIONS) out = out.replace(pattern, replacement);
+  return out;
+}

@@ -1,0 +1,60 @@
+/** Media types of the documents this library reads and writes. */
+export const MediaType = {
+  OciManifest: 'application/vnd.oci.image.manifest.v1+json',
+  OciIndex: 'application/vnd.oci.image.index.v1+json',
+  OciConfig: 'application/vnd.oci.image.config.v1+json',
+  OciLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  OciLayer: 'application/vnd.oci.image.layer.v1.tar',
+  OciEmpty: 'application/vnd.oci.empty.v1+json',
+  DockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  DockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  DockerConfig: 'application/vnd.docker.container.image.v1+json',
+  DockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  DockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
+  DockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+} as const;
+
+export type ManifestMediaType =
+  | typeof MediaType.OciManifest
+  | typeof MediaType.OciIndex
+  | typeof MediaType.DockerManifest
+  | typeof MediaType.DockerManifestList;
+
+/** Every manifest and index type this library understands, for the `Accept` header. */
+export const MANIFEST_MEDIA_TYPES: readonly ManifestMediaType[] = [
+  MediaType.OciIndex,
+  MediaType.DockerManifestList,
+  MediaType.OciManifest,
+  MediaType.DockerManifest,
+];
+
+/** The `Accept` header for manifest requests: every type we understand, schema1 last so it can be recognised and refused clearly. */
+export const MANIFEST_ACCEPT = [
+  ...MANIFEST_MEDIA_TYPES,
+  `${MediaType.DockerSchema1Signed};q=0.1`,
+  `${MediaType.DockerSchema1};q=0.1`,
+].join(', ');
+
+export const isIndexMediaType = (t: string | undefined): boolean =>
+  t === MediaType.OciIndex || t === MediaType.DockerManifestList;
+
+export const isImageManifestMediaType = (t: string | undefined): boolean =>
+  t === MediaType.OciManifest || t === MediaType.DockerManifest;
+
+export const isManifestMediaType = (t: string | undefined): t is ManifestMediaType =>
+  isIndexMediaType(t) || isImageManifestMediaType(t);
+
+export const isSchema1MediaType = (t: string | undefined): boolean =>
+  t === MediaType.DockerSchema1 || t === MediaType.DockerSchema1Signed;
+
+export const isOciMediaType = (t: string | undefined): boolean => typeof t === 'string' && t.startsWith('application/vnd.oci.');
+
+export const isDockerMediaType = (t: string | undefined): boolean =>
+  typeof t === 'string' && t.startsWith('application/vnd.docker.');
+
+/** Strips parameters (`; charset=utf-8`) and whitespace from a `Content-Type` value. */
+export function baseMediaType(contentType: string | undefined | null): string | undefined {
+  if (!contentType) return undefined;
+  const base = contentType.split(';')[0]?.trim().toLowerCase();
+  return base || undefined;
+}
