@@ -172,12 +172,15 @@ export class CredentialsError extends MultiplatformError {
 /** The registry could not be reached (DNS, refused connection, reset, TLS), after any retries. */
 export class NetworkError extends MultiplatformError {
   override name = 'NetworkError' as const;
+  /** The system or undici error code, such as `ECONNREFUSED` or `UND_ERR_SOCKET`. */
+  readonly code: string | undefined;
   constructor(
     readonly operation: string,
     reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: string },
   ) {
     super(`${operation}: ${reason}`, options);
+    this.code = options?.code;
   }
 }
 

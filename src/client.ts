@@ -1,0 +1,188 @@
+import type { Dispatcher } from 'undici';
+import { copyBlob, getBlob, getBlobBytes, headBlob, blobExists, mountBlob, pushBlob, type BlobData, type BlobPushResult, type GetBlobOptions, type MountBlobOptions, type PushBlobOptions } from './blobs.js';
+import type { CallOptions, ClientContext, ReferenceInput } from './context.js';
+import { CredentialStore, type Credential } from './credentials.js';
+import { catalog, listTags, type ListOptions } from './listing.js';
+import type { ManifestResult } from './manifest.js';
+import { deleteManifest, getManifest, headManifest, manifestExists, putManifest, type GetManifestOptions, type ManifestDescriptor, type PutManifestOptions } from './manifests.js';
+import type { ManifestMediaType } from './media-types.js';
+import type { Descriptor } from './schemas.js';
+import type { Digest } from './digest.js';
+import { hostnameOf, isLoopbackHost } from './transport/address.js';
+import { Authenticator } from './transport/auth.js';
+import { Endpoints } from './transport/endpoints.js';
+import { HttpTransport } from './transport/http.js';
+import { RegistryTransport } from './transport/registry-transport.js';
+import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
+import type { Readable } from 'node:stream';
+import { normalizeRegistry } from './reference.js';
+import { VERSION } from './version.js';
+
+/** Options of {@link RegistryClient}. Every one is optional. */
+export interface RegistryClientOptions {
+  /**
+   * Credentials by registry (`'docker.io'`, `'ghcr.io'`, `'localhost:5000'`): username and password,
+   * an identity (refresh) token, or a ready registry token. Looked up before Docker's config.
+   */
+  credentials?: Record<string, Credential>;
+  /** Docker config directory or config.json path to read credentials from, or `false` to read none. Default: `$DOCKER_CONFIG` or `~/.docker`. */
+  dockerConfig?: string | false;
+  /**
+   * Registries that may be reached over plain HTTP or HTTPS without certificate checks: `true` for
+   * all, a list of `host[:port]` names, or a predicate. Loopback registries (`localhost`, 127.0.0.0/8,
+   * `::1`) are always allowed, as Docker does.
+   */
+  insecure?: boolean | string[] | ((host: string) => boolean);
+  /** undici dispatcher used for every request (a proxy agent, a custom pool, a MockAgent in tests). */
+  dispatcher?: Dispatcher;
+  /** `User-Agent` header. Default `multiplatform/<version>`. */
+  userAgent?: string;
+  /** Retry policy, or `false` to turn retrying off. */
+  retry?: RetryOptions | false;
+  /** Largest manifest read or written, in bytes (default 4 MiB). */
+  maxManifestBytes?: number;
+  /** Size of each PATCH when a stream of unknown length is uploaded (default 8 MiB). */
+  chunkSize?: number;
+  /** How many requests one operation (such as composing a list) may have in flight (default 8). */
+  concurrency?: number;
+  /** Time allowed for response headers, in ms (default 60 s). */
+  headersTimeoutMs?: number;
+  /** Time allowed between two chunks of a response body, in ms (default 5 min). */
+  bodyTimeoutMs?: number;
+  /** Called with each `Warning` header a registry sends (they have no other effect). */
+  onWarning?: (warning: string, operation: string) => void;
+  /** Called before each retry, with the failure and the wait (-1 when the backoff decides it). */
+  onRetry?: (info: { attempt: number; error: Error; delayMs: number; operation: string }) => void;
+  /** Environment for Docker config and credential helpers (default `process.env`). */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * A client for the OCI / Docker Registry HTTP API V2. One instance keeps a connection pool per
+ * registry origin and a token cache; share it across calls. Every method takes an optional
+ * `{ signal }` to cancel it.
+ *
+ * @example
+ * ```ts
+ * const client = new RegistryClient({ credentials: { 'ghcr.io': { username: 'me', password: process.env.TOKEN } } });
+ * const { manifest, descriptor } = await client.getManifest('ghcr.io/me/app:1.0');
+ * ```
+ */
+export class RegistryClient {
+  /** @internal */
+  readonly context: ClientContext;
+  private readonly http: HttpTransport;
+  private readonly auth: Authenticator;
+
+  constructor(options: RegistryClientOptions = {}) {
+    const isInsecure = insecurePredicate(options.insecure);
+    const retryPolicy = resolveRetryPolicy(options.retry);
+    this.http = new HttpTransport({
+      dispatcher: options.dispatcher,
+      userAgent: options.userAgent ?? `multiplatform/${VERSION}`,
+      skipTlsVerify: isInsecure,
+      headersTimeoutMs: options.headersTimeoutMs,
+      bodyTimeoutMs: options.bodyTimeoutMs,
+    });
+    const credentials = new CredentialStore({ credentials: options.credentials, dockerConfig: options.dockerConfig, env: options.env });
+    this.auth = new Authenticator(this.http, credentials, retryPolicy, isInsecure);
+    const transport = new RegistryTransport(this.http, this.auth, new Endpoints(this.http, isInsecure), retryPolicy, {
+      onWarning: options.onWarning,
+      onRetry: options.onRetry,
+    });
+    this.context = {
+      transport,
+      maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024,
+      chunkSize: options.chunkSize ?? 8 * 1024 * 1024,
+      concurrency: Math.max(1, options.concurrency ?? 8),
+    };
+  }
+
+  /** Number of token requests this client has sent (the cache keeps it low). */
+  get tokenRequests(): number {
+    return this.auth.tokenFetches;
+  }
+
+  /** Fetches a manifest: its descriptor, exact bytes and the parsed, validated document. */
+  getManifest(ref: ReferenceInput, options?: GetManifestOptions): Promise<ManifestResult> {
+    return getManifest(this.context, ref, options);
+  }
+
+  /** A manifest's media type, digest and size, without its body (falls back to GET when HEAD says too little). */
+  headManifest(ref: ReferenceInput, options?: GetManifestOptions): Promise<ManifestDescriptor> {
+    return headManifest(this.context, ref, options);
+  }
+
+  /** True when the manifest exists. */
+  manifestExists(ref: ReferenceInput, options?: CallOptions): Promise<boolean> {
+    return manifestExists(this.context, ref, options);
+  }
+
+  /** Pushes manifest bytes as they are, to a tag or a digest; returns the descriptor of what was written. */
+  putManifest(ref: ReferenceInput, bytes: Uint8Array, options?: PutManifestOptions): Promise<Descriptor & { mediaType: ManifestMediaType }> {
+    return putManifest(this.context, ref, bytes, options);
+  }
+
+  /** Deletes a manifest (a tag is resolved to its digest first); returns the digest deleted. */
+  deleteManifest(ref: ReferenceInput, options?: CallOptions): Promise<Digest> {
+    return deleteManifest(this.context, ref, options);
+  }
+
+  /** A blob's digest and size. */
+  headBlob(repo: ReferenceInput, digest: string, options?: CallOptions): Promise<Descriptor> {
+    return headBlob(this.context, repo, digest, options);
+  }
+
+  /** True when the repository has the blob. */
+  blobExists(repo: ReferenceInput, digest: string, options?: CallOptions): Promise<boolean> {
+    return blobExists(this.context, repo, digest, options);
+  }
+
+  /** Streams a blob, verified against its digest (and size, when given) as it flows. */
+  getBlob(repo: ReferenceInput, digest: string | Descriptor, options?: GetBlobOptions): Promise<Readable> {
+    return getBlob(this.context, repo, digest, options);
+  }
+
+  /** Reads a small blob (such as an image config) into memory, refusing blobs over `limit` bytes (default 4 MiB). */
+  getBlobBytes(repo: ReferenceInput, descriptor: Descriptor, options?: CallOptions & { limit?: number }): Promise<Buffer> {
+    return getBlobBytes(this.context, repo, descriptor, options?.limit ?? this.context.maxManifestBytes, options);
+  }
+
+  /** Pushes a blob from bytes, a file path or a stream; skips blobs the repository already has. */
+  pushBlob(repo: ReferenceInput, data: BlobData, options?: PushBlobOptions): Promise<BlobPushResult> {
+    return pushBlob(this.context, repo, data, options);
+  }
+
+  /** Mounts a blob from another repository of the same registry (copying it when the registry declines). */
+  mountBlob(targetRepo: ReferenceInput, digest: string, options: MountBlobOptions): Promise<BlobPushResult> {
+    return mountBlob(this.context, targetRepo, digest, options);
+  }
+
+  /** Copies a blob between repositories on any registries, mounting when possible. */
+  copyBlob(from: ReferenceInput, to: ReferenceInput, descriptor: Descriptor, options?: CallOptions): Promise<BlobPushResult> {
+    return copyBlob(this.context, from, to, descriptor, options);
+  }
+
+  /** Every tag of a repository. */
+  listTags(repo: ReferenceInput, options?: ListOptions): Promise<string[]> {
+    return listTags(this.context, repo, options);
+  }
+
+  /** Every repository of a registry. */
+  catalog(registry: string, options?: ListOptions): Promise<string[]> {
+    return catalog(this.context, registry, options);
+  }
+
+  /** Closes the connection pools this client opened. A dispatcher passed in options is left open. */
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}
+
+function insecurePredicate(option: RegistryClientOptions['insecure']): (host: string) => boolean {
+  const loopback = (host: string) => isLoopbackHost(hostnameOf(host));
+  if (option === true) return () => true;
+  if (typeof option === 'function') return (host) => loopback(host) || option(host);
+  const listed = new Set((Array.isArray(option) ? option : []).map((h) => normalizeRegistry(h)));
+  return (host) => loopback(host) || listed.has(normalizeRegistry(host)) || listed.has(hostnameOf(normalizeRegistry(host)));
+}

@@ -1,0 +1,189 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import { AbortError, NetworkError, UnsafeRequestError, redact } from '../errors.js';
+import { isInternalHost } from './address.js';
+import { BodyOpener, type BodySource } from './body.js';
+
+export type ResponseBody = Dispatcher.ResponseData['body'];
+
+/** One HTTP exchange, after redirects were followed. */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: ResponseBody;
+  /** The URL that answered, after redirects. */
+  url: string;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'PATCH' | 'DELETE';
+  url: string;
+  headers?: Record<string, string>;
+  body?: BodySource | BodyOpener;
+  signal?: AbortSignal;
+  /** Names the operation in errors, e.g. `GET manifest localhost:5000/app:1`. */
+  operation: string;
+  /** Follow 3xx answers (GET and HEAD only). Default true. */
+  followRedirects?: boolean;
+}
+
+export interface HttpTransportOptions {
+  /** The undici dispatcher for every request (a pool, a proxy agent, a MockAgent). */
+  dispatcher?: Dispatcher;
+  /** Hosts for which TLS certificates are not verified. */
+  skipTlsVerify?: (host: string) => boolean;
+  userAgent: string;
+  /** Time allowed for response headers to arrive, in ms (default 60 s). */
+  headersTimeoutMs?: number;
+  /** Time allowed between two body chunks, in ms (default 5 min). */
+  bodyTimeoutMs?: number;
+}
+
+const MAX_REDIRECTS = 10;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** Reads the first value of a response header. */
+export function header(res: { headers: HttpResponse['headers'] }, name: string): string | undefined {
+  const value = res.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** All values of a response header (several headers or one). */
+export function headerValues(res: { headers: HttpResponse['headers'] }, name: string): string[] {
+  const value = res.headers[name.toLowerCase()];
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * The base of the transport stack: one undici request, with redirects followed by hand so that
+ * credentials never cross origins, downgrades are refused and internal addresses are not reached
+ * from a public registry.
+ */
+export class HttpTransport {
+  private readonly dispatcher: Dispatcher | undefined;
+  private insecureAgent: Agent | undefined;
+  private readonly ownedAgents: Agent[] = [];
+  private defaultAgent: Agent | undefined;
+
+  constructor(private readonly options: HttpTransportOptions) {
+    this.dispatcher = options.dispatcher;
+  }
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const opener = req.body instanceof BodyOpener ? req.body : new BodyOpener(req.body);
+    let url = new URL(req.url);
+    let method: HttpRequest['method'] = req.method;
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent, ...lowercaseKeys(req.headers ?? {}) };
+    const startedInternal = isInternalHost(url.hostname);
+    const follow = req.followRedirects !== false && (method === 'GET' || method === 'HEAD');
+
+    for (let hop = 0; ; hop++) {
+      const res = await this.once(method, url, headers, method === req.method ? opener : undefined, req);
+      const location = header(res, 'location');
+      if (!follow || !REDIRECT_STATUSES.has(res.status) || !location) return res;
+      await res.body.dump().catch(() => undefined);
+      if (hop + 1 > MAX_REDIRECTS) {
+        throw new UnsafeRequestError(`${req.operation}: more than ${MAX_REDIRECTS} redirects`);
+      }
+      const next = new URL(location, url);
+      checkRedirect(req.operation, url, next, startedInternal);
+      if (next.origin !== url.origin) delete headers['authorization'];
+      if (res.status === 303) method = 'GET';
+      url = next;
+    }
+  }
+
+  private async once(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    opener: BodyOpener | undefined,
+    req: HttpRequest,
+  ): Promise<HttpResponse> {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new UnsafeRequestError(`${req.operation}: refusing ${url.protocol} URL`);
+    }
+    req.signal?.throwIfAborted?.();
+    try {
+      const res = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: (opener?.open() ?? null) as Dispatcher.RequestOptions["body"],
+        signal: req.signal,
+        dispatcher: this.dispatcherFor(url),
+        headersTimeout: this.options.headersTimeoutMs ?? 60_000,
+        bodyTimeout: this.options.bodyTimeoutMs ?? 300_000,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body, url: url.toString() };
+    } catch (error) {
+      throw toTransportError(error, req.operation, req.signal);
+    }
+  }
+
+  private dispatcherFor(url: URL): Dispatcher {
+    if (this.dispatcher) return this.dispatcher;
+    if (url.protocol === 'https:' && this.options.skipTlsVerify?.(url.host)) {
+      if (!this.insecureAgent) {
+        this.insecureAgent = new Agent({ connect: { rejectUnauthorized: false } });
+        this.ownedAgents.push(this.insecureAgent);
+      }
+      return this.insecureAgent;
+    }
+    if (!this.defaultAgent) {
+      this.defaultAgent = new Agent({ keepAliveTimeout: 10_000, connections: 32 });
+      this.ownedAgents.push(this.defaultAgent);
+    }
+    return this.defaultAgent;
+  }
+
+  /** Closes the connection pools this transport created (a caller's dispatcher is left alone). */
+  async close(): Promise<void> {
+    await Promise.all(this.ownedAgents.map((a) => a.close()));
+    this.ownedAgents.length = 0;
+    this.insecureAgent = undefined;
+    this.defaultAgent = undefined;
+  }
+}
+
+function checkRedirect(operation: string, from: URL, to: URL, startedInternal: boolean): void {
+  if (from.protocol === 'https:' && to.protocol !== 'https:') {
+    throw new UnsafeRequestError(`${operation}: refusing redirect from https to ${to.protocol.replace(':', '')} (${to.host})`);
+  }
+  if (!startedInternal && isInternalHost(to.hostname)) {
+    throw new UnsafeRequestError(`${operation}: refusing redirect from ${from.host} to internal address ${to.host}`);
+  }
+}
+
+function lowercaseKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+const NETWORK_CODE_HINTS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is the registry running and is the address right?)',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  ECONNRESET: 'connection reset by the server',
+  EPIPE: 'connection closed while sending',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for response headers',
+  UND_ERR_BODY_TIMEOUT: 'timed out waiting for the response body',
+  UND_ERR_SOCKET: 'connection closed unexpectedly',
+};
+
+/** Converts what undici or the socket threw into this library's errors. */
+export function toTransportError(error: unknown, operation: string, signal?: AbortSignal): Error {
+  if (error instanceof NetworkError || error instanceof AbortError || error instanceof UnsafeRequestError) return error;
+  if (signal?.aborted) {
+    const reason = signal.reason as { name?: string } | undefined;
+    const timedOut = reason?.name === 'TimeoutError';
+    return new AbortError(`${operation}: ${timedOut ? 'timed out' : 'aborted by the caller'}`, { cause: signal.reason });
+  }
+  const err = error as { code?: string; message?: string; name?: string; cause?: { code?: string; message?: string } };
+  if (err?.name === 'AbortError') return new AbortError(`${operation}: aborted`, { cause: error });
+  const code = err?.code ?? err?.cause?.code;
+  const hint = (code && NETWORK_CODE_HINTS[code]) || redact(err?.message ?? String(error));
+  return new NetworkError(operation, code ? `${hint} [${code}]` : hint, { cause: error, code });
+}

@@ -1,0 +1,126 @@
+import { RegistryError, SchemaError, type RegistryErrorDetail } from '../errors.js';
+import { readCapped } from '../digest.js';
+import { registryApiHost } from '../reference.js';
+import { ErrorBodySchema, matches } from '../schemas.js';
+import type { Authenticator, RegistryTarget } from './auth.js';
+import { BodyOpener, type BodySource } from './body.js';
+import type { Endpoints } from './endpoints.js';
+import { header, headerValues, type HttpRequest, type HttpResponse, type HttpTransport } from './http.js';
+import { parseRetryAfter, withRetry, type ResolvedRetryPolicy } from './retry.js';
+
+/** One request to a registry's API, before authentication and retries. */
+export interface RegistryRequest {
+  /** Normalised registry name (`docker.io`, `localhost:5000`). */
+  registry: string;
+  method: HttpRequest['method'];
+  /** Path under the registry origin (`/v2/app/manifests/1`), or an absolute/relative URL it gave us (upload `Location`). */
+  path: string;
+  query?: Record<string, string | undefined>;
+  headers?: Record<string, string>;
+  body?: BodySource;
+  /** Token scopes the request needs, e.g. `repository:app:pull`. */
+  scopes: string[];
+  /** Names the operation in errors. */
+  operation: string;
+  /** Statuses that count as success; anything else becomes a typed error. */
+  expect: number[];
+  signal?: AbortSignal;
+  followRedirects?: boolean;
+  /** Set false for a request that must not be repeated blindly. */
+  retry?: boolean;
+}
+
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+export interface RegistryTransportHooks {
+  onWarning?: (warning: string, operation: string) => void;
+  onRetry?: (info: { attempt: number; error: Error; delayMs: number; operation: string }) => void;
+}
+
+/** Ties the layers together: origin → authentication → retry → HTTP, and turns failures into typed errors. */
+export class RegistryTransport {
+  constructor(
+    readonly http: HttpTransport,
+    readonly auth: Authenticator,
+    readonly endpoints: Endpoints,
+    readonly retryPolicy: ResolvedRetryPolicy,
+    private readonly hooks: RegistryTransportHooks = {},
+  ) {}
+
+  /** The origin (`https://host`) requests to this registry go to. */
+  async origin(registry: string, signal?: AbortSignal): Promise<string> {
+    return this.endpoints.origin(registryApiHost(registry), signal);
+  }
+
+  /** Sends the request; resolves with a response whose status is in `expect` (the caller reads or dumps its body). */
+  async request(req: RegistryRequest): Promise<HttpResponse> {
+    const opener = new BodyOpener(req.body);
+    return withRetry(() => this.attempt(req, opener), {
+      policy: this.retryPolicy,
+      signal: req.signal,
+      replayable: req.retry !== false && opener.replayable,
+      onRetry: (info) => this.hooks.onRetry?.({ ...info, operation: req.operation }),
+    });
+  }
+
+  private async attempt(req: RegistryRequest, opener: BodyOpener): Promise<HttpResponse> {
+    const origin = await this.origin(req.registry, req.signal);
+    const target: RegistryTarget = { registry: req.registry, origin };
+    const url = new URL(req.path, origin);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    // Credentials go only to the registry's own origin, never to an upload URL elsewhere.
+    const sameOrigin = url.origin === origin;
+
+    let authorization = sameOrigin ? await this.auth.authorization(target, req.scopes, req.signal) : undefined;
+    let res = await this.send(req, url, opener, authorization);
+    if (res.status === 401 && sameOrigin) {
+      const challenge = res.headers['www-authenticate'];
+      await res.body.dump().catch(() => undefined);
+      authorization = await this.auth.answerChallenge(target, req.scopes, challenge, authorization, req.operation, req.signal);
+      res = await this.send(req, url, opener, authorization);
+      if (res.status === 401) {
+        const again = res.headers['www-authenticate'];
+        await res.body.dump().catch(() => undefined);
+        throw await this.auth.refused(target, again, req.operation);
+      }
+    }
+    for (const warning of headerValues(res, 'warning')) this.hooks.onWarning?.(warning, req.operation);
+    if (req.expect.includes(res.status)) return res;
+    throw await errorFromResponse(res, req.operation);
+  }
+
+  private send(req: RegistryRequest, url: URL, opener: BodyOpener, authorization: string | undefined): Promise<HttpResponse> {
+    const headers: Record<string, string> = { ...(req.headers ?? {}) };
+    if (authorization) headers['authorization'] = authorization;
+    return this.http.send({
+      method: req.method,
+      url: url.toString(),
+      headers,
+      body: opener,
+      signal: req.signal,
+      operation: req.operation,
+      followRedirects: req.followRedirects,
+    });
+  }
+}
+
+/** Builds a {@link RegistryError} from an unexpected response, reading at most 64 KiB of its body. */
+export async function errorFromResponse(res: HttpResponse, operation: string): Promise<RegistryError> {
+  let errors: RegistryErrorDetail[] = [];
+  try {
+    const body = await readCapped(res.body, ERROR_BODY_LIMIT, `${operation}: error body`);
+    const type = header(res, 'content-type') ?? '';
+    const text = body.toString('utf8').trim();
+    if (type.includes('json') || text.startsWith('{')) {
+      const parsed: unknown = JSON.parse(text);
+      if (matches(ErrorBodySchema, parsed)) errors = parsed.errors.map((e) => ({ code: e.code, message: e.message, detail: e.detail }));
+    }
+  } catch (error) {
+    await res.body.dump().catch(() => undefined);
+    if (!(error instanceof SyntaxError) && !(error instanceof SchemaError)) {
+      // An oversize or broken error body still yields an error for the status.
+    }
+  }
+  const retryAfterMs = parseRetryAfter(header(res, 'retry-after'));
+  return new RegistryError(operation, res.status, errors, { retryAfterMs });
+}

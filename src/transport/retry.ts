@@ -1,0 +1,134 @@
+import pRetry from 'p-retry';
+import { AbortError, NetworkError, RegistryError } from '../errors.js';
+
+/** How failed requests are retried. */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 4). `0` turns retrying off. */
+  retries?: number;
+  /** First backoff delay in ms (default 200); doubles each retry, with jitter. */
+  minDelayMs?: number;
+  /** Longest backoff delay in ms (default 10 s). */
+  maxDelayMs?: number;
+  /** Longest `Retry-After` wait honoured, in ms (default 60 s); a registry asking for more fails at once. */
+  maxRetryAfterMs?: number;
+  /** HTTP statuses that are retried (default 408, 429, 500, 502, 503, 504). */
+  statuses?: number[];
+}
+
+export const DEFAULT_RETRY_STATUSES = [408, 429, 500, 502, 503, 504];
+
+/** Network error codes that mean the request can never succeed as it is (a bad certificate, a wrong protocol). */
+const PERMANENT_NETWORK_CODES = new Set([
+  'ENOTFOUND',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+export interface ResolvedRetryPolicy {
+  retries: number;
+  minDelayMs: number;
+  maxDelayMs: number;
+  maxRetryAfterMs: number;
+  statuses: ReadonlySet<number>;
+}
+
+export function resolveRetryPolicy(options: RetryOptions | false | undefined): ResolvedRetryPolicy {
+  const o = options === false ? { retries: 0 } : (options ?? {});
+  return {
+    retries: Math.max(0, o.retries ?? 4),
+    minDelayMs: o.minDelayMs ?? 200,
+    maxDelayMs: o.maxDelayMs ?? 10_000,
+    maxRetryAfterMs: o.maxRetryAfterMs ?? 60_000,
+    statuses: new Set(o.statuses ?? DEFAULT_RETRY_STATUSES),
+  };
+}
+
+/** True when another attempt may succeed: a transient network failure or a retryable status. */
+export function isRetryableError(error: unknown, policy: ResolvedRetryPolicy): boolean {
+  if (error instanceof NetworkError) return !(error.code && PERMANENT_NETWORK_CODES.has(error.code));
+  if (error instanceof RegistryError) return policy.statuses.has(error.status);
+  return false;
+}
+
+/**
+ * Parses `Retry-After` as delay-seconds or an HTTP-date. Returns milliseconds from `now`
+ * (never negative), or undefined when the header is absent or unreadable.
+ */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const when = Date.parse(trimmed);
+  if (Number.isNaN(when)) return undefined;
+  return Math.max(0, when - now);
+}
+
+export interface RetryContext {
+  policy: ResolvedRetryPolicy;
+  signal?: AbortSignal;
+  /** False when the request body cannot be sent again: then nothing is retried. */
+  replayable?: boolean;
+  /** Called before each retry (for logging and tests). */
+  onRetry?: (info: { attempt: number; error: Error; delayMs: number }) => void;
+}
+
+/**
+ * Runs `attempt` with jittered, bounded exponential backoff. `Retry-After` asked for by a
+ * 429/503 is honoured up to the policy's cap. Nothing is retried once the caller aborted.
+ */
+export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: RetryContext): Promise<T> {
+  const { policy, signal } = ctx;
+  const retries = ctx.replayable === false ? 0 : policy.retries;
+  if (retries === 0) return attempt(1);
+  try {
+    return await pRetry(attempt, {
+      retries,
+      factor: 2,
+      minTimeout: policy.minDelayMs,
+      maxTimeout: policy.maxDelayMs,
+      randomize: true,
+      signal,
+      shouldRetry: ({ error }) => !signal?.aborted && isRetryableError(error, policy) && !retryAfterTooLong(error, policy),
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft <= 0 || signal?.aborted || !isRetryableError(error, policy)) return;
+        const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
+        if (retryAfter !== undefined && retryAfter <= policy.maxRetryAfterMs) {
+          ctx.onRetry?.({ attempt: attemptNumber, error, delayMs: retryAfter });
+          await sleep(retryAfter, signal);
+        } else {
+          ctx.onRetry?.({ attempt: attemptNumber, error, delayMs: -1 });
+        }
+      },
+    });
+  } catch (error) {
+    if (signal?.aborted && !(error instanceof AbortError)) {
+      throw new AbortError(`aborted by the caller`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function retryAfterTooLong(error: unknown, policy: ResolvedRetryPolicy): boolean {
+  return error instanceof RegistryError && error.retryAfterMs !== undefined && error.retryAfterMs > policy.maxRetryAfterMs;
+}
+
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
