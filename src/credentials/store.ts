@@ -1,0 +1,164 @@
+/**
+ * {@link CredentialStore}: finds the credentials for a registry the way Docker tools do —
+ * explicit options first, then Docker's config.json (`credHelpers`, `credsStore`, `auths`).
+ */
+import { ValidationError, rememberSecret } from '../errors.js';
+import { loadDockerConfig, locateDockerConfig, type DockerAuthEntry, type DockerConfigFile } from './docker-config.js';
+import { runCredentialHelper } from './helper.js';
+import { configKeyMatches, helperServerUrl, isCanonicalConfigKey, normaliseRegistryHost } from './hosts.js';
+import type { Credential, CredentialStoreOptions, ResolvedCredential } from './types.js';
+
+const DEFAULT_HELPER_TIMEOUT_MS = 30_000;
+const CREDENTIAL_FIELDS = ['username', 'password', 'identityToken', 'registryToken'] as const;
+
+/**
+ * Resolves registry credentials, in this order: the `credentials` option; then Docker's
+ * config.json: `credHelpers[host]`, else `credsStore`, and when the helper has nothing,
+ * the `auths` entry. Every secret found is registered with `rememberSecret` so that no
+ * error message shows it.
+ */
+export class CredentialStore {
+  readonly #explicit: Map<string, Credential>;
+  readonly #dockerConfigOption: string | false | undefined;
+  readonly #env: Record<string, string | undefined>;
+  readonly #helperTimeoutMs: number;
+  readonly #results = new Map<string, Promise<ResolvedCredential | undefined>>();
+  #config: Promise<DockerConfigFile | undefined> | undefined;
+
+  /** @throws ValidationError when an option is malformed (the message names the key, never the secret). */
+  constructor(options: CredentialStoreOptions = {}) {
+    this.#explicit = normaliseExplicitCredentials(options.credentials);
+    const { dockerConfig, helperTimeoutMs } = options;
+    if (dockerConfig !== undefined && dockerConfig !== false && (typeof dockerConfig !== 'string' || dockerConfig === '')) {
+      throw new ValidationError('dockerConfig must be a path to a Docker config directory or config.json, or false');
+    }
+    if (helperTimeoutMs !== undefined && !(Number.isFinite(helperTimeoutMs) && helperTimeoutMs > 0)) {
+      throw new ValidationError(`helperTimeoutMs must be a positive number of milliseconds, got ${String(helperTimeoutMs)}`);
+    }
+    this.#dockerConfigOption = dockerConfig;
+    this.#env = options.env ?? process.env;
+    this.#helperTimeoutMs = helperTimeoutMs ?? DEFAULT_HELPER_TIMEOUT_MS;
+  }
+
+  /**
+   * Credentials for a registry (host as in references: `'docker.io'` for Docker Hub;
+   * aliases such as `index.docker.io` are accepted), or undefined for anonymous access.
+   * Results, including "none", are cached per registry for the life of the store;
+   * failures are not, so a later call tries again.
+   * @throws ValidationError for an empty registry name; CredentialsError for a malformed
+   * config.json or a credential helper that is missing, fails or hangs.
+   */
+  resolve(registry: string): Promise<ResolvedCredential | undefined> {
+    const host = typeof registry === 'string' ? normaliseRegistryHost(registry) : '';
+    if (host === '' || /\s/.test(host)) {
+      return Promise.reject(
+        new ValidationError(`registry must be a host such as "ghcr.io" or "localhost:5000", got ${JSON.stringify(registry)}`),
+      );
+    }
+    const cached = this.#results.get(host);
+    if (cached) return cached;
+    const result = this.#lookUp(host);
+    this.#results.set(host, result);
+    result.catch(() => this.#results.delete(host));
+    return result;
+  }
+
+  async #lookUp(host: string): Promise<ResolvedCredential | undefined> {
+    const explicit = this.#explicit.get(host);
+    if (explicit) return Object.freeze({ ...explicit, source: 'options' as const });
+
+    const config = await this.#loadConfig();
+    if (!config) return undefined;
+
+    const helperEntry = bestMatch(config.credHelpers, host);
+    const helper = helperEntry ? helperEntry.helper : config.credsStore;
+    if (helper) {
+      const configuredIn = helperEntry
+        ? `credHelpers[${JSON.stringify(helperEntry.key)}] in ${config.path}`
+        : `credsStore in ${config.path}`;
+      const answer = await runCredentialHelper({
+        helper,
+        serverUrl: helperServerUrl(host),
+        registry: host,
+        configuredIn,
+        env: this.#env,
+        timeoutMs: this.#helperTimeoutMs,
+      });
+      if (answer) return Object.freeze({ ...answer, source: 'credential-helper' as const, helper, configPath: config.path });
+    }
+
+    const entry = bestMatch(config.auths.filter(hasSecret), host);
+    if (!entry) return undefined;
+    const { key: _key, ...credential } = entry;
+    return Object.freeze({ ...credential, source: 'docker-config' as const, configPath: config.path });
+  }
+
+  #loadConfig(): Promise<DockerConfigFile | undefined> {
+    if (!this.#config) {
+      const loading = locateDockerConfig(this.#dockerConfigOption, this.#env).then((path) =>
+        path === undefined ? undefined : loadDockerConfig(path),
+      );
+      loading.catch(() => {
+        if (this.#config === loading) this.#config = undefined;
+      });
+      this.#config = loading;
+    }
+    return this.#config;
+  }
+}
+
+function hasSecret(entry: DockerAuthEntry): boolean {
+  return Boolean(entry.password || entry.identityToken || entry.registryToken);
+}
+
+/** The entry for `host`: Docker's own spelling of the key first, then the first other spelling in file order. */
+function bestMatch<T extends { key: string }>(entries: T[], host: string): T | undefined {
+  return (
+    entries.find((e) => isCanonicalConfigKey(e.key, host)) ?? entries.find((e) => configKeyMatches(e.key, host))
+  );
+}
+
+function normaliseExplicitCredentials(credentials: Record<string, Credential> | undefined): Map<string, Credential> {
+  const byHost = new Map<string, Credential>();
+  const keyOf = new Map<string, string>();
+  if (credentials === undefined) return byHost;
+  if (typeof credentials !== 'object' || credentials === null || Array.isArray(credentials)) {
+    throw new ValidationError('credentials must be an object keyed by registry host, e.g. { "ghcr.io": { username, password } }');
+  }
+  for (const [key, value] of Object.entries(credentials)) {
+    const where = `credentials[${JSON.stringify(key)}]`;
+    const host = normaliseRegistryHost(key);
+    if (host === '') throw new ValidationError(`${where}: the key must be a registry host such as "ghcr.io"`);
+    const earlier = keyOf.get(host);
+    if (earlier !== undefined) {
+      throw new ValidationError(`${where}: ${JSON.stringify(earlier)} and ${JSON.stringify(key)} both name ${host}; keep one`);
+    }
+    byHost.set(host, checkCredential(value, where));
+    keyOf.set(host, key);
+  }
+  return byHost;
+}
+
+function checkCredential(value: unknown, where: string): Credential {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValidationError(`${where} must be an object such as { username, password }`);
+  }
+  const record = value as Record<string, unknown>;
+  const credential: Credential = {};
+  for (const field of CREDENTIAL_FIELDS) {
+    const fieldValue = record[field];
+    if (fieldValue === undefined) continue;
+    if (typeof fieldValue !== 'string') throw new ValidationError(`${where}.${field} must be a string`);
+    if (fieldValue !== '') credential[field] = fieldValue;
+  }
+  rememberSecret(credential.password);
+  rememberSecret(credential.identityToken);
+  rememberSecret(credential.registryToken);
+  if (!credential.password && !credential.identityToken && !credential.registryToken) {
+    throw new ValidationError(`${where} has no password, identityToken or registryToken`);
+  }
+  if (credential.password && !credential.username) {
+    throw new ValidationError(`${where} has a password but no username`);
+  }
+  return credential;
+}

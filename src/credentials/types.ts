@@ -1,0 +1,40 @@
+import type { CredentialSource } from '../errors.js';
+
+/** Credentials for one registry, as a user passes them in code. */
+export interface Credential {
+  username?: string;
+  password?: string;
+  /** OAuth2 refresh token (Docker's `identitytoken`), exchanged at the registry's token server. */
+  identityToken?: string;
+  /** A ready bearer token to send as-is. */
+  registryToken?: string;
+}
+
+/** Credentials found for a registry, with where they came from (never logged with the secret). */
+export interface ResolvedCredential extends Credential {
+  /**
+   * `'options'` for the `credentials` option, `'docker-config'` for a config.json `auths`
+   * entry, `'credential-helper'` for a helper's answer. An identity token keeps the source
+   * it was found in; check `identityToken` to see whether one was found.
+   */
+  source: CredentialSource;
+  /** Name of the helper (`pass` for `docker-credential-pass`), when source is `'credential-helper'`. */
+  helper?: string;
+  /** The config.json path, when the credentials (or the helper's name) came from a file. */
+  configPath?: string;
+}
+
+/** Where {@link CredentialStore} looks for credentials. */
+export interface CredentialStoreOptions {
+  /** Explicit credentials by registry host (`'docker.io'`, `'ghcr.io'`, `'localhost:5000'`); looked up first. */
+  credentials?: Record<string, Credential>;
+  /**
+   * Path of a Docker config *directory* or a config.json file, or `false` to ignore Docker's
+   * config entirely. Default: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
+   */
+  dockerConfig?: string | false;
+  /** Environment to read `DOCKER_CONFIG`/`HOME`/`PATH` from and to run helpers with (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Timeout for running a credential helper, in milliseconds (default 30 000). */
+  helperTimeoutMs?: number;
+}
