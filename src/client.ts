@@ -17,6 +17,8 @@ import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
 import type { Readable } from 'node:stream';
 import { normalizeRegistry } from './reference.js';
 import { VERSION } from './version.js';
+import type { InspectResult, ManifestListSpec, PushManifestListResult } from './list-spec.js';
+
 
 /** Options of {@link RegistryClient}. Every one is optional. */
 export interface RegistryClientOptions {
@@ -171,6 +173,21 @@ export class RegistryClient {
   /** Every repository of a registry. */
   catalog(registry: string, options?: ListOptions): Promise<string[]> {
     return catalog(this.context, registry, options);
+  }
+
+  /**
+   * Composes a manifest list / OCI index from per-platform images (any repository, any registry)
+   * and pushes it to `spec.image` and every extra tag. Children are looked up concurrently, their
+   * platforms read from their configs when the spec gives none, and brought into the target
+   * repository (mounted or copied) before the index is written. With `dryRun`, nothing is written.
+   */
+  pushManifestList(spec: ManifestListSpec, options?: CallOptions): Promise<PushManifestListResult> {
+    return import('./push-list.js').then((m) => m.pushManifestList(this.context, spec, options));
+  }
+
+  /** Whether a reference is a list, with its platforms; or the single image's platform. */
+  inspect(ref: ReferenceInput, options?: CallOptions): Promise<InspectResult> {
+    return import('./inspect.js').then((m) => m.inspect(this.context, ref, options));
   }
 
   /** Closes the connection pools this client opened. A dispatcher passed in options is left open. */

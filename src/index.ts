@@ -45,6 +45,14 @@ export {
 export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor } from './manifests.js';
 export type { BlobData, BlobPushResult, GetBlobOptions, MountBlobOptions, PushBlobOptions } from './blobs.js';
 export type { ListOptions } from './listing.js';
+export type {
+  ManifestListSpec,
+  ManifestListChildSpec,
+  PushManifestListResult,
+  PlannedChild,
+  InspectResult,
+  InspectedEntry,
+} from './list-spec.js';
 export type { FileBody } from './transport/body.js';
 export type { RetryOptions } from './transport/retry.js';
 
@@ -58,7 +66,7 @@ export type {
   ImageConfig,
 } from './schemas.js';
 
-export { CredentialStore, dockerHubAuthKey, type Credential, type CredentialStoreOptions, type ResolvedCredential } from './credentials.js';
+export { CredentialStore, dockerHubAuthKey, configKeyMatches, type Credential, type CredentialStoreOptions, type ResolvedCredential } from './credentials.js';
 
 export {
   parsePlatform,
