@@ -11,7 +11,7 @@ import type { FileBody } from './transport/body.js';
 import { header, toTransportError, type HttpResponse } from './transport/http.js';
 import { formatRangeRequest, parseContentRange } from './transport/range.js';
 import { isRetryableError } from './transport/retry.js';
-import { UploadSession, uploadChunked } from './upload.js';
+import { UploadSession, finishOrConfirm, uploadChunked } from './upload.js';
 
 const OCTET_STREAM = 'application/octet-stream';
 
@@ -225,19 +225,23 @@ async function pushKnown(
   path?: string,
 ): Promise<BlobPushResult> {
   if (await blobExists(ctx, ref, descriptor.digest, { signal })) return { ...descriptor, outcome: 'existing' };
-  const session = await UploadSession.start(ctx, ref, { signal });
-  if (session === 'mounted') return { ...descriptor, outcome: 'mounted' };
-  try {
-    if (path !== undefined) {
-      // The file is read twice (hash, then send); make sure it did not change in between.
-      const now = await stat(path);
-      if (now.size !== body.size) throw new ValidationError(`push blob from ${path}: the file changed while it was being pushed`);
+  const policy = ctx.transport.retryPolicy;
+  // The body is replayable (bytes or a file), so a failed monolithic upload restarts in a fresh session.
+  for (let attempt = 0; ; attempt++) {
+    const session = await UploadSession.start(ctx, ref, { signal });
+    if (session === 'mounted') return { ...descriptor, outcome: 'mounted' };
+    try {
+      if (path !== undefined) {
+        // The file is read twice (hash, then send); make sure it did not change in between.
+        const now = await stat(path);
+        if (now.size !== body.size) throw new ValidationError(`push blob from ${path}: the file changed while it was being pushed`);
+      }
+      await finishOrConfirm(session, descriptor.digest as Digest, body, signal);
+      return { ...descriptor, outcome: 'uploaded' };
+    } catch (error) {
+      await session.cancel();
+      if (signal?.aborted || attempt >= policy.retries || !isRetryableError(error, policy)) throw error;
     }
-    await session.finish(descriptor.digest as Digest, body, signal);
-    return { ...descriptor, outcome: 'uploaded' };
-  } catch (error) {
-    await session.cancel();
-    throw error;
   }
 }
 

@@ -1,10 +1,11 @@
 import { pushScope, repositoryPath, type ClientContext } from './context.js';
 import { Digester, digestAlgorithm, type Digest, type DigestAlgorithm } from './digest.js';
-import { DigestMismatchError, MultiplatformError } from './errors.js';
+import { DigestMismatchError, MultiplatformError, RegistryError } from './errors.js';
 import type { Reference } from './reference.js';
 import type { BodySource } from './transport/body.js';
 import { header } from './transport/http.js';
-import { formatChunkRange } from './transport/range.js';
+import { formatChunkRange, parseUploadRange } from './transport/range.js';
+import { isRetryableError, sleep } from './transport/retry.js';
 
 /** An open upload session: where to send the next request, and how far the registry has got. */
 export class UploadSession {
@@ -63,26 +64,65 @@ export class UploadSession {
     if (location) this.location = new URL(location, requestUrl).toString();
   }
 
-  /** Sends one chunk with `PATCH` and `Content-Range`. */
+  /**
+   * Sends one chunk with `PATCH` and `Content-Range`. When the connection breaks or the registry
+   * answers 416, the session's status is asked for (`GET` → `Range: 0-N`) and the rest of the
+   * chunk is sent from the registry's offset.
+   */
   async patch(chunk: Buffer, signal?: AbortSignal): Promise<void> {
+    const chunkStart = this.offset;
+    const policy = this.ctx.transport.retryPolicy;
+    for (let attempt = 0; ; attempt++) {
+      const sent = this.offset - chunkStart;
+      const piece = chunk.subarray(sent);
+      if (piece.length === 0) return;
+      try {
+        const res = await this.ctx.transport.request({
+          registry: this.ref.registry,
+          method: 'PATCH',
+          path: this.location,
+          headers: {
+            'content-type': 'application/octet-stream',
+            'content-length': String(piece.length),
+            'content-range': formatChunkRange(this.offset, this.offset + piece.length - 1),
+          },
+          body: piece,
+          scopes: [pushScope(this.ref)],
+          operation: `upload chunk to ${this.ref.registry}/${this.ref.repository}`,
+          expect: [202, 201, 204],
+          signal,
+          retry: false,
+        });
+        await res.body.dump().catch(() => undefined);
+        this.follow(header(res, 'location'), res.url);
+        this.offset += piece.length;
+        return;
+      } catch (error) {
+        const outOfOrder = error instanceof RegistryError && error.status === 416;
+        if (signal?.aborted || attempt >= policy.retries || !(outOfOrder || isRetryableError(error, policy))) throw error;
+        await sleep(Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** attempt), signal);
+        const reported = await this.status(signal);
+        if (reported < chunkStart || reported > chunkStart + chunk.length) throw error;
+        this.offset = reported;
+      }
+    }
+  }
+
+  /** Asks the registry how much of the upload it has (`GET` on the session): the next offset to send. */
+  async status(signal?: AbortSignal): Promise<number> {
     const res = await this.ctx.transport.request({
       registry: this.ref.registry,
-      method: 'PATCH',
+      method: 'GET',
       path: this.location,
-      headers: {
-        'content-type': 'application/octet-stream',
-        'content-length': String(chunk.length),
-        'content-range': formatChunkRange(this.offset, this.offset + chunk.length - 1),
-      },
-      body: chunk,
       scopes: [pushScope(this.ref)],
-      operation: `upload chunk to ${this.ref.registry}/${this.ref.repository}`,
-      expect: [202, 201, 204],
+      operation: `upload status at ${this.ref.registry}/${this.ref.repository}`,
+      expect: [204, 200],
       signal,
     });
     await res.body.dump().catch(() => undefined);
     this.follow(header(res, 'location'), res.url);
-    this.offset += chunk.length;
+    const range = parseUploadRange(header(res, 'range'));
+    return range ? range.end + 1 : 0;
   }
 
   /** Completes the upload with `PUT ?digest=`, sending `body` (all or the rest of the blob) if given. */
@@ -100,6 +140,8 @@ export class UploadSession {
       operation: `complete upload of ${digest} to ${this.ref.registry}/${this.ref.repository}`,
       expect: [201, 204],
       signal,
+      // A final PUT that failed may still have committed: the caller checks with a HEAD first.
+      retry: false,
     });
     await res.body.dump().catch(() => undefined);
     this.closed = true;
@@ -127,6 +169,30 @@ export class UploadSession {
       await res.body.dump().catch(() => undefined);
     } catch {
       // The session expires on its own on the registry.
+    }
+  }
+
+  get retryPolicy() {
+    return this.ctx.transport.retryPolicy;
+  }
+
+  /** True when the repository has the blob (used after an uncertain final PUT). */
+  async blobCommitted(digest: Digest, signal?: AbortSignal): Promise<boolean> {
+    try {
+      const res = await this.ctx.transport.request({
+        registry: this.ref.registry,
+        method: 'HEAD',
+        path: `${repositoryPath(this.ref)}/blobs/${digest}`,
+        scopes: [pushScope(this.ref)],
+        operation: `HEAD blob ${this.ref.registry}/${this.ref.repository}@${digest}`,
+        expect: [200],
+        signal,
+      });
+      await res.body.dump().catch(() => undefined);
+      this.closed = true;
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -160,7 +226,7 @@ export async function uploadChunked(
   if (expected && ((expected.digest !== undefined && expected.digest !== digest) || (expected.size !== undefined && expected.size !== size))) {
     throw new DigestMismatchError(options.what, expected, { digest, size });
   }
-  await session.finish(digest, undefined, options.signal);
+  await finishOrConfirm(session, digest, undefined, options.signal);
   return { digest, size };
 }
 
@@ -183,4 +249,23 @@ export async function* rechunk(source: AsyncIterable<Uint8Array>, size: number):
     }
   }
   if (filled > 0) yield buffer.subarray(0, filled);
+}
+
+/**
+ * Completes an upload; when the final PUT fails in a way that may have committed it anyway (a
+ * timeout, a reset, a 5xx), a HEAD on the blob decides: present means success, and nothing is sent twice.
+ */
+export async function finishOrConfirm(
+  session: UploadSession,
+  digest: Digest,
+  body: { source: BodySource; size: number } | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
+  try {
+    await session.finish(digest, body, signal);
+  } catch (error) {
+    if (signal?.aborted || !isRetryableError(error, session.retryPolicy)) throw error;
+    if (await session.blobCommitted(digest, signal)) return;
+    throw error;
+  }
 }
