@@ -42,14 +42,15 @@ function repoLabel(ref: Reference): string {
 }
 
 /** HEAD a blob: its digest and size. Throws a RegistryError (404, `BLOB_UNKNOWN`) when absent. */
-export async function headBlob(ctx: ClientContext, repo: ReferenceInput, digestInput: string, options: CallOptions = {}): Promise<Descriptor> {
+export async function headBlob(ctx: ClientContext, repo: ReferenceInput, digestInput: string, options: CallOptions & { forPush?: boolean } = {}): Promise<Descriptor> {
   const ref = toReference(repo);
   const digest = parseDigest(digestInput);
   const res = await ctx.transport.request({
     registry: ref.registry,
     method: 'HEAD',
     path: blobPath(ref, digest),
-    scopes: [pullScope(ref)],
+    // Before a push, ask with the push scope so that one token serves the HEAD and the upload.
+    scopes: [options.forPush ? pushScope(ref) : pullScope(ref)],
     operation: `HEAD blob ${repoLabel(ref)}@${digest}`,
     expect: [200],
     signal: options.signal,
@@ -60,7 +61,7 @@ export async function headBlob(ctx: ClientContext, repo: ReferenceInput, digestI
 }
 
 /** True when the repository has the blob. */
-export async function blobExists(ctx: ClientContext, repo: ReferenceInput, digest: string, options: CallOptions = {}): Promise<boolean> {
+export async function blobExists(ctx: ClientContext, repo: ReferenceInput, digest: string, options: CallOptions & { forPush?: boolean } = {}): Promise<boolean> {
   try {
     await headBlob(ctx, repo, digest, options);
     return true;
@@ -195,7 +196,7 @@ export async function pushBlob(ctx: ClientContext, repo: ReferenceInput, data: B
     if (options.size !== undefined && options.size !== size) throw new ValidationError(`${what}: ${path} is ${size} bytes, not ${options.size}`);
     return pushKnown(ctx, ref, { digest, size, mediaType }, { source: { path }, size }, options.signal, path);
   }
-  if (given && (await blobExists(ctx, ref, given, options))) {
+  if (given && (await blobExists(ctx, ref, given, { signal: options.signal, forPush: true }))) {
     destroyQuietly(data);
     return { mediaType, digest: given, size: options.size ?? -1, outcome: 'existing' };
   }
@@ -224,7 +225,7 @@ async function pushKnown(
   signal: AbortSignal | undefined,
   path?: string,
 ): Promise<BlobPushResult> {
-  if (await blobExists(ctx, ref, descriptor.digest, { signal })) return { ...descriptor, outcome: 'existing' };
+  if (await blobExists(ctx, ref, descriptor.digest, { signal, forPush: true })) return { ...descriptor, outcome: 'existing' };
   const policy = ctx.transport.retryPolicy;
   // The body is replayable (bytes or a file), so a failed monolithic upload restarts in a fresh session.
   for (let attempt = 0; ; attempt++) {
@@ -266,8 +267,8 @@ export async function mountBlob(ctx: ClientContext, target: ReferenceInput, dige
   if (from.registry !== ref.registry) {
     throw new ValidationError(`mount ${digest}: ${from.registry} and ${ref.registry} are different registries; use copyBlob`);
   }
-  if (await blobExists(ctx, ref, digest, options)) {
-    return { mediaType, digest, size: options.size ?? (await headBlob(ctx, ref, digest, options)).size, outcome: 'existing' };
+  if (await blobExists(ctx, ref, digest, { signal: options.signal, forPush: true })) {
+    return { mediaType, digest, size: options.size ?? (await headBlob(ctx, ref, digest, { signal: options.signal, forPush: true })).size, outcome: 'existing' };
   }
   let session: UploadSession | 'mounted';
   try {
@@ -304,7 +305,7 @@ export async function copyBlob(ctx: ClientContext, from: ReferenceInput, to: Ref
     if (source.repository === target.repository) return { ...descriptor, outcome: 'existing' };
     return mountBlob(ctx, target, descriptor.digest, { from: source, size: descriptor.size, mediaType: descriptor.mediaType, signal: options.signal });
   }
-  if (await blobExists(ctx, target, descriptor.digest, options)) return { ...descriptor, outcome: 'existing' };
+  if (await blobExists(ctx, target, descriptor.digest, { signal: options.signal, forPush: true })) return { ...descriptor, outcome: 'existing' };
   const stream = await getBlob(ctx, source, descriptor, options);
   const result = await pushBlob(ctx, target, stream, { digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType, signal: options.signal });
   return { ...result, size: descriptor.size };

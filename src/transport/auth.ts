@@ -142,6 +142,18 @@ export class Authenticator {
     return new AuthError(operation, target.registry, cred?.source ?? 'anonymous', reason, { status: 401 });
   }
 
+  /** A cached, unexpired token of the same realm and service whose scopes include every wanted one (a push token serves pulls). */
+  private coveringToken(params: BearerParams, wanted: string[]): CachedToken | undefined {
+    const prefix = tokenKey(params, []);
+    const now = Date.now();
+    for (const [key, cached] of this.tokens) {
+      if (!key.startsWith(prefix) || cached.expiresAt <= now) continue;
+      const granted = key.slice(prefix.length).split(' ').filter(Boolean);
+      if (scopesCover(granted, wanted)) return cached;
+    }
+    return undefined;
+  }
+
   private dropToken(sent: string): void {
     for (const [key, cached] of this.tokens) if (`Bearer ${cached.token}` === sent) this.tokens.delete(key);
   }
@@ -163,7 +175,7 @@ export class Authenticator {
   ): Promise<string> {
     const wanted = mergeScopes(scopes);
     const key = tokenKey(params, wanted);
-    const cached = this.tokens.get(key);
+    const cached = this.tokens.get(key) ?? this.coveringToken(params, wanted);
     if (cached && cached.expiresAt > Date.now()) return cached.token;
     const pending = this.inflight.get(key);
     if (pending) return pending;
@@ -277,6 +289,20 @@ export class Authenticator {
     }
     return url.toString();
   }
+}
+
+/** True when every action of every wanted scope is among the granted scopes' actions for that resource. */
+function scopesCover(granted: string[], wanted: string[]): boolean {
+  const actions = new Map<string, Set<string>>();
+  for (const scope of granted) {
+    const i = scope.lastIndexOf(':');
+    actions.set(scope.slice(0, i), new Set(scope.slice(i + 1).split(',')));
+  }
+  return wanted.every((scope) => {
+    const i = scope.lastIndexOf(':');
+    const have = actions.get(scope.slice(0, i));
+    return have !== undefined && scope.slice(i + 1).split(',').every((a) => have.has(a) || have.has('*'));
+  });
 }
 
 function challengeScopes(challenge: Challenge): string[] {
