@@ -1,0 +1,126 @@
+import { digestAlgorithm, digestOf, type Digest } from '../../digest.js';
+import { ApiError } from '../api-error.js';
+import { collectGarbage, existingRepository, type RegistryContext } from '../context.js';
+import { checkTag, parseManifestReference } from '../grammar.js';
+import { contentLength, header, readBody, send, type Exchange } from '../http-io.js';
+import { checkManifest, type CheckedManifest } from '../manifest-check.js';
+import type { ManifestRecord, Repository } from '../storage/state.js';
+
+const manifestUnknown = (reference: string): ApiError =>
+  ApiError.of(404, 'MANIFEST_UNKNOWN', `manifest ${reference} is not known to this repository`, { reference });
+
+function resolve(repository: Repository, reference: string): ManifestRecord {
+  const ref = parseManifestReference(reference);
+  const digest = ref.kind === 'digest' ? ref.digest : repository.tags.get(ref.tag);
+  const record = digest === undefined ? undefined : repository.manifests.get(digest);
+  if (!record) throw manifestUnknown(reference);
+  return record;
+}
+
+/** `GET`/`HEAD /v2/<name>/manifests/<reference>`: the stored bytes with the media type they were pushed with (`Accept` is not used to convert). */
+export async function getManifest(ctx: RegistryContext, ex: Exchange, name: string, reference: string): Promise<void> {
+  parseManifestReference(reference);
+  const repository = existingRepository(ctx, name);
+  const record = resolve(repository, reference);
+  const headers = {
+    'Content-Type': record.mediaType,
+    'Docker-Content-Digest': record.digest,
+    'Content-Length': record.size,
+    ETag: `"${record.digest}"`,
+  };
+  if (ex.method === 'HEAD') {
+    await send(ex, { status: 200, headers });
+    return;
+  }
+  const bytes = await ctx.store.readAll(record.digest);
+  if (!bytes) throw manifestUnknown(reference);
+  await send(ex, { status: 200, headers, body: bytes });
+}
+
+/** `PUT /v2/<name>/manifests/<reference>` (also `?tag=` when pushing by digest). */
+export async function putManifest(ctx: RegistryContext, ex: Exchange, name: string, reference: string): Promise<void> {
+  const ref = parseManifestReference(reference);
+  const extraTags = ref.kind === 'digest' ? ex.query.getAll('tag').map(checkTag) : [];
+  const bytes = await readManifestBody(ex, ctx.maxManifestBytes);
+  const checked = checkManifest(bytes, header(ex, 'content-type'));
+  const digest = digestOf(bytes, ref.kind === 'digest' ? digestAlgorithm(ref.digest) : 'sha256');
+  if (ref.kind === 'digest' && digest !== ref.digest) {
+    throw ApiError.of(400, 'DIGEST_INVALID', `manifest has digest ${digest}, not ${ref.digest}`, { expected: ref.digest, actual: digest });
+  }
+  checkReferences(ctx.state.get(name), checked);
+  await ctx.locks.run(digest, async () => {
+    await ctx.store.putBytes(digest, bytes);
+    const repository = ctx.state.getOrCreate(name);
+    repository.manifests.set(digest, toRecord(digest, bytes.byteLength, checked));
+    const tags = ref.kind === 'tag' ? [ref.tag, ...extraTags] : extraTags;
+    for (const tag of tags) repository.tags.set(tag, digest);
+  });
+  await ctx.persist();
+  const headers: Record<string, string | number | string[]> = {
+    Location: `/v2/${name}/manifests/${digest}`,
+    'Docker-Content-Digest': digest,
+    'Content-Length': 0,
+  };
+  if (checked.subject) headers['OCI-Subject'] = checked.subject;
+  if (extraTags.length > 0) headers['OCI-Tag'] = extraTags.join(', ');
+  await send(ex, { status: 201, headers });
+}
+
+/** Reads the body, refusing (413 `SIZE_INVALID`) anything over `limit` without buffering past it. */
+async function readManifestBody(ex: Exchange, limit: number): Promise<Buffer> {
+  const tooLarge = (): ApiError =>
+    ApiError.of(413, 'SIZE_INVALID', `manifest exceeds the ${limit}-byte limit of this registry`, { limit });
+  const declared = contentLength(ex);
+  if (declared !== undefined && declared > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const { sinkError } = await readBody(ex.req, (chunk) => {
+    size += chunk.byteLength;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk);
+  });
+  if (sinkError) throw sinkError;
+  return Buffer.concat(chunks, size);
+}
+
+/** Every blob and child manifest must already be in the repository (the subject need not be). */
+function checkReferences(repository: Repository | undefined, checked: CheckedManifest): void {
+  const missing = checked.references.filter(({ digest, kind }) => {
+    if (!repository) return true;
+    if (kind === 'blob') return !repository.blobs.has(digest);
+    if (kind === 'manifest') return !repository.manifests.has(digest);
+    return !repository.references(digest);
+  });
+  if (missing.length === 0) return;
+  throw new ApiError(
+    400,
+    missing.map(({ digest, kind }) => ({
+      code: 'MANIFEST_BLOB_UNKNOWN' as const,
+      message: `${kind === 'blob' ? 'blob' : 'manifest'} ${digest} is not in the repository`,
+      detail: { digest },
+    })),
+  );
+}
+
+function toRecord(digest: Digest, size: number, checked: CheckedManifest): ManifestRecord {
+  const record: ManifestRecord = { digest, mediaType: checked.mediaType, size };
+  if (checked.subject) record.subject = checked.subject;
+  if (checked.artifactType) record.artifactType = checked.artifactType;
+  if (checked.annotations) record.annotations = checked.annotations;
+  return record;
+}
+
+/** `DELETE /v2/<name>/manifests/<reference>`: by digest removes the manifest and every tag pointing at it; by tag removes only the tag. */
+export async function deleteManifest(ctx: RegistryContext, ex: Exchange, name: string, reference: string): Promise<void> {
+  const ref = parseManifestReference(reference);
+  const repository = existingRepository(ctx, name);
+  if (ref.kind === 'tag') {
+    if (!repository.tags.delete(ref.tag)) throw manifestUnknown(reference);
+  } else {
+    if (!repository.manifests.has(ref.digest)) throw manifestUnknown(reference);
+    repository.deleteManifest(ref.digest);
+  }
+  await ctx.persist();
+  if (ref.kind === 'digest') await collectGarbage(ctx, ref.digest);
+  await send(ex, { status: 202, headers: { 'Content-Length': 0 } });
+}

@@ -1,0 +1,247 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as wait } from 'node:timers/promises';
+import { ApiError } from './api-error.js';
+
+/** How a fault asks the real response body to be delivered. */
+export interface BodyShaping {
+  /** Destroy the connection after half of the body was sent. */
+  cutMidBody?: boolean;
+  /** Send the body at this rate. */
+  bytesPerSecond?: number;
+  /** Perform the operation, then destroy the connection instead of answering. */
+  dropResponse?: boolean;
+}
+
+/** One request being served, with its parsed URL. */
+export interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  /** The raw path, without any decoding or normalisation. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  /** Path and query as received, for matching and logging. */
+  readonly pathAndQuery: string;
+  shaping: BodyShaping;
+}
+
+/** Splits a request target into its raw path and query. */
+export function createExchange(req: IncomingMessage, res: ServerResponse): Exchange {
+  let target = req.url ?? '/';
+  if (/^https?:\/\//i.test(target)) {
+    const url = new URL(target);
+    target = url.pathname + url.search;
+  }
+  const question = target.indexOf('?');
+  const path = question === -1 ? target : target.slice(0, question);
+  const rawQuery = question === -1 ? '' : target.slice(question + 1);
+  return {
+    req,
+    res,
+    method: (req.method ?? 'GET').toUpperCase(),
+    path,
+    query: new URLSearchParams(rawQuery),
+    pathAndQuery: target,
+    shaping: {},
+  };
+}
+
+/** A response: status, headers and an optional body (a `Readable` needs its `Content-Length` in `headers`). */
+export interface Reply {
+  status: number;
+  headers?: OutgoingHttpHeaders;
+  body?: Buffer | string | Readable;
+}
+
+/** The value of a single request header (the first, when repeated). */
+export function header(ex: Exchange, name: string): string | undefined {
+  const value = ex.req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Sends `reply`, applying any fault shaping. Never throws for a client that went away. */
+export async function send(ex: Exchange, reply: Reply): Promise<void> {
+  const { res } = ex;
+  const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
+  if (ex.shaping.dropResponse) {
+    if (body instanceof Readable) body.destroy();
+    ex.req.socket.destroy();
+    return;
+  }
+  res.statusCode = reply.status;
+  res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
+  for (const [name, value] of Object.entries(reply.headers ?? {})) {
+    if (value !== undefined) res.setHeader(name, value);
+  }
+  if (body instanceof Buffer && !res.hasHeader('Content-Length')) res.setHeader('Content-Length', body.byteLength);
+  const hasBody = body !== undefined && ex.method !== 'HEAD' && reply.status !== 204 && reply.status !== 304;
+  if (!hasBody) {
+    if (body instanceof Readable) body.destroy();
+    if (ex.shaping.cutMidBody) {
+      await writeChunk(res, Buffer.alloc(0));
+      ex.req.socket.destroy();
+      return;
+    }
+    res.end();
+    return;
+  }
+  if (ex.shaping.cutMidBody || ex.shaping.bytesPerSecond) {
+    const total = Number(res.getHeader('Content-Length') ?? 0);
+    await writeShaped(ex, body instanceof Buffer ? [body] : (body as AsyncIterable<Buffer>), total);
+    return;
+  }
+  if (body instanceof Buffer) {
+    res.end(body);
+    return;
+  }
+  try {
+    await pipeline(body, res);
+  } catch {
+    // The client went away or the source failed mid-body: the connection is the only thing left to close.
+    ex.req.socket.destroy();
+  }
+}
+
+/** Writes a body slowly and/or cuts the connection half-way through, for fault injection. */
+async function writeShaped(ex: Exchange, source: AsyncIterable<Buffer> | Iterable<Buffer>, total: number): Promise<void> {
+  const { res } = ex;
+  const cutAt = ex.shaping.cutMidBody ? Math.floor(total / 2) : Number.POSITIVE_INFINITY;
+  const rate = ex.shaping.bytesPerSecond;
+  const pieceSize = rate ? Math.max(1, Math.floor(rate / 10)) : Number.POSITIVE_INFINITY;
+  let sent = 0;
+  try {
+    for await (const chunk of source) {
+      for (let offset = 0; offset < chunk.byteLength; ) {
+        if (res.destroyed) return;
+        const room = cutAt - sent;
+        const piece = chunk.subarray(offset, offset + Math.min(pieceSize, room));
+        if (piece.byteLength > 0) await writeChunk(res, piece);
+        sent += piece.byteLength;
+        offset += piece.byteLength;
+        if (sent >= cutAt) {
+          if (piece.byteLength === 0) await writeChunk(res, piece);
+          ex.req.socket.destroy();
+          return;
+        }
+        if (rate) {
+          // Sleep in short steps, so a closed connection ends the trickle promptly.
+          for (let pause = (piece.byteLength / rate) * 1000; pause > 0 && !res.destroyed; pause -= 100) {
+            await sleep(Math.min(pause, 100));
+          }
+        }
+      }
+    }
+    if (sent < cutAt && Number.isFinite(cutAt)) {
+      ex.req.socket.destroy();
+      return;
+    }
+    res.end();
+  } catch {
+    ex.req.socket.destroy();
+  } finally {
+    if (source instanceof Readable) source.destroy();
+  }
+}
+
+/** Writes one chunk and waits until it is handed to the socket (headers are sent with the first write). */
+function writeChunk(res: ServerResponse, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (res.destroyed) {
+      reject(new Error('response destroyed'));
+      return;
+    }
+    res.write(chunk, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/** Sends an {@link ApiError} as the spec's JSON error body. */
+export async function sendError(ex: Exchange, error: ApiError): Promise<void> {
+  await send(ex, {
+    status: error.status,
+    headers: { 'Content-Type': 'application/json', ...error.headers },
+    body: error.body(),
+  });
+}
+
+/** Sends a JSON document. */
+export async function sendJson(ex: Exchange, status: number, value: unknown, headers: OutgoingHttpHeaders = {}): Promise<void> {
+  await send(ex, { status, headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(value) });
+}
+
+/** Outcome of reading a request body into a sink. */
+export interface BodyResult {
+  /** Bytes received. */
+  bytes: number;
+  /** The first error the sink threw; later bytes were read and thrown away. */
+  sinkError?: unknown;
+}
+
+/**
+ * Reads the whole request body, handing each chunk to `sink` (awaited, so the body is read no faster than
+ * the sink can take it). When the sink fails, the rest of the body is still read — and discarded, up to
+ * `discardLimit` bytes — so the error can be answered on a healthy connection.
+ * Rejects only when the client aborts or the discard limit is passed (the connection is then destroyed).
+ */
+export async function readBody(
+  req: IncomingMessage,
+  sink: (chunk: Buffer) => void | Promise<void>,
+  discardLimit = 64 * 1024 * 1024,
+): Promise<BodyResult> {
+  let bytes = 0;
+  let discarded = 0;
+  let sinkError: unknown;
+  let failed = false;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    bytes += chunk.byteLength;
+    if (failed) {
+      discarded += chunk.byteLength;
+      if (discarded > discardLimit) {
+        req.socket.destroy();
+        throw new Error('request body too large to discard');
+      }
+      continue;
+    }
+    try {
+      await sink(chunk);
+    } catch (e) {
+      failed = true;
+      sinkError = e;
+    }
+  }
+  return failed ? { bytes, sinkError } : { bytes };
+}
+
+/** Reads and discards whatever is left of a request body, so that an error reply reaches the client. */
+export async function drainRequest(req: IncomingMessage, limit = 64 * 1024 * 1024): Promise<void> {
+  if (req.complete || req.readableEnded || req.destroyed) return;
+  let seen = 0;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      seen += chunk.byteLength;
+      if (seen > limit) {
+        req.socket.destroy();
+        return;
+      }
+    }
+  } catch {
+    // the client went away
+  }
+}
+
+/** The request's `Content-Length`, or undefined when absent; a malformed value is a 400. */
+export function contentLength(ex: Exchange): number | undefined {
+  const value = header(ex, 'content-length');
+  if (value === undefined) return undefined;
+  const length = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(length)) {
+    throw ApiError.of(400, 'SIZE_INVALID', `malformed Content-Length ${JSON.stringify(value.slice(0, 50))}`);
+  }
+  return length;
+}
+
+/** Waits `ms`; rejects early when `signal` aborts (the registry is closing). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return wait(ms, undefined, { signal });
+}

@@ -1,0 +1,9 @@
+/**
+ * `multiplatform/registry`: an OCI distribution-spec registry that runs inside Node.js, for tests and demos.
+ * @packageDocumentation
+ */
+export { startRegistry } from './server.js';
+export { startBlobMirror, type BlobMirror, type MirrorRequest } from './mirror.js';
+export { runRegistryCommand, type RegistryCommandIo } from './cli.js';
+export type { Fault, FaultInjector } from './faults.js';
+export type { RegistryOptions, RegistryStats, RunningRegistry } from './types.js';

@@ -1,0 +1,69 @@
+import { ValidationError } from '../errors.js';
+import type { RegistryOptions } from './types.js';
+
+/** {@link RegistryOptions} checked, with defaults applied. */
+export interface ResolvedOptions {
+  port: number;
+  host: string;
+  dir: string | undefined;
+  auth:
+    | { kind: 'none' }
+    | { kind: 'basic'; username: string; password: string }
+    | { kind: 'token'; credentials?: { username: string; password: string }; service: string; lifetimeSeconds: number };
+  maxManifestBytes: number;
+  log: (line: string) => void;
+}
+
+export const DEFAULT_MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_TOKEN_SERVICE = 'multiplatform';
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 300;
+
+const invalid = (message: string): never => {
+  throw new ValidationError(`startRegistry: ${message}`);
+};
+
+/** Validates options, throwing {@link ValidationError} naming the bad one. */
+export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
+  const { port = 0, host = '127.0.0.1', storage = 'memory', maxManifestBytes = DEFAULT_MAX_MANIFEST_BYTES, log } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) invalid(`port must be an integer from 0 to 65535, got ${String(port)}`);
+  if (typeof host !== 'string' || host === '') invalid('host must be a non-empty string');
+  let dir: string | undefined;
+  if (storage !== 'memory') {
+    if (typeof storage !== 'object' || storage === null || typeof storage.dir !== 'string' || storage.dir === '') {
+      invalid("storage must be 'memory' or { dir: string }");
+    }
+    dir = storage.dir;
+  }
+  if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes <= 0) {
+    invalid(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
+  }
+  if (log !== undefined && typeof log !== 'function') invalid('log must be a function');
+  return { port, host, dir, auth: resolveAuth(options.auth), maxManifestBytes, log: log ?? (() => {}) };
+}
+
+function resolveAuth(auth: RegistryOptions['auth']): ResolvedOptions['auth'] {
+  if (auth === undefined) return { kind: 'none' };
+  if (typeof auth !== 'object' || auth === null) return invalid('auth must be { basic: ... } or { token: ... }');
+  if ('basic' in auth) {
+    const { username, password } = auth.basic ?? {};
+    if (typeof username !== 'string' || username === '' || username.includes(':') || typeof password !== 'string') {
+      invalid('auth.basic needs a username (non-empty, without ":") and a password');
+    }
+    return { kind: 'basic', username, password };
+  }
+  if ('token' in auth) {
+    const { username, password, service = DEFAULT_TOKEN_SERVICE, lifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS } = auth.token ?? {};
+    if ((username === undefined) !== (password === undefined)) invalid('auth.token needs both username and password, or neither');
+    if (username !== undefined && (typeof username !== 'string' || username === '' || username.includes(':'))) {
+      invalid('auth.token.username must be a non-empty string without ":"');
+    }
+    if (password !== undefined && typeof password !== 'string') invalid('auth.token.password must be a string');
+    if (typeof service !== 'string' || service === '' || /["\\]/.test(service)) invalid('auth.token.service must be a non-empty string without quotes');
+    if (!Number.isFinite(lifetimeSeconds) || lifetimeSeconds <= 0) invalid('auth.token.lifetimeSeconds must be a positive number');
+    const credentials = username !== undefined && password !== undefined ? { username, password } : undefined;
+    return credentials
+      ? { kind: 'token', credentials, service, lifetimeSeconds }
+      : { kind: 'token', service, lifetimeSeconds };
+  }
+  return invalid('auth must be { basic: { username, password } } or { token: { ... } }');
+}

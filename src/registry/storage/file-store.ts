@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { isDigest, type Digest } from '../../digest.js';
+import type { ByteRange } from '../range.js';
+import type { BlobStore, UploadBuffer } from './blob-store.js';
+
+/** An upload written straight to a file under `<dir>/uploads`, in the same file system as the blobs so commit is a rename. */
+class FileUpload implements UploadBuffer {
+  size = 0;
+  constructor(
+    readonly path: string,
+    private handle: FileHandle | undefined,
+  ) {}
+
+  async append(chunk: Buffer): Promise<void> {
+    const handle = this.requireHandle();
+    let written = 0;
+    while (written < chunk.byteLength) {
+      const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written, this.size + written);
+      written += bytesWritten;
+    }
+    this.size += chunk.byteLength;
+  }
+
+  async truncate(size: number): Promise<void> {
+    await this.requireHandle().truncate(size);
+    this.size = size;
+  }
+
+  read(): AsyncIterable<Buffer> {
+    if (this.size === 0) return (async function* () {})();
+    return createReadStream(this.path, { start: 0, end: this.size - 1 });
+  }
+
+  /** Closes the file and returns its path, for the store to move it. */
+  async seal(): Promise<string> {
+    await this.handle?.close();
+    this.handle = undefined;
+    return this.path;
+  }
+
+  async discard(): Promise<void> {
+    await this.seal();
+    await rm(this.path, { force: true });
+  }
+
+  private requireHandle(): FileHandle {
+    if (!this.handle) throw new Error('upload buffer already released');
+    return this.handle;
+  }
+}
+
+/**
+ * Blob storage in a directory: `blobs/<algorithm>/<hex>` holds content, `uploads/` uploads in progress and `tmp/`
+ * files being written. Content is only ever renamed into `blobs/`, so a blob file is always complete.
+ */
+export class FileBlobStore implements BlobStore {
+  private readonly sizes = new Map<Digest, number>();
+
+  private constructor(readonly dir: string) {}
+
+  /** Opens (creating when needed) a store in `dir`, indexing the blobs already there and clearing leftovers of earlier runs. */
+  static async open(dir: string): Promise<FileBlobStore> {
+    const store = new FileBlobStore(dir);
+    await rm(store.uploadsDir, { recursive: true, force: true });
+    await rm(store.tmpDir, { recursive: true, force: true });
+    await mkdir(store.uploadsDir, { recursive: true });
+    await mkdir(store.tmpDir, { recursive: true });
+    await mkdir(store.blobsDir, { recursive: true });
+    for (const algorithm of await readdir(store.blobsDir, { withFileTypes: true })) {
+      if (!algorithm.isDirectory()) continue;
+      for (const encoded of await readdir(join(store.blobsDir, algorithm.name))) {
+        const digest = `${algorithm.name}:${encoded}`;
+        if (!isDigest(digest)) continue;
+        const info = await stat(join(store.blobsDir, algorithm.name, encoded));
+        if (info.isFile()) store.sizes.set(digest, info.size);
+      }
+    }
+    return store;
+  }
+
+  private get blobsDir(): string {
+    return join(this.dir, 'blobs');
+  }
+  private get uploadsDir(): string {
+    return join(this.dir, 'uploads');
+  }
+  private get tmpDir(): string {
+    return join(this.dir, 'tmp');
+  }
+
+  /** A fresh path for a file being written, to be renamed into place. */
+  tempPath(): string {
+    return join(this.tmpDir, randomUUID());
+  }
+
+  private blobPath(digest: Digest): string {
+    const colon = digest.indexOf(':');
+    return join(this.blobsDir, digest.slice(0, colon), digest.slice(colon + 1));
+  }
+
+  has(digest: Digest): boolean {
+    return this.sizes.has(digest);
+  }
+
+  size(digest: Digest): number | undefined {
+    return this.sizes.get(digest);
+  }
+
+  async open(digest: Digest, range?: ByteRange): Promise<Readable | undefined> {
+    if (!this.sizes.has(digest)) return undefined;
+    let handle: FileHandle;
+    try {
+      handle = await open(this.blobPath(digest), 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+  }
+
+  async readAll(digest: Digest): Promise<Buffer | undefined> {
+    if (!this.sizes.has(digest)) return undefined;
+    try {
+      return await readFile(this.blobPath(digest));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async putBytes(digest: Digest, bytes: Buffer): Promise<void> {
+    if (this.sizes.has(digest)) return;
+    const temp = this.tempPath();
+    await writeFile(temp, bytes);
+    await this.moveIntoPlace(temp, digest, bytes.byteLength);
+  }
+
+  async createUpload(): Promise<UploadBuffer> {
+    const path = join(this.uploadsDir, randomUUID());
+    return new FileUpload(path, await open(path, 'w+'));
+  }
+
+  async commitUpload(upload: UploadBuffer, digest: Digest): Promise<void> {
+    if (!(upload instanceof FileUpload)) throw new TypeError('upload does not belong to this store');
+    const size = upload.size;
+    const path = await upload.seal();
+    if (this.sizes.has(digest)) {
+      await rm(path, { force: true });
+      return;
+    }
+    await this.moveIntoPlace(path, digest, size);
+  }
+
+  private async moveIntoPlace(from: string, digest: Digest, size: number): Promise<void> {
+    const target = this.blobPath(digest);
+    await mkdir(join(target, '..'), { recursive: true });
+    await rename(from, target);
+    this.sizes.set(digest, size);
+  }
+
+  async remove(digest: Digest): Promise<void> {
+    if (!this.sizes.delete(digest)) return;
+    try {
+      await unlink(this.blobPath(digest));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    await rm(this.uploadsDir, { recursive: true, force: true });
+    await rm(this.tmpDir, { recursive: true, force: true });
+  }
+}

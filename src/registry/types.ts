@@ -1,0 +1,49 @@
+import type { FaultInjector } from './faults.js';
+
+/** Options of {@link startRegistry}. */
+export interface RegistryOptions {
+  /** Port to listen on; default 0 (a free port chosen by the system). */
+  port?: number;
+  /** Address to listen on; default `127.0.0.1`. */
+  host?: string;
+  /**
+   * Where content lives: `'memory'` (default) or a directory, where blobs and repositories are kept and
+   * survive a restart with the same directory.
+   */
+  storage?: { dir: string } | 'memory';
+  /**
+   * Authentication: `basic` requires these credentials on every request; `token` makes the registry its own
+   * token server (`/token`), with optional credentials (anonymous callers then get pull only).
+   */
+  auth?:
+    | { basic: { username: string; password: string } }
+    | { token: { username?: string; password?: string; service?: string; lifetimeSeconds?: number } };
+  /** Largest manifest accepted, in bytes; default 4 MiB. Larger pushes get 413 `SIZE_INVALID`. */
+  maxManifestBytes?: number;
+  /** Receives one line per request and any unexpected error. */
+  log?: (line: string) => void;
+}
+
+/** Request counters of a running registry. */
+export interface RegistryStats {
+  /** Every request received, including token requests and requests answered with a fault. */
+  requests: number;
+  /** Requests to the token endpoint. */
+  tokenRequests: number;
+  /** Requests per endpoint, keyed `METHOD endpoint`: `GET base`, `HEAD blob`, `POST upload`, `PATCH upload`, `PUT manifest`, `GET tags`, `GET catalog`, `GET referrers`, `GET token`, ... */
+  byRoute: Record<string, number>;
+}
+
+/** A registry started by {@link startRegistry}. */
+export interface RunningRegistry {
+  /** Base URL, e.g. `http://127.0.0.1:39213`. */
+  url: string;
+  /** `host:port`, as used in image references, e.g. `127.0.0.1:39213/app:1.0`. */
+  host: string;
+  port: number;
+  /** Injects failures into the next matching requests. */
+  faults: FaultInjector;
+  stats: RegistryStats;
+  /** Stops listening, drops open connections and upload sessions, and waits for stored state to be written. */
+  close(): Promise<void>;
+}
