@@ -19,7 +19,7 @@ import {
 import { blobsOf, buildImage, buildIndex, writeOciLayout, type BuiltImage } from '../helpers/images.js';
 import { readTokenStats, sharedRegistries } from '../helpers/registries.js';
 import { skopeoCopy, skopeoInspectRaw } from '../helpers/skopeo.js';
-import { distributionTargets, type RegistryTarget } from '../helpers/targets.js';
+import { allTargets, distributionTargets, type RegistryTarget } from '../helpers/targets.js';
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
@@ -42,7 +42,7 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-describe.each(distributionTargets())('RegistryClient against $name', (target: RegistryTarget) => {
+describe.each(await allTargets())('RegistryClient against $name', (target: RegistryTarget) => {
   const client = target.client();
   afterAll(() => client.close());
 
