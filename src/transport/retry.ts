@@ -95,7 +95,7 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
       signal,
       shouldRetry: ({ error }) => !signal?.aborted && isRetryableError(error, policy) && !retryAfterTooLong(error, policy),
       onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-        if (retriesLeft <= 0 || signal?.aborted || !isRetryableError(error, policy)) return;
+        if (retriesLeft <= 0 || signal?.aborted || !isRetryableError(error, policy) || retryAfterTooLong(error, policy)) return;
         const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
         if (retryAfter !== undefined && retryAfter <= policy.maxRetryAfterMs) {
           ctx.onRetry?.({ attempt: attemptNumber, error, delayMs: retryAfter });

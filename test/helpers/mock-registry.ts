@@ -6,7 +6,7 @@
  * nock does not see undici's own requests; the client's `dispatcher` option is the way in.
  */
 import { createHash } from 'node:crypto';
-import { MockAgent } from 'undici';
+import { MockAgent, type Dispatcher } from 'undici';
 import { RegistryClient, type RegistryClientOptions } from '../../src/client.js';
 
 /** The registry name the tests use (not loopback, so it is reached over HTTPS only). */
@@ -54,27 +54,33 @@ export interface RouteOptions {
 /** Fast retries so tests of backoff take milliseconds. */
 export const FAST_RETRY = { minDelayMs: 1, maxDelayMs: 5 } as const;
 
+/** A MockAgent that keeps a snapshot of every request it is asked to dispatch (headers are copied: the caller may reuse its object). */
+class RecordingAgent extends MockAgent {
+  readonly seen: SeenRequest[] = [];
+  override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    this.seen.push(seen(options));
+    return super.dispatch(options, handler);
+  }
+}
+
+/**
+ * Scripted registry origins behind one MockAgent. Routes are answered in the order they were added
+ * (each once unless `times`/`persist` say otherwise); anything unrouted fails as a network error.
+ */
 export class MockRegistry {
+  /** Pass this as the client's `dispatcher`. */
   readonly agent: MockAgent;
+  readonly #agent: RecordingAgent;
 
   constructor() {
-    this.agent = new MockAgent({ enableCallHistory: true });
-    this.agent.disableNetConnect();
+    this.#agent = new RecordingAgent();
+    this.#agent.disableNetConnect();
+    this.agent = this.#agent;
   }
 
   /** Every request dispatched so far, including those answered with an error or matched by nothing. */
   get requests(): SeenRequest[] {
-    return (this.agent.getCallHistory()?.calls() ?? []).map((log) => {
-      const url = new URL(log.fullUrl);
-      return {
-        origin: log.origin,
-        method: log.method,
-        path: url.pathname + url.search,
-        url,
-        headers: normalizeHeaders(log.headers),
-        body: bodyBytes(log.body),
-      };
-    });
+    return [...this.#agent.seen];
   }
 
   /** Requests matching a method and/or a path (same rules as routes), in order. */
@@ -113,7 +119,7 @@ export class MockRegistry {
     return new RegistryClient({ dispatcher: this.agent, dockerConfig: false, env: {}, retry: FAST_RETRY, ...options });
   }
 
-  /** Routes that were set up but never used (a test may assert there are none). */
+  /** Number of routes still waiting for a request (a test may assert there are none left). */
   pending(): number {
     return this.agent.pendingInterceptors().length;
   }
@@ -136,7 +142,7 @@ function toPathMatcher(path: PathMatcher): (p: string) => boolean {
 }
 
 function seen(opts: { origin?: unknown; method: string; path: string; headers?: unknown; body?: unknown }): SeenRequest {
-  const origin = String(opts.origin ?? ORIGIN).replace(/\/$/, '');
+  const origin = new URL(String(opts.origin ?? ORIGIN)).origin;
   const url = new URL(opts.path, origin);
   return { origin, method: opts.method, path: opts.path, url, headers: normalizeHeaders(opts.headers), body: bodyBytes(opts.body) };
 }

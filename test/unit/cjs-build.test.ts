@@ -1,0 +1,121 @@
+/**
+ * The published build really works outside vitest: a separate `node` process `require()`s
+ * dist/index.cjs (and, in a second case, imports dist/index.js), drives a RegistryClient through an
+ * undici MockAgent whose first answer is a 503, and reports what happened. Two requests prove the
+ * bundled p-retry (ESM-only upstream) runs inside the CommonJS build.
+ *
+ * The test command builds first (`npx tsup`); these tests fail, and say so, when dist/ is missing.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ociManifest } from '../helpers/mock-registry.js';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const DIST = join(ROOT, 'dist');
+const BUILD_HINT = 'run the build first: `npx tsup` (the test command `npm test` does it)';
+
+function requireBuilt(file: string): string {
+  const path = join(DIST, file);
+  if (!existsSync(path)) throw new Error(`${path} does not exist: ${BUILD_HINT}`);
+  return path;
+}
+
+/**
+ * The body of the child script, shared by the CommonJS and ESM variants: `mod` is the library,
+ * `MockAgent` undici's. It prints one JSON line.
+ */
+const SCENARIO = `
+  const bytes = Buffer.from(process.env.MANIFEST_B64, 'base64');
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  const pool = agent.get('https://registry.test');
+  let requests = 0;
+  const count = (reply) => () => { requests++; return reply; };
+  pool.intercept({ path: '/v2/app/manifests/1.0', method: 'GET' })
+    .reply(count({ statusCode: 503, data: '{"errors":[{"code":"UNAVAILABLE"}]}', responseOptions: { headers: { 'content-type': 'application/json' } } }));
+  pool.intercept({ path: '/v2/app/manifests/1.0', method: 'GET' })
+    .reply(count({ statusCode: 200, data: bytes, responseOptions: { headers: { 'content-type': process.env.MANIFEST_TYPE } } }));
+  pool.intercept({ path: '/v2/app/manifests/missing', method: 'GET' })
+    .reply(count({ statusCode: 404, data: '{"errors":[{"code":"MANIFEST_UNKNOWN"}]}', responseOptions: { headers: { 'content-type': 'application/json' } } }));
+  const client = new mod.RegistryClient({ dispatcher: agent, dockerConfig: false, env: {}, retry: { minDelayMs: 1, maxDelayMs: 5 } });
+  const result = await client.getManifest('registry.test/app:1.0');
+  let missing;
+  try {
+    await client.getManifest('registry.test/app:missing');
+  } catch (error) {
+    missing = { typed: error instanceof mod.RegistryError && mod.isNotFound(error), status: error.status, codes: error.codes };
+  }
+  await agent.close();
+  console.log(JSON.stringify({ requests, digest: result.descriptor.digest, mediaType: result.manifest.mediaType, missing, version: mod.VERSION }));
+`;
+
+interface ChildReport {
+  requests: number;
+  digest: string;
+  mediaType: string;
+  missing: { typed: boolean; status: number; codes: string[] };
+  version: string;
+}
+
+async function runChild(args: string[]): Promise<ChildReport> {
+  const manifest = ociManifest('cjs');
+  const { stdout } = await run(process.execPath, args, {
+    cwd: ROOT,
+    timeout: 20_000,
+    env: { ...process.env, MANIFEST_B64: manifest.bytes.toString('base64'), MANIFEST_TYPE: manifest.mediaType },
+  });
+  const lines = stdout.trim().split('\n');
+  const report = JSON.parse(lines[lines.length - 1] ?? '') as ChildReport;
+  expect(report.digest).toBe(manifest.digest);
+  return report;
+}
+
+function expectedVersion(): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+describe('built package', () => {
+  it('has type declarations for both module systems', () => {
+    const dts = readFileSync(requireBuilt('index.d.ts'), 'utf8');
+    expect(dts).toMatch(/declare class RegistryClient/);
+    expect(existsSync(requireBuilt('index.d.cts'))).toBe(true);
+  });
+
+  it('bundles the ESM-only p-retry into the CommonJS build instead of requiring it', () => {
+    const cjs = readFileSync(requireBuilt('index.cjs'), 'utf8');
+    expect(cjs).not.toMatch(/require\(["'](p-retry|is-network-error)["']\)/);
+    expect(cjs).toMatch(/require\(["']undici["']\)/);
+  });
+
+  it('works through require() of dist/index.cjs, retrying with the bundled p-retry', async () => {
+    const cjs = requireBuilt('index.cjs');
+    const script = `
+      const mod = require(${JSON.stringify(cjs)});
+      const { MockAgent } = require('undici');
+      (async () => { ${SCENARIO} })().catch((error) => { console.error(error); process.exit(1); });
+    `;
+    const report = await runChild(['-e', script]);
+    expect(report.requests).toBe(3); // 503, 200, then one 404 that is not retried
+    expect(report.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    expect(report.missing).toEqual({ typed: true, status: 404, codes: ['MANIFEST_UNKNOWN'] });
+    expect(report.version).toBe(expectedVersion());
+  });
+
+  it('works through import of dist/index.js', async () => {
+    const esm = pathToFileURL(requireBuilt('index.js')).href;
+    const script = `
+      const mod = await import(${JSON.stringify(esm)});
+      const { MockAgent } = await import('undici');
+      ${SCENARIO}
+    `;
+    const report = await runChild(['--input-type=module', '-e', script]);
+    expect(report.requests).toBe(3);
+    expect(report.missing).toEqual({ typed: true, status: 404, codes: ['MANIFEST_UNKNOWN'] });
+    expect(report.version).toBe(expectedVersion());
+  });
+});
