@@ -35,6 +35,12 @@ export interface RegistryClientOptions {
    * `::1`) are always allowed, as Docker does.
    */
   insecure?: boolean | string[] | ((host: string) => boolean);
+  /**
+   * Token-server hosts (`host` or `host:port`) that may receive your registry credentials when a
+   * registry's challenge points at them. A realm on the registry's own host, and Docker Hub's
+   * `auth.docker.io`, are always trusted; any other realm gets an anonymous token request.
+   */
+  trustedTokenRealms?: string[];
   /** undici dispatcher used for every request (a proxy agent, a custom pool, a MockAgent in tests). */
   dispatcher?: Dispatcher;
   /** `User-Agent` header. Default `multiplatform/<version>`. */
@@ -87,7 +93,8 @@ export class RegistryClient {
       bodyTimeoutMs: options.bodyTimeoutMs,
     });
     const credentials = new CredentialStore({ credentials: options.credentials, dockerConfig: options.dockerConfig, env: options.env });
-    this.auth = new Authenticator(this.http, credentials, retryPolicy, isInsecure);
+    const trustedRealms = new Set((options.trustedTokenRealms ?? []).map((h) => h.toLowerCase()));
+    this.auth = new Authenticator(this.http, credentials, retryPolicy, isInsecure, trustedRealms);
     const transport = new RegistryTransport(this.http, this.auth, new Endpoints(this.http, isInsecure), retryPolicy, {
       onWarning: options.onWarning,
       onRetry: options.onRetry,

@@ -71,6 +71,7 @@ export class Authenticator {
     private readonly credentials: CredentialResolver,
     private readonly retryPolicy: ResolvedRetryPolicy,
     private readonly isInsecure: (host: string) => boolean,
+    private readonly trustedRealms: ReadonlySet<string> = new Set(),
   ) {}
 
   /** The `Authorization` value to send up front, when the registry is known to need one. */
@@ -199,7 +200,7 @@ export class Authenticator {
     const realm = this.checkRealm(target, params.realm, operation);
     const cred = await this.credentials.resolve(target.registry);
     if (cred?.registryToken) return { token: cred.registryToken, lifetimeS: DEFAULT_TOKEN_LIFETIME_S };
-    const mayUseCredentials = cred !== undefined && realmMayReceiveCredentials(target, realm);
+    const mayUseCredentials = cred !== undefined && realmMayReceiveCredentials(target, realm, this.trustedRealms);
     const source: CredentialSource = mayUseCredentials && cred ? cred.source : 'anonymous';
     const fail = (reason: string, status?: number) =>
       new AuthError(operation, target.registry, source, reason, { status });
@@ -319,18 +320,24 @@ function refreshMarginMs(lifetimeS: number): number {
   return lifetimeMs - Math.min(10_000, lifetimeMs * 0.1);
 }
 
+/** Docker Hub's registry hosts and the token server they use. */
+const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+const DOCKER_HUB_REALM_HOST = 'auth.docker.io';
+
 /**
- * A user's registry credentials go to a token realm on the registry's own host, or on a host of the
- * same parent domain (auth.docker.io for registry-1.docker.io). Any other realm gets an anonymous request.
+ * A user's registry credentials go to a token realm on the registry's own host, to Docker Hub's
+ * token server for Docker Hub, or to a host the user listed in `trustedTokenRealms`. Any other
+ * realm gets an anonymous token request. (A "same parent domain" rule would leak credentials
+ * across tenants of shared suffixes such as `github.io` or `co.uk`.)
  */
-export function realmMayReceiveCredentials(target: RegistryTarget, realm: string): boolean {
-  const realmHost = new URL(realm).hostname.toLowerCase();
+export function realmMayReceiveCredentials(target: RegistryTarget, realm: string, trusted: ReadonlySet<string> = new Set()): boolean {
+  const realmUrl = new URL(realm);
+  const realmHost = realmUrl.hostname.toLowerCase();
   const registryHost = new URL(target.origin).hostname.toLowerCase();
   const configuredHost = hostnameOf(target.registry).toLowerCase();
   if (realmHost === registryHost || realmHost === configuredHost) return true;
-  const parent = (h: string) => h.split('.').slice(-2).join('.');
-  const isName = (h: string) => /[a-z]/.test(h) && h.includes('.') && !h.includes(':');
-  return isName(realmHost) && isName(registryHost) && parent(realmHost) === parent(registryHost);
+  if (realmHost === DOCKER_HUB_REALM_HOST && (DOCKER_HUB_HOSTS.has(registryHost) || DOCKER_HUB_HOSTS.has(configuredHost))) return true;
+  return trusted.has(realmHost) || trusted.has(realmUrl.host.toLowerCase());
 }
 
 export { header };

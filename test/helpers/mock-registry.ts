@@ -114,9 +114,12 @@ export class MockRegistry {
     return this;
   }
 
-  /** A client that sends everything through this mock, reads no Docker config and retries fast. */
+  /**
+   * A client that sends everything through this mock, reads no Docker config and retries fast.
+   * The mock token server `auth.registry.test` is trusted with credentials unless the options say otherwise.
+   */
   client(options: RegistryClientOptions = {}): RegistryClient {
-    return new RegistryClient({ dispatcher: this.agent, dockerConfig: false, env: {}, retry: FAST_RETRY, ...options });
+    return new RegistryClient({ dispatcher: this.agent, dockerConfig: false, env: {}, retry: FAST_RETRY, trustedTokenRealms: ['auth.registry.test'], ...options });
   }
 
   /** Number of routes still waiting for a request (a test may assert there are none left). */

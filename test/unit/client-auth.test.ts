@@ -113,17 +113,18 @@ describe('Bearer', () => {
   });
 
   it.each([
-    ['the registry host itself', 'https://registry.test', true],
-    ['a host of the same parent domain', AUTH_ORIGIN, true],
-    ['another domain', 'https://evil.example', false],
-  ])('sends credentials to a realm on %s: %s', async (_label, realmOrigin, getsCredentials) => {
+    ['the registry host itself', 'https://registry.test', [], true],
+    ['a host listed in trustedTokenRealms', AUTH_ORIGIN, ['auth.registry.test'], true],
+    ['a host of the same parent domain that is not listed', AUTH_ORIGIN, [], false],
+    ['another domain', 'https://evil.example', ['auth.registry.test'], false],
+  ])('sends credentials to a realm on %s: %s', async (_label, realmOrigin, trustedTokenRealms, getsCredentials) => {
     const m = ociManifest();
     mock
       .on('GET', MANIFEST_PATH, bearerChallenge(`${realmOrigin}/token`))
       .on('GET', '/token', tokenReply('t-123'), { origin: realmOrigin })
       .on('GET', MANIFEST_PATH, manifestReply(m));
 
-    await mock.client({ credentials }).getManifest(REF);
+    await mock.client({ credentials, trustedTokenRealms }).getManifest(REF);
 
     const [tokenRequest] = mock.filter('GET', '/token', realmOrigin);
     expect(tokenRequest).toBeDefined();
