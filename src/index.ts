@@ -109,4 +109,6 @@ export {
   type CredentialSource,
 } from './errors.js';
 
+export { MissingChildrenError } from './push-list.js';
+export { convertManifest } from './convert.js';
 export { VERSION } from './version.js';

@@ -39,6 +39,8 @@ export interface PlannedChild {
   action: 'present' | 'mount' | 'copy' | 'convert';
   /** Blobs that must be mounted or copied (those the target already has are not listed). */
   blobs: Descriptor[];
+  /** With `convert`: the digest of the manifest before it was rewritten (`digest` is the new one). */
+  convertedFrom?: Digest;
 }
 
 /** The result of composing and pushing a manifest list (or, with `dryRun`, what would be pushed). */
