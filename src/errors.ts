@@ -196,7 +196,7 @@ export class UnsafeRequestError extends MultiplatformError {
 
 /** Invalid input to a library call that is not a reference or digest (spec, option, platform). */
 export class ValidationError extends MultiplatformError {
-  override name = 'ValidationError' as const;
+  override name: string = 'ValidationError';
 }
 
 export const isMultiplatformError = (e: unknown): e is MultiplatformError => e instanceof MultiplatformError;

@@ -7,6 +7,7 @@ import { ValidationError } from '../errors.js';
  * treat bad input alike need no extra case.
  */
 export class MissingChildrenError extends ValidationError {
+  override name = 'MissingChildrenError';
   constructor(
     /** Every missing child reference, as the spec wrote it, in spec order. */
     readonly missing: string[],
