@@ -219,8 +219,12 @@ export function isNotFound(e: unknown): e is RegistryError {
 }
 
 const REDACTIONS: Array<[RegExp, string]> = [
-  // Authorization header values
-  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [REDACTED]'],
+  // Authorization header values. Prose such as "Basic auth" survives: a credential has a digit or
+  // symbol, mixed case, or at least 16 letters.
+  [
+    /\b([Bb]earer|[Bb]asic|BEARER|BASIC)\s+(?:(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{4,}|(?=[a-z]*[A-Z])[A-Za-z]{4,}|[A-Za-z]{16,})/g,
+    '$1 [REDACTED]',
+  ],
   // userinfo in URLs
   [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(?::[^\s/@]*)?@/gi, '$1[REDACTED]@'],
   // JWT-looking strings

@@ -1,0 +1,49 @@
+/** What the CLI reads and writes, so tests can run commands in-process. */
+export interface CliIo {
+  /** Results only (a digest, JSON, manifest bytes). */
+  stdout: { write(chunk: string | Uint8Array): unknown };
+  /** Diagnostics, progress and errors. */
+  stderr: { write(chunk: string): unknown };
+  /** Reads standard input to its end (for `--password-stdin`). */
+  readStdin(): Promise<string>;
+  /** Environment (for `DOCKER_CONFIG`, `HOME` and credential helpers). */
+  env: Record<string, string | undefined>;
+  /**
+   * Starts turning SIGINT/SIGTERM into an abort of the running operation; `dispose` stops it.
+   * Absent in tests, where nothing is interrupted.
+   */
+  watchInterrupts?(): { signal: AbortSignal; dispose(): void };
+}
+
+/** The real process: its streams, its environment and its signals. */
+export function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    watchInterrupts: () => {
+      const controller = new AbortController();
+      let count = 0;
+      const onSignal = (signal: NodeJS.Signals): void => {
+        count++;
+        // A second interrupt means "stop now", even if cleanup hangs.
+        if (count > 1) process.exit(130);
+        controller.abort(new Error(`interrupted by ${signal}`));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      return {
+        signal: controller.signal,
+        dispose: () => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { formatDryRun, formatInspect, formatPlan, formatPush, inspectJson, pushJson } from '../../src/cli/format.js';
+import type { InspectResult, PushManifestListResult } from '../../src/index.js';
+
+const d = (c: string) => `sha256:${c.repeat(64)}` as const;
+
+const list: InspectResult = {
+  reference: 'docker.io/library/golang:1.22',
+  digest: d('a'),
+  mediaType: 'application/vnd.oci.image.index.v1+json',
+  isList: true,
+  entries: [
+    { platform: 'linux/amd64', digest: d('b'), mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 100, attestation: false },
+    {
+      platform: 'unknown/unknown',
+      digest: d('c'),
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      size: 50,
+      attestation: true,
+      annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': d('b') },
+    },
+    { platform: 'linux/arm64/v8', digest: d('d'), mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 100, attestation: false },
+    { platform: 'windows/amd64:10.0.17763.1234', digest: d('e'), mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 100, attestation: false },
+  ],
+  bytes: Buffer.from('{"schemaVersion":2}'),
+};
+
+const single: InspectResult = {
+  reference: '127.0.0.1:5000/app:amd64',
+  digest: d('f'),
+  mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+  isList: false,
+  entries: [],
+  platform: 'linux/amd64',
+  bytes: Buffer.from('{"schemaVersion":2,"x":1}'),
+};
+
+function pushResult(overrides: Partial<PushManifestListResult> = {}): PushManifestListResult {
+  return {
+    digest: d('1'),
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    size: 433,
+    bytes: Buffer.from('{}'),
+    index: { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] },
+    tags: ['1.0', 'latest'],
+    plan: [
+      { image: 'reg.example/app:amd64', digest: d('2'), mediaType: 'application/vnd.oci.image.manifest.v1+json', platform: { os: 'linux', architecture: 'amd64' }, action: 'present', blobs: [] },
+      {
+        image: 'reg.example/other:arm64',
+        digest: d('3'),
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+        action: 'mount',
+        blobs: [
+          { mediaType: 'application/vnd.oci.image.config.v1+json', digest: d('4'), size: 12 },
+          { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: d('5'), size: 345 },
+        ],
+      },
+    ],
+    skipped: [],
+    dryRun: false,
+    ...overrides,
+  };
+}
+
+describe('formatInspect', () => {
+  it("prints a list in mquery's shape, leaving attestation manifests out", () => {
+    const { text, hiddenAttestations } = formatInspect(list, 'golang:1.22');
+    expect(text).toBe(
+      [
+        'Image: golang:1.22',
+        ' * Manifest List: Yes',
+        ' * Supported platforms:',
+        '   - linux/amd64',
+        '   - linux/arm64/v8',
+        '   - windows/amd64:10.0.17763.1234',
+        '',
+      ].join('\n'),
+    );
+    expect(hiddenAttestations).toBe(1);
+  });
+
+  it('prints a single image with its platform', () => {
+    const { text, hiddenAttestations } = formatInspect(single, '127.0.0.1:5000/app:amd64');
+    expect(text).toBe('Image: 127.0.0.1:5000/app:amd64\n * Manifest List: No\n * Supports: linux/amd64\n');
+    expect(hiddenAttestations).toBe(0);
+  });
+
+  it('says unknown when a single image has no platform', () => {
+    const { platform: _omitted, ...withoutPlatform } = single;
+    expect(formatInspect(withoutPlatform, 'x').text).toContain(' * Supports: unknown\n');
+  });
+});
+
+describe('inspectJson', () => {
+  it('keeps every entry, attestations included, and replaces the bytes by their size', () => {
+    const json = inspectJson(list);
+    expect(json).toEqual({
+      reference: list.reference,
+      digest: list.digest,
+      mediaType: list.mediaType,
+      size: list.bytes.length,
+      isList: true,
+      entries: list.entries,
+    });
+    expect(JSON.stringify(json)).not.toContain('schemaVersion');
+  });
+
+  it('gives a single image its platform', () => {
+    expect(inspectJson(single)).toEqual({ reference: single.reference, digest: single.digest, mediaType: single.mediaType, size: 25, isList: false, platform: 'linux/amd64' });
+  });
+});
+
+describe('push output', () => {
+  it('prints the digest and size like manifest-tool, then each tag', () => {
+    const text = formatPush(pushResult(), (tag) => `reg.example/app:${tag}`);
+    expect(text).toBe(`Digest: ${d('1')} 433\nTagged: reg.example/app:1.0\nTagged: reg.example/app:latest\n`);
+  });
+
+  it('has the JSON shape {digest, mediaType, size, tags}', () => {
+    expect(pushJson(pushResult(), { ignoreMissing: false })).toEqual({ digest: d('1'), mediaType: 'application/vnd.oci.image.index.v1+json', size: 433, tags: ['1.0', 'latest'] });
+    expect(pushJson(pushResult({ skipped: ['reg.example/app:gone'] }), { ignoreMissing: true })).toMatchObject({ skipped: ['reg.example/app:gone'] });
+  });
+
+  it('adds the plan and the index to JSON of a dry run', () => {
+    const json = pushJson(pushResult({ dryRun: true }), { ignoreMissing: false });
+    expect(json).toMatchObject({ dryRun: true, index: { schemaVersion: 2 } });
+    expect((json.plan as unknown[]).length).toBe(2);
+  });
+
+  it('describes the plan child by child, with the blobs to bring', () => {
+    expect(formatPlan(pushResult().plan)).toBe(
+      [
+        `  reg.example/app:amd64 (linux/amd64) ${d('2')}: already in the target repository`,
+        `  reg.example/other:arm64 (linux/arm64/v8) ${d('3')}: mount 2 blobs`,
+        `      ${d('4')} 12 bytes`,
+        `      ${d('5')} 345 bytes`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints a dry run as plan, index and the digest it would have', () => {
+    const text = formatDryRun(pushResult({ dryRun: true, skipped: ['reg.example/app:gone'] }), (tag) => `r/a:${tag}`);
+    expect(text.startsWith('Dry run: nothing was written.\nPlan:\n  reg.example/app:amd64')).toBe(true);
+    expect(text).toContain('Skipped (missing): reg.example/app:gone\n');
+    expect(text).toContain('Index (application/vnd.oci.image.index.v1+json):\n{\n  "schemaVersion": 2,');
+    expect(text.endsWith(`Digest: ${d('1')} 433\nWould tag: r/a:1.0\nWould tag: r/a:latest\n`)).toBe(true);
+  });
+});
