@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll } from 'vitest';
 import { RegistryClient, type RegistryClientOptions } from '../../src/index.js';
 import { startRegistry } from '../../src/registry/index.js';
-import { sharedRegistries, type RegistryCoordinates } from './registries.js';
+import { sharedRegistries, type RegistryCoordinates, type SharedRegistries } from './registries.js';
 import type { SkopeoCredentials } from './skopeo.js';
 
 /**
@@ -57,10 +57,10 @@ export function distributionTargets(): RegistryTarget[] {
 }
 
 /**
- * The embedded registry in the same three auth modes, started in this test file's process and
- * closed after its tests. Call at module level: `const targets = [...distributionTargets(), ...(await embeddedTargets())]`.
+ * Starts the embedded registry in the three auth modes in this test file's process, closed after
+ * its tests; described with the same coordinates as the shared distribution registries.
  */
-export async function embeddedTargets(): Promise<RegistryTarget[]> {
+export async function startEmbeddedRegistries(): Promise<SharedRegistries> {
   const username = 'tester';
   const password = randomBytes(12).toString('hex');
   const [plain, basic, token] = await Promise.all([
@@ -71,10 +71,23 @@ export async function embeddedTargets(): Promise<RegistryTarget[]> {
   afterAll(async () => {
     await Promise.all([plain.close(), basic.close(), token.close()]);
   });
+  const coordinates = (r: typeof plain, auth: RegistryCoordinates['auth']): RegistryCoordinates => ({
+    url: r.url,
+    host: r.host,
+    port: r.port,
+    auth,
+    ...(auth === 'none' ? {} : { username, password }),
+  });
+  return { plain: coordinates(plain, 'none'), basic: coordinates(basic, 'basic'), token: coordinates(token, 'token') };
+}
+
+/** The embedded registry in the same three auth modes. Call at module level (top-level await). */
+export async function embeddedTargets(): Promise<RegistryTarget[]> {
+  const embedded = await startEmbeddedRegistries();
   return [
-    targetFromCoordinates('embedded (no auth)', { host: plain.host, auth: 'none' }, 'embedded'),
-    targetFromCoordinates('embedded (basic auth)', { host: basic.host, auth: 'basic', username, password }, 'embedded'),
-    targetFromCoordinates('embedded (token auth)', { host: token.host, auth: 'token', username, password }, 'embedded'),
+    targetFromCoordinates('embedded (no auth)', embedded.plain, 'embedded'),
+    targetFromCoordinates('embedded (basic auth)', embedded.basic, 'embedded'),
+    targetFromCoordinates('embedded (token auth)', embedded.token, 'embedded'),
   ];
 }
 

@@ -9,6 +9,7 @@ import { inspect } from '../../src/inspect.js';
 import { MissingChildrenError, pushManifestList } from '../../src/push-list.js';
 import { buildImage, type BuiltBlob, type BuiltImage, type ImageFormat } from '../helpers/images.js';
 import { sharedRegistries, type RegistryCoordinates, type SharedRegistries } from '../helpers/registries.js';
+import { startEmbeddedRegistries } from '../helpers/targets.js';
 import { skopeoCopy, skopeoInspectRaw, type SkopeoCredentials } from '../helpers/skopeo.js';
 
 /**
@@ -17,7 +18,15 @@ import { skopeoCopy, skopeoInspectRaw, type SkopeoCredentials } from '../helpers
  * read back with skopeo and copied with `skopeo copy --all`.
  */
 
-type RegistryName = keyof SharedRegistries;
+/** The shared distribution registries and, held to the same behaviour, the embedded ones. */
+const embedded = await startEmbeddedRegistries();
+const allRegistries = (): Record<RegistryName, RegistryCoordinates> => ({
+  ...sharedRegistries(),
+  'embedded-plain': embedded.plain,
+  'embedded-basic': embedded.basic,
+  'embedded-token': embedded.token,
+});
+type RegistryName = keyof SharedRegistries | 'embedded-plain' | 'embedded-basic' | 'embedded-token';
 
 const suffix = (): string => randomBytes(4).toString('hex');
 const repoName = (prefix: string): string => `lists/${prefix}-${suffix()}`;
@@ -27,7 +36,7 @@ function credsOf(registry: RegistryCoordinates): SkopeoCredentials | undefined {
 }
 
 /** A client with the credentials of every shared registry, so children and target may be on different ones. */
-function clientForAll(registries: SharedRegistries): RegistryClient {
+function clientForAll(registries: Record<RegistryName, RegistryCoordinates>): RegistryClient {
   const credentials: Record<string, { username: string; password: string }> = {};
   for (const registry of Object.values(registries)) {
     if (registry.username && registry.password) credentials[registry.host] = { username: registry.username, password: registry.password };
@@ -108,13 +117,13 @@ interface IndexDocument {
 
 const documentOf = (result: PushManifestListResult): IndexDocument => JSON.parse(result.bytes.toString('utf8')) as IndexDocument;
 
-describe.each(['plain', 'basic', 'token'] as const)('manifest lists on the %s registry', (name: RegistryName) => {
-  let registries: SharedRegistries;
+describe.each(['plain', 'basic', 'token', 'embedded-plain', 'embedded-basic', 'embedded-token'] as const)('manifest lists on the %s registry', (name: RegistryName) => {
+  let registries: Record<RegistryName, RegistryCoordinates>;
   let registry: RegistryCoordinates;
   let client: RegistryClient;
 
   beforeAll(() => {
-    registries = sharedRegistries();
+    registries = allRegistries();
     registry = registries[name];
     client = clientForAll(registries);
   });
