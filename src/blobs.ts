@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { pullScope, pushScope, repositoryPath, toReference, type CallOptions, type ClientContext, type ReferenceInput } from './context.js';
 import { Digester, VerifyingStream, digestAlgorithm, digestOf, parseDigest, type Digest } from './digest.js';
@@ -90,8 +90,10 @@ export async function getBlob(ctx: ClientContext, repo: ReferenceInput, digestIn
   const first = await openBlob(ctx, ref, digest, 0, options.signal, what);
   const verifier = new VerifyingStream({ digest, size }, what);
   const source = Readable.from(resumingChunks(ctx, ref, digest, first, options.signal, what));
-  source.on('error', (error) => verifier.destroy(error));
-  return source.pipe(verifier);
+  // pipeline, not pipe: pipe's own error handler re-emits a verification failure as an uncaught
+  // exception once the consumer (a for-await loop that already rejected) has stopped listening.
+  pipeline(source, verifier, () => {});
+  return verifier;
 }
 
 async function openBlob(ctx: ClientContext, ref: Reference, digest: Digest, offset: number, signal: AbortSignal | undefined, what: string): Promise<HttpResponse> {

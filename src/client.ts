@@ -1,10 +1,21 @@
 import type { Dispatcher } from 'undici';
 import { copyBlob, getBlob, getBlobBytes, headBlob, blobExists, mountBlob, pushBlob, type BlobData, type BlobPushResult, type GetBlobOptions, type MountBlobOptions, type PushBlobOptions } from './blobs.js';
-import type { CallOptions, ClientContext, ReferenceInput } from './context.js';
+import type { CallOptions, ClientContext, ConsistencyPolicy, ReferenceInput } from './context.js';
 import { CredentialStore, type Credential } from './credentials.js';
 import { catalog, listTags, type ListOptions } from './listing.js';
 import type { ManifestResult } from './manifest.js';
-import { deleteManifest, getManifest, headManifest, manifestExists, putManifest, type GetManifestOptions, type ManifestDescriptor, type PutManifestOptions } from './manifests.js';
+import {
+  deleteManifest,
+  getManifest,
+  headManifest,
+  listReferrers,
+  manifestExists,
+  putManifest,
+  type GetManifestOptions,
+  type ManifestDescriptor,
+  type PutManifestOptions,
+  type ReferrersOptions,
+} from './manifests.js';
 import type { ManifestMediaType } from './media-types.js';
 import type { Descriptor } from './schemas.js';
 import type { Digest } from './digest.js';
@@ -17,6 +28,7 @@ import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
 import type { Readable } from 'node:stream';
 import { normalizeRegistry } from './reference.js';
 import { VERSION } from './version.js';
+import { ValidationError } from './errors.js';
 import type { InspectResult, ManifestListSpec, PushManifestListResult } from './list-spec.js';
 
 
@@ -63,6 +75,13 @@ export interface RegistryClientOptions {
   onRetry?: (info: { attempt: number; error: Error; delayMs: number; operation: string }) => void;
   /** Environment for Docker config and credential helpers (default `process.env`). */
   env?: Record<string, string | undefined>;
+  /**
+   * For registries that are only eventually consistent: when a manifest push is refused because a
+   * blob or child pushed moments ago is reported unknown (`MANIFEST_BLOB_UNKNOWN`, `BLOB_UNKNOWN`,
+   * `MANIFEST_UNKNOWN`, 404), try again up to `retries` times (default 3), `delayMs` apart (default 500).
+   * Off unless given.
+   */
+  consistency?: { retries?: number; delayMs?: number } | false;
 }
 
 /**
@@ -104,6 +123,7 @@ export class RegistryClient {
       maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024,
       chunkSize: options.chunkSize ?? 8 * 1024 * 1024,
       concurrency: Math.max(1, options.concurrency ?? 8),
+      consistency: resolveConsistency(options.consistency),
     };
   }
 
@@ -172,6 +192,14 @@ export class RegistryClient {
     return copyBlob(this.context, from, to, descriptor, options);
   }
 
+  /**
+   * Manifests that refer to `subject` (a digest reference, or a tag resolved first), from the
+   * referrers API or, where the registry has none, from the `<alg>-<hex>` fallback tag.
+   */
+  listReferrers(subject: ReferenceInput, options?: ReferrersOptions): Promise<Descriptor[]> {
+    return listReferrers(this.context, subject, options);
+  }
+
   /** Every tag of a repository. */
   listTags(repo: ReferenceInput, options?: ListOptions): Promise<string[]> {
     return listTags(this.context, repo, options);
@@ -201,6 +229,15 @@ export class RegistryClient {
   close(): Promise<void> {
     return this.http.close();
   }
+}
+
+function resolveConsistency(option: RegistryClientOptions['consistency']): ConsistencyPolicy | undefined {
+  if (option === undefined || option === false) return undefined;
+  const retries = option.retries ?? 3;
+  const delayMs = option.delayMs ?? 500;
+  if (!Number.isSafeInteger(retries) || retries < 0) throw new ValidationError(`consistency.retries must be a non-negative integer, got ${String(retries)}`);
+  if (!Number.isFinite(delayMs) || delayMs < 0) throw new ValidationError(`consistency.delayMs must be a non-negative number, got ${String(delayMs)}`);
+  return { retries, delayMs };
 }
 
 function insecurePredicate(option: RegistryClientOptions['insecure']): (host: string) => boolean {

@@ -10,6 +10,16 @@ export interface ClientContext {
   chunkSize: number;
   /** How many independent requests one operation may have in flight. */
   concurrency: number;
+  /** Bounded retry when content pushed moments ago is reported unknown; absent means off. */
+  consistency?: ConsistencyPolicy;
+}
+
+/** How long to wait for a registry that is only eventually consistent (see `withConsistencyRetry`). */
+export interface ConsistencyPolicy {
+  /** Further attempts after the first. */
+  retries: number;
+  /** Wait before each further attempt, in ms. */
+  delayMs: number;
 }
 
 /** Options every call accepts. */

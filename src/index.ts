@@ -42,7 +42,8 @@ export {
   type OciImageIndex,
   type ManifestResult,
 } from './manifest.js';
-export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor } from './manifests.js';
+export { withConsistencyRetry, isNotYetVisible, referrersTag } from './manifests.js';
+export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor, ReferrersOptions } from './manifests.js';
 export type { BlobData, BlobPushResult, GetBlobOptions, MountBlobOptions, PushBlobOptions } from './blobs.js';
 export type { ListOptions } from './listing.js';
 export type {

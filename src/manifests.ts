@@ -9,12 +9,13 @@ import {
   type ReferenceInput,
 } from './context.js';
 import { digestAlgorithm, digestOf, isDigest, parseDigest, readCapped, type Digest } from './digest.js';
-import { DigestMismatchError, RegistryError, SizeLimitError, ValidationError } from './errors.js';
+import { DigestMismatchError, RegistryError, SchemaError, SizeLimitError, ValidationError } from './errors.js';
 import { expectDigest, parseManifest, type Manifest, type ManifestResult } from './manifest.js';
-import { MANIFEST_ACCEPT, baseMediaType, isManifestMediaType, type ManifestMediaType } from './media-types.js';
+import { MANIFEST_ACCEPT, MediaType, baseMediaType, isManifestMediaType, type ManifestMediaType } from './media-types.js';
 import type { Reference } from './reference.js';
-import type { Descriptor } from './schemas.js';
+import { OciIndexSchema, parseJson, validate, type Descriptor } from './schemas.js';
 import { header } from './transport/http.js';
+import { sleep } from './transport/retry.js';
 
 /** Options for reading manifests. */
 export interface GetManifestOptions extends CallOptions {
@@ -124,17 +125,19 @@ export async function putManifest(
   if (ref.digest && ref.digest !== digest) {
     throw new DigestMismatchError(`${operation}: the bytes do not match the digest in the reference`, { digest: ref.digest }, { digest });
   }
-  const res = await ctx.transport.request({
-    registry: ref.registry,
-    method: 'PUT',
-    path: `${repositoryPath(ref)}/manifests/${ref.digest ?? ref.tag ?? 'latest'}`,
-    headers: { 'content-type': mediaType },
-    body,
-    scopes: [pushScope(ref)],
-    operation,
-    expect: [200, 201, 202, 204],
-    signal: options.signal,
-  });
+  const send = () =>
+    ctx.transport.request({
+      registry: ref.registry,
+      method: 'PUT',
+      path: `${repositoryPath(ref)}/manifests/${ref.digest ?? ref.tag ?? 'latest'}`,
+      headers: { 'content-type': mediaType },
+      body,
+      scopes: [pushScope(ref)],
+      operation,
+      expect: [200, 201, 202, 204],
+      signal: options.signal,
+    });
+  const res = await withConsistencyRetry(ctx, send, { signal: options.signal });
   await res.body.dump().catch(() => undefined);
   checkRegistryDigest(operation, header(res, 'docker-content-digest'), body, digest);
   return { mediaType, digest, size: body.length };
@@ -170,6 +173,101 @@ export async function manifestExists(ctx: ClientContext, input: ReferenceInput, 
     if (error instanceof RegistryError && (error.status === 404 || error.hasCode('MANIFEST_UNKNOWN') || error.hasCode('NAME_UNKNOWN'))) return false;
     throw error;
   }
+}
+
+/**
+ * True for the answers of a registry that does not see yet what was pushed moments ago: a manifest
+ * push refused with `MANIFEST_BLOB_UNKNOWN` / `BLOB_UNKNOWN`, or a lookup answered
+ * `MANIFEST_UNKNOWN` / 404.
+ */
+export function isNotYetVisible(error: unknown): boolean {
+  if (!(error instanceof RegistryError)) return false;
+  return error.status === 404 || ['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN', 'MANIFEST_UNKNOWN'].some((code) => error.hasCode(code));
+}
+
+/**
+ * Runs `operation`, and when the client was given a `consistency` policy, runs it again (at most
+ * `retries` more times, `delayMs` apart) while it fails with an error `isUnknown` accepts — by
+ * default {@link isNotYetVisible}. Without the policy, or after an abort, the first failure is final.
+ * Use it around any lookup of content the same client has just pushed.
+ *
+ * @example
+ * const child = await withConsistencyRetry(ctx, () => headManifest(ctx, childRef, { signal }), { signal });
+ */
+export async function withConsistencyRetry<T>(
+  ctx: ClientContext,
+  operation: () => Promise<T>,
+  options: { signal?: AbortSignal; isUnknown?: (error: unknown) => boolean } = {},
+): Promise<T> {
+  const policy = ctx.consistency;
+  const isUnknown = options.isUnknown ?? isNotYetVisible;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!policy || attempt >= policy.retries || options.signal?.aborted || !isUnknown(error)) throw error;
+      await sleep(policy.delayMs, options.signal);
+    }
+  }
+}
+
+/** Options of {@link listReferrers}. */
+export interface ReferrersOptions extends CallOptions {
+  /** Only referrers whose `artifactType` is this. */
+  artifactType?: string;
+}
+
+/** The tag under which referrers are listed where the registry has no referrers API: `<alg>-<hex>`. */
+export function referrersTag(subject: Digest): string {
+  const [algorithm = '', encoded = ''] = subject.split(':');
+  return `${algorithm.slice(0, 32)}-${encoded.slice(0, 64)}`;
+}
+
+/**
+ * The manifests that refer to `subject` through their `subject` field. Asks the referrers API
+ * (`GET /v2/<name>/referrers/<digest>`); a registry without it (404 or 400) is read through the
+ * fallback tag `<alg>-<hex>`, and no such tag means no referrers. The answer is an index read with
+ * the manifest size cap; `artifactType` is filtered here when the registry did not filter.
+ */
+export async function listReferrers(ctx: ClientContext, input: ReferenceInput, options: ReferrersOptions = {}): Promise<Descriptor[]> {
+  const ref = toReference(input);
+  const subject = ref.digest ?? parseDigest((await headManifest(ctx, ref, options)).digest);
+  const operation = `GET referrers of ${ref.registry}/${ref.repository}@${subject}`;
+  const wanted = (list: Descriptor[]) => (options.artifactType === undefined ? list : list.filter((d) => d.artifactType === options.artifactType));
+  let res;
+  try {
+    res = await ctx.transport.request({
+      registry: ref.registry,
+      method: 'GET',
+      path: `${repositoryPath(ref)}/referrers/${subject}`,
+      query: { artifactType: options.artifactType },
+      headers: { accept: MediaType.OciIndex },
+      scopes: [pullScope(ref)],
+      operation,
+      expect: [200],
+      signal: options.signal,
+    });
+  } catch (error) {
+    if (!(error instanceof RegistryError && (error.status === 404 || error.status === 400))) throw error;
+    return wanted(await referrersFromTag(ctx, ref.withTag(referrersTag(subject)), options));
+  }
+  const bytes = await readCapped(res.body, ctx.maxManifestBytes, operation);
+  const index = validate(OciIndexSchema, parseJson(bytes, operation), operation);
+  return wanted(index.manifests);
+}
+
+async function referrersFromTag(ctx: ClientContext, tagRef: Reference, options: CallOptions): Promise<Descriptor[]> {
+  let result: ManifestResult;
+  try {
+    result = await getManifest(ctx, tagRef, options);
+  } catch (error) {
+    if (isNotYetVisible(error) || (error instanceof RegistryError && error.hasCode('NAME_UNKNOWN'))) return [];
+    throw error;
+  }
+  if (result.manifest.mediaType !== MediaType.OciIndex) {
+    throw new SchemaError(`referrers fallback tag ${tagRef.toString()}`, [`expected an OCI index, found ${result.manifest.mediaType}`]);
+  }
+  return result.manifest.manifests;
 }
 
 /** A registry's `Docker-Content-Digest` must describe the same bytes (checked in its own algorithm). */

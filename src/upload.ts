@@ -101,15 +101,19 @@ export class UploadSession {
         const outOfOrder = error instanceof RegistryError && error.status === 416;
         if (signal?.aborted || attempt >= policy.retries || !(outOfOrder || isRetryableError(error, policy))) throw error;
         await sleep(Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** attempt), signal);
-        const reported = await this.status(signal);
+        const reported = await this.status(signal, outOfOrder && this.offset === 0);
         if (reported < chunkStart || reported > chunkStart + chunk.length) throw error;
         this.offset = reported;
       }
     }
   }
 
-  /** Asks the registry how much of the upload it has (`GET` on the session): the next offset to send. */
-  async status(signal?: AbortSignal): Promise<number> {
+  /**
+   * Asks the registry how much of the upload it has (`GET` on the session): the next offset to send.
+   * `Range: 0-0` is ambiguous (Docker's registry sends it for an empty upload and for a one-byte
+   * one): it is read as empty, unless `refusedAtZero` says a chunk starting at 0 was just refused.
+   */
+  async status(signal?: AbortSignal, refusedAtZero = false): Promise<number> {
     const res = await this.ctx.transport.request({
       registry: this.ref.registry,
       method: 'GET',
@@ -122,7 +126,9 @@ export class UploadSession {
     await res.body.dump().catch(() => undefined);
     this.follow(header(res, 'location'), res.url);
     const range = parseUploadRange(header(res, 'range'));
-    return range ? range.end + 1 : 0;
+    if (!range) return 0;
+    if (range.start === 0 && range.end === 0) return refusedAtZero ? 1 : 0;
+    return range.end + 1;
   }
 
   /** Completes the upload with `PUT ?digest=`, sending `body` (all or the rest of the blob) if given. */

@@ -103,8 +103,8 @@ export class HttpTransport {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new UnsafeRequestError(`${req.operation}: refusing ${url.protocol} URL`);
     }
-    req.signal?.throwIfAborted?.();
     try {
+      req.signal?.throwIfAborted?.();
       const res = await request(url, {
         method: method as Dispatcher.HttpMethod,
         headers,

@@ -1,4 +1,4 @@
-import { RegistryError, SchemaError, type RegistryErrorDetail } from '../errors.js';
+import { RegistryError, SchemaError, redact, type RegistryErrorDetail } from '../errors.js';
 import { readCapped } from '../digest.js';
 import { registryApiHost } from '../reference.js';
 import { ErrorBodySchema, matches } from '../schemas.js';
@@ -73,12 +73,14 @@ export class RegistryTransport {
 
     let authorization = sameOrigin ? await this.auth.authorization(target, req.scopes, req.signal) : undefined;
     let res = await this.send(req, url, opener, authorization);
-    if (res.status === 401 && sameOrigin) {
+    // A 401 from wherever a redirect led (a CDN, object storage) is that host's, not the registry's: never answered.
+    const registryRefused = (r: HttpResponse) => r.status === 401 && new URL(r.url).origin === origin;
+    if (sameOrigin && registryRefused(res)) {
       const challenge = res.headers['www-authenticate'];
       await res.body.dump().catch(() => undefined);
       authorization = await this.auth.answerChallenge(target, req.scopes, challenge, authorization, req.operation, req.signal);
       res = await this.send(req, url, opener, authorization);
-      if (res.status === 401) {
+      if (registryRefused(res)) {
         const again = res.headers['www-authenticate'];
         await res.body.dump().catch(() => undefined);
         throw await this.auth.refused(target, again, req.operation);
@@ -104,6 +106,20 @@ export class RegistryTransport {
   }
 }
 
+// Error bodies are kept on the error object, where JSON.stringify and loggers see them: they get the same redaction as messages.
+function redactOptional(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : redact(text);
+}
+
+function redactDetail(detail: unknown): unknown {
+  if (detail === undefined) return undefined;
+  try {
+    return JSON.parse(redact(JSON.stringify(detail))) as unknown;
+  } catch {
+    return '[detail removed: could not be redacted]';
+  }
+}
+
 /** Builds a {@link RegistryError} from an unexpected response, reading at most 64 KiB of its body. */
 export async function errorFromResponse(res: HttpResponse, operation: string): Promise<RegistryError> {
   let errors: RegistryErrorDetail[] = [];
@@ -113,7 +129,7 @@ export async function errorFromResponse(res: HttpResponse, operation: string): P
     const text = body.toString('utf8').trim();
     if (type.includes('json') || text.startsWith('{')) {
       const parsed: unknown = JSON.parse(text);
-      if (matches(ErrorBodySchema, parsed)) errors = parsed.errors.map((e) => ({ code: e.code, message: e.message, detail: e.detail }));
+      if (matches(ErrorBodySchema, parsed)) errors = parsed.errors.map((e) => ({ code: e.code, message: redactOptional(e.message), detail: redactDetail(e.detail) }));
     }
   } catch (error) {
     await res.body.dump().catch(() => undefined);

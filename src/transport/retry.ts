@@ -117,18 +117,23 @@ function retryAfterTooLong(error: unknown, policy: ResolvedRetryPolicy): boolean
   return error instanceof RegistryError && error.retryAfterMs !== undefined && error.retryAfterMs > policy.maxRetryAfterMs;
 }
 
-/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+/** Waits `ms`, or rejects with an {@link AbortError} when the signal aborts first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(abortErrorOf(signal));
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      reject(abortErrorOf(signal));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+function abortErrorOf(signal: AbortSignal | undefined): AbortError {
+  const reason = signal?.reason as { name?: string } | undefined;
+  return new AbortError(reason?.name === 'TimeoutError' ? 'timed out while waiting to retry' : 'aborted by the caller while waiting to retry', { cause: signal?.reason });
 }
