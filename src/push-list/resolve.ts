@@ -1,7 +1,7 @@
 import type { ClientContext } from '../context.js';
 import { ValidationError, isNotFound } from '../errors.js';
 import { isImageIndex, type ImageManifest, type ManifestResult } from '../manifest.js';
-import { getManifest } from '../manifests.js';
+import { getManifest, withConsistencyRetry } from '../manifests.js';
 import { MediaType, isIndexMediaType } from '../media-types.js';
 import { mergePlatform, normalizePlatform } from '../platform.js';
 import { parseReference, type Reference } from '../reference.js';
@@ -66,7 +66,8 @@ export async function resolveChildren(ctx: ClientContext, spec: ParsedSpec, sign
     ctx.concurrency,
     async (child) => {
       try {
-        return { child, result: await getManifest(ctx, child.ref, { signal }) };
+        // With the client's opt-in consistency policy, a child pushed a moment ago gets time to appear.
+        return { child, result: await withConsistencyRetry(ctx, () => getManifest(ctx, child.ref, { signal }), { signal }) };
       } catch (error) {
         if (isNotFound(error)) return { child, result: undefined };
         throw error;

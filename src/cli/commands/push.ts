@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  MissingChildrenError,
   InvalidReferenceError,
   MultiplatformError,
   RegistryClient,
@@ -98,18 +99,10 @@ function applyFlags(spec: ManifestListSpec, flags: FlagValues, command: string):
   };
 }
 
-/** The library's missing-children error (it carries the list of missing references). */
-function missingImages(error: unknown): { missing: string[]; total: number } | undefined {
-  if (!(error instanceof MultiplatformError)) return undefined;
-  const { missing, total } = error as MultiplatformError & { missing?: unknown; total?: unknown };
-  return Array.isArray(missing) && missing.every((m) => typeof m === 'string') && typeof total === 'number' ? { missing, total } : undefined;
-}
-
 /** Rewrites the missing-images error for the command line: one image a line, and the flag that skips them. */
 function withCliHint(error: unknown, ignoringMissing: boolean): unknown {
-  const found = missingImages(error);
-  if (!found) return error;
-  const { missing, total } = found;
+  if (!(error instanceof MissingChildrenError)) return error;
+  const { missing, total } = error;
   const head = missing.length === 1 && total === 1 ? 'the image was not found:' : `${missing.length} of ${total} images ${missing.length === 1 ? 'was' : 'were'} not found:`;
   const lines = [head, ...missing.map((ref) => `  ${ref}`)];
   if (!ignoringMissing && missing.length < total) lines.push('  (use --ignore-missing to push the list without them)');
