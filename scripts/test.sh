@@ -25,4 +25,19 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
 fi
 
 npx tsup --silent
-exec npx vitest run "$@"
+
+# Besides vitest's own summary, end with one plain "N passed, N failed" line that any CI can read.
+mkdir -p .tmp
+results=.tmp/vitest-results.json
+rm -f "$results"
+set +e
+npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@"
+status=$?
+set -e
+if [[ -f "$results" ]]; then
+  node -e '
+    const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests ?? 0)} skipped`);
+  ' "$results"
+fi
+exit "$status"
