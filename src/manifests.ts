@@ -36,13 +36,10 @@ function label(ref: Reference): string {
   return ref.toString();
 }
 
-/** GET a manifest: exact bytes kept, digest computed from them and checked against the request and the registry's header. */
-export async function getManifest(ctx: ClientContext, input: ReferenceInput, options: GetManifestOptions = {}): Promise<ManifestResult> {
-  const ref = toReference(input);
-  const operation = `GET manifest ${label(ref)}`;
-  const res = await ctx.transport.request({
+function readManifestRequest(ctx: ClientContext, ref: Reference, method: 'GET' | 'HEAD', operation: string, options: GetManifestOptions) {
+  return ctx.transport.request({
     registry: ref.registry,
-    method: 'GET',
+    method,
     path: `${repositoryPath(ref)}/manifests/${ref.reference}`,
     headers: { accept: options.accept ?? MANIFEST_ACCEPT },
     scopes: [pullScope(ref)],
@@ -50,6 +47,13 @@ export async function getManifest(ctx: ClientContext, input: ReferenceInput, opt
     expect: [200],
     signal: options.signal,
   });
+}
+
+/** GET a manifest: exact bytes kept, digest computed from them and checked against the request and the registry's header. */
+export async function getManifest(ctx: ClientContext, input: ReferenceInput, options: GetManifestOptions = {}): Promise<ManifestResult> {
+  const ref = toReference(input);
+  const operation = `GET manifest ${label(ref)}`;
+  const res = await readManifestRequest(ctx, ref, 'GET', operation, options);
   const declaredLength = Number(header(res, 'content-length'));
   if (Number.isFinite(declaredLength) && declaredLength > ctx.maxManifestBytes) {
     await res.body.dump().catch(() => undefined);
@@ -73,16 +77,7 @@ export async function headManifest(ctx: ClientContext, input: ReferenceInput, op
   const operation = `HEAD manifest ${label(ref)}`;
   let res;
   try {
-    res = await ctx.transport.request({
-      registry: ref.registry,
-      method: 'HEAD',
-      path: `${repositoryPath(ref)}/manifests/${ref.reference}`,
-      headers: { accept: options.accept ?? MANIFEST_ACCEPT },
-      scopes: [pullScope(ref)],
-      operation,
-      expect: [200],
-      signal: options.signal,
-    });
+    res = await readManifestRequest(ctx, ref, 'HEAD', operation, options);
   } catch (error) {
     if (error instanceof RegistryError && (error.status === 405 || error.status === 501)) return descriptorByGet(ctx, ref, options);
     throw error;

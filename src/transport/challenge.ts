@@ -1,3 +1,5 @@
+import { TCHAR, isWhitespace, parseEachValue } from './header-syntax.js';
+
 /**
  * Parsing of `WWW-Authenticate` headers (RFC 9110 §11.6.1). The parser is lenient: it never
  * throws and recovers from malformed parts by skipping to the next comma.
@@ -13,22 +15,14 @@ export interface Challenge {
   token68?: string;
 }
 
-const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 const TOKEN68 = /[A-Za-z0-9\-._~+/]+=*/y;
-const isWhitespace = (c: string | undefined): boolean => c === ' ' || c === '\t';
 
 /**
  * Parses one or more `WWW-Authenticate` header values into challenges, in order. Several challenges
  * may share one header, separated by commas. Garbage yields `[]` or whatever could be recovered.
  */
 export function parseWwwAuthenticate(header: string | string[] | undefined): Challenge[] {
-  if (header === undefined) return [];
-  const values = Array.isArray(header) ? header : [header];
-  const challenges: Challenge[] = [];
-  for (const value of values) {
-    if (typeof value === 'string') challenges.push(...new ChallengeParser(value).parse());
-  }
-  return challenges;
+  return parseEachValue(header, (value) => new ChallengeParser(value).parse());
 }
 
 /** The first challenge of `scheme` (case-insensitive), if any. */

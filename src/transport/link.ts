@@ -1,3 +1,5 @@
+import { TCHAR, isWhitespace, parseEachValue } from './header-syntax.js';
+
 /**
  * Parsing of `Link` headers (RFC 8288), which registries use to paginate tag lists and the catalog.
  * The parser is lenient: it never throws and skips malformed link values.
@@ -11,18 +13,10 @@ export interface Link {
   params: Record<string, string>;
 }
 
-const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
-const isWhitespace = (c: string | undefined): boolean => c === ' ' || c === '\t';
 
 /** Parses one or more `Link` header values (`<url>; rel="next", <url2>; rel="prev"`) into links, in order. */
 export function parseLinkHeader(header: string | string[] | undefined): Link[] {
-  if (header === undefined) return [];
-  const values = Array.isArray(header) ? header : [header];
-  const links: Link[] = [];
-  for (const value of values) {
-    if (typeof value === 'string') links.push(...new LinkParser(value).parse());
-  }
-  return links;
+  return parseEachValue(header, (value) => new LinkParser(value).parse());
 }
 
 /**
