@@ -1,0 +1,13 @@
+/** Module hooks for trace-loads.mjs: record each loaded URL, change nothing. */
+import { appendFileSync } from 'node:fs';
+
+let out;
+
+export function initialize(data) {
+  out = data?.out;
+}
+
+export async function load(url, context, nextLoad) {
+  if (out) appendFileSync(out, `${url}\n`);
+  return nextLoad(url, context);
+}
