@@ -27,7 +27,7 @@ const settings = {
   quick,
   composeSizes: [2, 8, 32],
   composeReps: quick ? 3 : 7,
-  highConcurrency: 32,
+  highConcurrency: 8,
   blobSize: quick ? 64 << 20 : 1 << 30,
   blobReps: quick ? 2 : 3,
   coldRuns: quick ? 10 : 30,

@@ -25,14 +25,14 @@ function targets(r) {
     const depths = c.map((x) => `N=${x.n}: ${x.roundTrips}`).join(', ');
     const depthsHigh = c.map((x) => `N=${x.n}: ${x.roundTripsHigh}`).join(', ');
     rows.push([
-      'Compose: sequential round trips do not grow with N (default concurrency 8)',
+      'Compose: sequential round trips do not grow with N (default concurrency 32)',
       depths,
       status(c.every((x) => x.roundTrips === first.roundTrips)),
     ]);
     rows.push([
-      `Compose: same, with \`concurrency: ${r.compose.highConcurrency}\``,
+      `Compose, for comparison (not a target): with a tighter \`concurrency: ${r.compose.highConcurrency}\``,
       depthsHigh,
-      status(c.every((x) => x.roundTripsHigh === first.roundTripsHigh)),
+      'info',
     ]);
     const growth = median(last.rows.lib) / median(first.rows.lib);
     rows.push([`Compose: in-process time at N=${last.n} within 3× of N=${first.n}`, `${formatMs(median(last.rows.lib))} ms / ${formatMs(median(first.rows.lib))} ms = ${times(growth)}`, status(growth <= 3)]);
@@ -86,7 +86,7 @@ function composeSection(c) {
     `Median wall time in ms over ${c.reps} rounds (after one warm-up round); children already in the target repository.`,
     '',
     table(
-      ['N', 'library in-process (concurrency 8)', `library in-process (concurrency ${c.highConcurrency})`, 'CLI process', 'CLI process, `node --liftoff-only`', 'buildah', 'CLI vs buildah', 'CPU ms of a library run: registry / library', 'registry CPU ms: CLI / buildah run', 'requests (library)', 'round trips (c=8)', `round trips (c=${c.highConcurrency})`],
+      ['N', 'library in-process (default concurrency 32)', `library in-process (concurrency ${c.highConcurrency})`, 'CLI process', 'CLI process, `node --liftoff-only`', 'buildah', 'CLI vs buildah', 'CPU ms of a library run: registry / library', 'registry CPU ms: CLI / buildah run', 'requests (library)', 'round trips (default)', `round trips (c=${c.highConcurrency})`],
       rows,
     ),
     '',
@@ -175,10 +175,10 @@ export const METHOD = `
   repository, with no platform in the spec (each tool reads the platforms from the image configs):
   - *library in-process*: a new \`RegistryClient\` per run (new connections, as a fresh program
     would have), \`client.pushManifestList(spec)\` timed inside the benchmark process, once with the
-    default concurrency (8) and once with \`concurrency: 32\`;
-  - *CLI*: \`node dist/cli/main.js push from-spec --quiet FILE.yml\`, the wall time of the whole process,
-    and the same with \`node --liftoff-only\` (see the analysis: it shows what waiting at exit for
-    V8's optimising compile of undici's WebAssembly HTTP parser costs);
+    default concurrency (32) and once with a tighter \`concurrency: 8\`;
+  - *CLI*: \`node dist/cli/main.js push from-spec --quiet FILE.yml\`, the wall time of the whole process
+    (the CLI is one bundle and sets V8's \`--liftoff-only\` itself; the \`node --liftoff-only\` column
+    is kept to show that passing the flag again changes nothing);
   - *buildah*: \`buildah manifest create\`, one \`buildah manifest add --tls-verify=false LIST docker://child\`
     per child, and \`buildah manifest push --all=false --tls-verify=false\` (vfs storage, private \`--root\`
     and \`--runroot\`), the summed wall time of those processes — what a shell script does.

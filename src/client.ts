@@ -63,8 +63,14 @@ export interface RegistryClientOptions {
   maxManifestBytes?: number;
   /** Size of each PATCH when a stream of unknown length is uploaded (default 8 MiB). */
   chunkSize?: number;
-  /** How many requests one operation (such as composing a list) may have in flight (default 8). */
+  /**
+   * How many small requests (manifest and config lookups, HEADs, mounts, manifest PUTs) one
+   * operation such as composing a list may have in flight (default 32, so a 32-platform list is
+   * looked up in one wave).
+   */
   concurrency?: number;
+  /** How many blobs one operation may stream between registries at once (default 4); each holds up to `chunkSize` in memory. */
+  transferConcurrency?: number;
   /** Time allowed for response headers, in ms (default 60 s). */
   headersTimeoutMs?: number;
   /** Time allowed between two chunks of a response body, in ms (default 5 min). */
@@ -122,7 +128,8 @@ export class RegistryClient {
       transport,
       maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024,
       chunkSize: options.chunkSize ?? 8 * 1024 * 1024,
-      concurrency: Math.max(1, options.concurrency ?? 8),
+      concurrency: Math.max(1, options.concurrency ?? 32),
+      transferConcurrency: Math.max(1, options.transferConcurrency ?? 4),
       consistency: resolveConsistency(options.consistency),
     };
   }

@@ -10,6 +10,8 @@ export interface ClientContext {
   chunkSize: number;
   /** How many independent requests one operation may have in flight. */
   concurrency: number;
+  /** How many blobs one operation may stream between registries at once. */
+  transferConcurrency: number;
   /** Bounded retry when content pushed moments ago is reported unknown; absent means off. */
   consistency?: ConsistencyPolicy;
 }

@@ -9,7 +9,8 @@ import { mapPool } from './pool.js';
 /**
  * Carries out a plan: every lacking blob is mounted (same registry) or streamed and verified
  * (another registry), each blob once even when several entries share it; then every manifest the
- * target lacks is PUT by digest. Both steps are bounded by `ctx.concurrency`, and manifests are
+ * target lacks is PUT by digest. Mounts and manifest PUTs are bounded by `ctx.concurrency`, copies by
+ * `ctx.transferConcurrency`, and manifests are
  * written only after all blobs are in place, so the registry never sees a manifest whose blobs
  * it lacks.
  */
@@ -20,18 +21,22 @@ export async function carryOut(ctx: ClientContext, target: Reference, planned: r
       if (!blobs.has(descriptor.digest)) blobs.set(descriptor.digest, { from: entry.source, descriptor });
     }
   }
-  await mapPool(
-    [...blobs.values()],
-    ctx.concurrency,
-    async ({ from, descriptor }) => {
-      if (from.registry === target.registry) {
-        await mountBlob(ctx, target, descriptor.digest, { from, size: descriptor.size, mediaType: descriptor.mediaType, signal });
-      } else {
-        await copyBlob(ctx, from, target, descriptor, { signal });
-      }
-    },
-    signal,
-  );
+  const all = [...blobs.values()];
+  // Mounts are single small requests; copies stream whole blobs through this process and get their own, lower bound.
+  await Promise.all([
+    mapPool(
+      all.filter(({ from }) => from.registry === target.registry),
+      ctx.concurrency,
+      ({ from, descriptor }) => mountBlob(ctx, target, descriptor.digest, { from, size: descriptor.size, mediaType: descriptor.mediaType, signal }),
+      signal,
+    ),
+    mapPool(
+      all.filter(({ from }) => from.registry !== target.registry),
+      ctx.transferConcurrency,
+      ({ from, descriptor }) => copyBlob(ctx, from, target, descriptor, { signal }),
+      signal,
+    ),
+  ]);
   await mapPool(
     planned.filter((entry) => !entry.manifestPresent),
     ctx.concurrency,

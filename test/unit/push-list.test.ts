@@ -23,7 +23,7 @@ function noRequestContext(): { ctx: ClientContext; requests: () => number } {
       throw new Error('no request may be made');
     },
   } as unknown as RegistryTransport;
-  return { ctx: { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency: 4 }, requests: () => count };
+  return { ctx: { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency: 4, transferConcurrency: 2 }, requests: () => count };
 }
 
 async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
@@ -304,7 +304,7 @@ class ReadOnlyRegistry {
 
   context(concurrency: number): ClientContext {
     const transport = { request: (req: RegistryRequest) => this.request(req) } as unknown as RegistryTransport;
-    return { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency };
+    return { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency, transferConcurrency: concurrency };
   }
 
   private async request(req: RegistryRequest): Promise<HttpResponse> {
