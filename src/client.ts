@@ -22,7 +22,7 @@ import type { Digest } from './digest.js';
 import { hostnameOf, isLoopbackHost } from './transport/address.js';
 import { Authenticator } from './transport/auth.js';
 import { Endpoints } from './transport/endpoints.js';
-import { HttpTransport } from './transport/http.js';
+import { HttpTransport, proxyFromEnv } from './transport/http.js';
 import { RegistryTransport } from './transport/registry-transport.js';
 import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
 import type { Readable } from 'node:stream';
@@ -79,7 +79,11 @@ export interface RegistryClientOptions {
   onWarning?: (warning: string, operation: string) => void;
   /** Called before each retry, with the failure and the wait (-1 when the backoff decides it). */
   onRetry?: (info: { attempt: number; error: Error; delayMs: number; operation: string }) => void;
-  /** Environment for Docker config and credential helpers (default `process.env`). */
+  /**
+   * Environment for Docker config, credential helpers and proxies (default `process.env`).
+   * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case) route requests through a proxy unless
+   * a `dispatcher` is given.
+   */
   env?: Record<string, string | undefined>;
   /**
    * For registries that are only eventually consistent: when a manifest push is refused because a
@@ -116,6 +120,7 @@ export class RegistryClient {
       skipTlsVerify: isInsecure,
       headersTimeoutMs: options.headersTimeoutMs,
       bodyTimeoutMs: options.bodyTimeoutMs,
+      proxy: proxyFromEnv(options.env ?? process.env),
     });
     const credentials = new CredentialStore({ credentials: options.credentials, dockerConfig: options.dockerConfig, env: options.env });
     const trustedRealms = new Set((options.trustedTokenRealms ?? []).map((h) => h.toLowerCase()));

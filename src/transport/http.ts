@@ -1,6 +1,6 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { AbortError, NetworkError, UnsafeRequestError, redact } from '../errors.js';
-import { isInternalHost } from './address.js';
+import { isInternalHost, isLoopbackHost } from './address.js';
 import { BodyOpener, type BodySource } from './body.js';
 
 export type ResponseBody = Dispatcher.ResponseData['body'];
@@ -36,6 +36,22 @@ export interface HttpTransportOptions {
   headersTimeoutMs?: number;
   /** Time allowed between two body chunks, in ms (default 5 min). */
   bodyTimeoutMs?: number;
+  /** Proxies to go through (from `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`); none when absent. */
+  proxy?: ProxySettings;
+}
+
+/** Where requests are proxied, as the usual environment variables say. */
+export interface ProxySettings {
+  httpProxy?: string;
+  httpsProxy?: string;
+  noProxy?: string;
+}
+
+/** Reads `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (either case) from an environment; undefined when no proxy is set. */
+export function proxyFromEnv(env: Record<string, string | undefined>): ProxySettings | undefined {
+  const pick = (name: string) => env[name] || env[name.toLowerCase()] || undefined;
+  const settings: ProxySettings = { httpProxy: pick('HTTP_PROXY'), httpsProxy: pick('HTTPS_PROXY'), noProxy: pick('NO_PROXY') };
+  return settings.httpProxy || settings.httpsProxy ? settings : undefined;
 }
 
 const MAX_REDIRECTS = 10;
@@ -61,9 +77,8 @@ export function headerValues(res: { headers: HttpResponse['headers'] }, name: st
  */
 export class HttpTransport {
   private readonly dispatcher: Dispatcher | undefined;
-  private insecureAgent: Agent | undefined;
-  private readonly ownedAgents: Agent[] = [];
-  private defaultAgent: Agent | undefined;
+  /** The pools this transport created, by TLS verification and proxying. */
+  private readonly agents = new Map<string, Dispatcher>();
 
   constructor(private readonly options: HttpTransportOptions) {
     this.dispatcher = options.dispatcher;
@@ -122,27 +137,30 @@ export class HttpTransport {
 
   private dispatcherFor(url: URL): Dispatcher {
     if (this.dispatcher) return this.dispatcher;
-    if (url.protocol === 'https:' && this.options.skipTlsVerify?.(url.host)) {
-      if (!this.insecureAgent) {
-        this.insecureAgent = new Agent({ connect: { rejectUnauthorized: false } });
-        this.ownedAgents.push(this.insecureAgent);
-      }
-      return this.insecureAgent;
+    const insecure = url.protocol === 'https:' && this.options.skipTlsVerify?.(url.host) === true;
+    // As Go's ProxyFromEnvironment does, loopback registries are never reached through a proxy.
+    const proxy = isLoopbackHost(url.hostname) ? undefined : this.options.proxy;
+    const key = `${insecure ? 'insecure' : 'verified'}:${proxy ? 'proxy' : 'direct'}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = newAgent(insecure ? { rejectUnauthorized: false } : {}, proxy);
+      this.agents.set(key, agent);
     }
-    if (!this.defaultAgent) {
-      this.defaultAgent = new Agent({ keepAliveTimeout: 10_000, connections: 32 });
-      this.ownedAgents.push(this.defaultAgent);
-    }
-    return this.defaultAgent;
+    return agent;
   }
 
   /** Closes the connection pools this transport created (a caller's dispatcher is left alone). */
   async close(): Promise<void> {
-    await Promise.all(this.ownedAgents.map((a) => a.close()));
-    this.ownedAgents.length = 0;
-    this.insecureAgent = undefined;
-    this.defaultAgent = undefined;
+    const agents = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(agents.map((a) => a.close()));
   }
+}
+
+function newAgent(tls: { rejectUnauthorized?: boolean }, proxy: ProxySettings | undefined): Dispatcher {
+  const pool = { keepAliveTimeout: 10_000, connections: 32, connect: tls };
+  // Through a proxy, the TLS settings apply to the registry behind it (requestTls) as well as to direct connections.
+  return proxy ? new EnvHttpProxyAgent({ ...pool, ...proxy, requestTls: tls }) : new Agent(pool);
 }
 
 function checkRedirect(operation: string, from: URL, to: URL, startedInternal: boolean): void {
