@@ -8,15 +8,14 @@ import {
   deleteManifest,
   getManifest,
   headManifest,
-  listReferrers,
   manifestExists,
   putManifest,
   type GetManifestOptions,
   type ManifestDescriptor,
   type PutManifestOptions,
-  type ReferrersOptions,
 } from './manifests.js';
 import type { ManifestMediaType } from './media-types.js';
+import { listReferrers, type ReferrersOptions } from './referrers.js';
 import type { Descriptor } from './schemas.js';
 import type { Digest } from './digest.js';
 import { hostnameOf, isLoopbackHost } from './transport/address.js';

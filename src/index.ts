@@ -42,8 +42,9 @@ export {
   type OciImageIndex,
   type ManifestResult,
 } from './manifest.js';
-export { withConsistencyRetry, isNotYetVisible, referrersTag } from './manifests.js';
-export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor, ReferrersOptions } from './manifests.js';
+export { withConsistencyRetry, isNotYetVisible } from './manifests.js';
+export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor } from './manifests.js';
+export { referrersTag, type ReferrersOptions } from './referrers.js';
 export type { BlobData, BlobPushResult, GetBlobOptions, MountBlobOptions, PushBlobOptions } from './blobs.js';
 export type { ListOptions } from './listing.js';
 export type {

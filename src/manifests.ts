@@ -9,13 +9,16 @@ import {
   type ReferenceInput,
 } from './context.js';
 import { digestAlgorithm, digestOf, isDigest, parseDigest, readCapped, type Digest } from './digest.js';
-import { DigestMismatchError, RegistryError, SchemaError, SizeLimitError, ValidationError } from './errors.js';
+import { DigestMismatchError, RegistryError, SizeLimitError, ValidationError } from './errors.js';
 import { expectDigest, parseManifest, type Manifest, type ManifestResult } from './manifest.js';
-import { MANIFEST_ACCEPT, MediaType, baseMediaType, isManifestMediaType, type ManifestMediaType } from './media-types.js';
+import { MANIFEST_ACCEPT, baseMediaType, isManifestMediaType, type ManifestMediaType } from './media-types.js';
 import type { Reference } from './reference.js';
-import { OciIndexSchema, parseJson, validate, type Descriptor } from './schemas.js';
+import { addToReferrersTag, hasSubject } from './referrers.js';
+import type { Descriptor } from './schemas.js';
 import { header } from './transport/http.js';
 import { sleep } from './transport/retry.js';
+
+// The referrers listing lives in referrers.ts; re-exported here for the modules that import it from this one.
 
 /** Options for reading manifests. */
 export interface GetManifestOptions extends CallOptions {
@@ -27,6 +30,12 @@ export interface GetManifestOptions extends CallOptions {
 export interface PutManifestOptions extends CallOptions {
   /** The manifest's media type, sent as `Content-Type`. Default: the document's own `mediaType`. */
   mediaType?: string;
+  /**
+   * For a manifest with a `subject`, pushed to a registry that does not answer `OCI-Subject` (it
+   * has no referrers API): add it to the index at the subject's `<alg>-<hex>` tag, as the
+   * distribution-spec asks of clients. Default `true`; `false` writes nothing but the manifest.
+   */
+  referrersFallback?: boolean;
 }
 
 /** A manifest descriptor as HEAD reports it. */
@@ -99,7 +108,9 @@ async function descriptorByGet(ctx: ClientContext, ref: Reference, options: GetM
 
 /**
  * PUT manifest bytes exactly as given. The digest is computed here first; a PUT by digest must
- * match it, and so must the registry's `Docker-Content-Digest` answer.
+ * match it, and so must the registry's `Docker-Content-Digest` answer. A manifest with a `subject`
+ * that the registry does not acknowledge with `OCI-Subject` is then added to the subject's
+ * referrers fallback tag (see {@link addToReferrersTag}; off with `referrersFallback: false`).
  */
 export async function putManifest(
   ctx: ClientContext,
@@ -135,7 +146,11 @@ export async function putManifest(
   const res = await withConsistencyRetry(ctx, send, { signal: options.signal });
   await res.body.dump().catch(() => undefined);
   checkRegistryDigest(operation, header(res, 'docker-content-digest'), body, digest);
-  return { mediaType, digest, size: body.length };
+  const pushed = { mediaType, digest, size: body.length };
+  if (options.referrersFallback !== false && hasSubject(manifest) && header(res, 'oci-subject') === undefined) {
+    await addToReferrersTag(ctx, ref, manifest, pushed, { signal: options.signal });
+  }
+  return pushed;
 }
 
 /**
@@ -204,65 +219,6 @@ export async function withConsistencyRetry<T>(
       await sleep(policy.delayMs, options.signal);
     }
   }
-}
-
-/** Options of {@link listReferrers}. */
-export interface ReferrersOptions extends CallOptions {
-  /** Only referrers whose `artifactType` is this. */
-  artifactType?: string;
-}
-
-/** The tag under which referrers are listed where the registry has no referrers API: `<alg>-<hex>`. */
-export function referrersTag(subject: Digest): string {
-  const [algorithm = '', encoded = ''] = subject.split(':');
-  return `${algorithm.slice(0, 32)}-${encoded.slice(0, 64)}`;
-}
-
-/**
- * The manifests that refer to `subject` through their `subject` field. Asks the referrers API
- * (`GET /v2/<name>/referrers/<digest>`); a registry without it (404 or 400) is read through the
- * fallback tag `<alg>-<hex>`, and no such tag means no referrers. The answer is an index read with
- * the manifest size cap; `artifactType` is filtered here when the registry did not filter.
- */
-export async function listReferrers(ctx: ClientContext, input: ReferenceInput, options: ReferrersOptions = {}): Promise<Descriptor[]> {
-  const ref = toReference(input);
-  const subject = ref.digest ?? parseDigest((await headManifest(ctx, ref, options)).digest);
-  const operation = `GET referrers of ${ref.registry}/${ref.repository}@${subject}`;
-  const wanted = (list: Descriptor[]) => (options.artifactType === undefined ? list : list.filter((d) => d.artifactType === options.artifactType));
-  let res;
-  try {
-    res = await ctx.transport.request({
-      registry: ref.registry,
-      method: 'GET',
-      path: `${repositoryPath(ref)}/referrers/${subject}`,
-      query: { artifactType: options.artifactType },
-      headers: { accept: MediaType.OciIndex },
-      scopes: [pullScope(ref)],
-      operation,
-      expect: [200],
-      signal: options.signal,
-    });
-  } catch (error) {
-    if (!(error instanceof RegistryError && (error.status === 404 || error.status === 400))) throw error;
-    return wanted(await referrersFromTag(ctx, ref.withTag(referrersTag(subject)), options));
-  }
-  const bytes = await readCapped(res.body, ctx.maxManifestBytes, operation);
-  const index = validate(OciIndexSchema, parseJson(bytes, operation), operation);
-  return wanted(index.manifests);
-}
-
-async function referrersFromTag(ctx: ClientContext, tagRef: Reference, options: CallOptions): Promise<Descriptor[]> {
-  let result: ManifestResult;
-  try {
-    result = await getManifest(ctx, tagRef, options);
-  } catch (error) {
-    if (isNotYetVisible(error) || (error instanceof RegistryError && error.hasCode('NAME_UNKNOWN'))) return [];
-    throw error;
-  }
-  if (result.manifest.mediaType !== MediaType.OciIndex) {
-    throw new SchemaError(`referrers fallback tag ${tagRef.toString()}`, [`expected an OCI index, found ${result.manifest.mediaType}`]);
-  }
-  return result.manifest.manifests;
 }
 
 /** A registry's `Docker-Content-Digest` must describe the same bytes (checked in its own algorithm). */
