@@ -24,6 +24,7 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+npx tsc --noEmit -p .
 npx tsup --silent
 
 # Besides vitest's own summary, end with one plain "N passed, N failed" line that any CI can read.

@@ -84,8 +84,9 @@ export class Authenticator {
 
   /**
    * Handles a 401: learns the scheme from `WWW-Authenticate`, fetches what it asks for and returns
-   * the header to retry with. `sent` is what the failed request carried: if that already answered
-   * the same challenge, the credentials were refused and an {@link AuthError} is thrown, not a loop.
+   * the header to retry with. `sent` is what the failed request carried: a refused token is dropped
+   * from the cache and fetched anew; Basic credentials that were already refused throw an
+   * {@link AuthError} at once. The caller retries once and reports a second 401 with {@link refused}.
    */
   async answerChallenge(
     target: RegistryTarget,
@@ -103,7 +104,6 @@ export class Authenticator {
       const state: RegistryAuthState = { kind: 'bearer', ...params };
       this.states.set(target.origin, state);
       const wanted = mergeScopes([...scopes, ...challengeScopes(bearer)]);
-      const key = tokenKey(params, wanted);
       // A refused token (expired early, revoked) is dropped and fetched again once; the caller turns a
       // second 401 into an AuthError through refused().
       if (sent?.startsWith('Bearer ')) this.dropToken(sent);
