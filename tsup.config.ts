@@ -1,4 +1,13 @@
-import { defineConfig } from 'tsup';
+import { resolve } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
+
+/** In the CLI bundle only, `undici` is the slim entry point of src/cli/undici-lite.cjs. */
+const undiciLite: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'undici-lite',
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: resolve('src/cli/undici-lite.cjs') }));
+  },
+};
 
 export default defineConfig([
   {
@@ -21,6 +30,7 @@ export default defineConfig([
     // The command is one self-contained bundle: resolving and loading hundreds of small files from
     // node_modules was most of its start-up time. Bundled CommonJS code gets a real `require`.
     noExternal: [/.*/],
+    esbuildPlugins: [undiciLite],
     banner: {
       js: "#!/usr/bin/env node\nimport { createRequire as __mpCreateRequire } from 'node:module';\nconst require = __mpCreateRequire(import.meta.url);",
     },
