@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { pullScope, pushScope, repositoryPath, toReference, type CallOptions, type ClientContext, type ReferenceInput } from './context.js';
@@ -323,9 +322,20 @@ function isFileLike(data: unknown): data is FileBody {
   return typeof data === 'object' && data !== null && typeof (data as FileBody).path === 'string' && !(Symbol.asyncIterator in data);
 }
 
+/** Hashes a file through one reused buffer, so hashing a large file creates no garbage. */
 async function hashFile(path: string, algorithm: 'sha256' | 'sha512'): Promise<Digest> {
   const digester = new Digester(algorithm);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) digester.update(chunk as Buffer);
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  const file = await open(path, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      digester.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await file.close();
+  }
   return digester.digest();
 }
 
