@@ -158,6 +158,23 @@ export function assertPlatform(p: unknown, what = 'invalid platform'): asserts p
 }
 
 /**
+ * Checks the fields a partial platform (as a spec may give it) does have: each must be well formed,
+ * none is required. Throws {@link ValidationError} naming `what`.
+ */
+export function assertPartialPlatform(p: unknown, what: string): asserts p is Partial<Platform> {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) {
+    throw new ValidationError(`${what}: platform must be an object`);
+  }
+  const record = p as Record<string, unknown>;
+  checkField(what, 'os', record.os, false);
+  checkField(what, 'architecture', record.architecture, false);
+  checkField(what, 'variant', record.variant || undefined, false);
+  checkField(what, 'os.version', record['os.version'] || undefined, false);
+  checkList(what, 'os.features', record['os.features']);
+  checkList(what, 'features', record.features);
+}
+
+/**
  * Normalises a platform as containerd and the OCI image-spec expect: lowercase os, architecture
  * and variant; `x86_64`/`x86-64` → `amd64`, `aarch64` → `arm64`, `i386` → `386`, `armhf` → `arm/v7`,
  * `armel` → `arm/v6`, `macos` → `darwin`; `amd64/v1` → `amd64`; numeric ARM variants get a `v`.
@@ -244,12 +261,7 @@ export function platformFromConfig(config: ImageConfig): Platform {
 export function mergePlatform(spec: Partial<Platform> | undefined, fromConfig: Platform | undefined, what: string): Platform {
   const given = spec ?? {};
   const config = fromConfig === undefined ? undefined : normalizePlatform(fromConfig, `${what} (image config)`);
-  checkField(what, 'os', given.os, false);
-  checkField(what, 'architecture', given.architecture, false);
-  checkField(what, 'variant', given.variant || undefined, false);
-  checkField(what, 'os.version', given['os.version'] || undefined, false);
-  checkList(what, 'os.features', given['os.features']);
-  checkList(what, 'features', given.features);
+  assertPartialPlatform(given, what);
 
   const conflict = (field: string, specValue: string, configValue: string): ValidationError =>
     new ValidationError(

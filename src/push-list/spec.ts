@@ -1,3 +1,4 @@
+import { assertPartialPlatform } from '../platform.js';
 import type { IndexFormat } from '../compose-index.js';
 import { InvalidReferenceError, ValidationError } from '../errors.js';
 import type { ManifestListSpec } from '../list-spec.js';
@@ -85,8 +86,9 @@ export function parseSpec(spec: ManifestListSpec): ParsedSpec {
     const ref = reference(child.image, `${where}.image`);
     const parsed: ParsedChild = { image: child.image as string, ref };
     if (child.platform !== undefined && child.platform !== null) {
-      if (!isRecord(child.platform)) throw new ValidationError(`${where}.platform must be an object`);
-      parsed.platform = child.platform as Partial<Platform>;
+      // Checked here, before any request: a malformed platform must not surface after the lookups.
+      assertPartialPlatform(child.platform, `${where}.platform`);
+      parsed.platform = child.platform;
     }
     const childAnnotations = annotations(child.annotations, `${where}.annotations`);
     if (childAnnotations) parsed.annotations = childAnnotations;

@@ -22,21 +22,36 @@ export async function carryOut(ctx: ClientContext, target: Reference, planned: r
     }
   }
   const all = [...blobs.values()];
-  // Mounts are single small requests; copies stream whole blobs through this process and get their own, lower bound.
-  await Promise.all([
-    mapPool(
-      all.filter(({ from }) => from.registry === target.registry),
-      ctx.concurrency,
-      ({ from, descriptor }) => mountBlob(ctx, target, descriptor.digest, { from, size: descriptor.size, mediaType: descriptor.mediaType, signal }),
-      signal,
+  // Mounts are single small requests; copies stream whole blobs through this process and get their
+  // own, lower bound. A failure in either pool stops the other, so no transfer outlives the call.
+  const stop = new AbortController();
+  const both = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  let firstFailure: { error: unknown } | undefined;
+  const halting = <T>(work: Promise<T>) =>
+    work.catch((error: unknown) => {
+      firstFailure ??= { error };
+      stop.abort(error);
+      throw error;
+    });
+  const settled = await Promise.allSettled([
+    halting(
+      mapPool(
+        all.filter(({ from }) => from.registry === target.registry),
+        ctx.concurrency,
+        ({ from, descriptor }) => mountBlob(ctx, target, descriptor.digest, { from, size: descriptor.size, mediaType: descriptor.mediaType, signal: both }),
+        both,
+      ),
     ),
-    mapPool(
-      all.filter(({ from }) => from.registry !== target.registry),
-      ctx.transferConcurrency,
-      ({ from, descriptor }) => copyBlob(ctx, from, target, descriptor, { signal }),
-      signal,
+    halting(
+      mapPool(
+        all.filter(({ from }) => from.registry !== target.registry),
+        ctx.transferConcurrency,
+        ({ from, descriptor }) => copyBlob(ctx, from, target, descriptor, { signal: both }),
+        both,
+      ),
     ),
   ]);
+  if (firstFailure && settled.some((result) => result.status === 'rejected')) throw firstFailure.error;
   await mapPool(
     planned.filter((entry) => !entry.manifestPresent),
     ctx.concurrency,

@@ -10,6 +10,9 @@ import { MediaType } from '../../src/media-types.js';
 import { MissingChildrenError, pushManifestList } from '../../src/push-list.js';
 import { isAttestationEntry } from '../../src/push-list/attestation.js';
 import { mapPool } from '../../src/push-list/pool.js';
+import type { PlannedEntry } from '../../src/push-list/plan.js';
+import { carryOut } from '../../src/push-list/transfer.js';
+import { parseReference } from '../../src/reference.js';
 import { parseSpec } from '../../src/push-list/spec.js';
 import type { HttpResponse } from '../../src/transport/http.js';
 import type { RegistryRequest, RegistryTransport } from '../../src/transport/registry-transport.js';
@@ -48,6 +51,8 @@ describe('pushManifestList input checks (before any request)', () => {
     ['annotations with a Docker list', { image: 'r.io/app:1', mediaType: 'docker', annotations: { a: 'b' }, manifests: [child('r.io/a:1')] }, ValidationError, /cannot carry annotations/],
     ['non-string annotations', { image: 'r.io/app:1', manifests: [{ image: 'r.io/a:1', annotations: { n: 1 } }] }, ValidationError, /annotations\.n must be a string/],
     ['a platform that is not an object', { image: 'r.io/app:1', manifests: [{ image: 'r.io/a:1', platform: 'linux/amd64' }] }, ValidationError, /platform must be an object/],
+    ['a platform field that is not a string', { image: 'r.io/app:1', manifests: [{ image: 'r.io/a:1', platform: { os: 5 } }] }, ValidationError, /spec\.manifests\[0\]\.platform/],
+    ['a platform os with a slash', { image: 'r.io/app:1', manifests: [{ image: 'r.io/a:1', platform: { os: 'linux/amd64', architecture: 'amd64' } }] }, ValidationError, /spec\.manifests\[0\]\.platform/],
     ['a non-boolean dryRun', { image: 'r.io/app:1', dryRun: 'yes', manifests: [child('r.io/a:1')] }, ValidationError, /dryRun must be true or false/],
   ];
 
@@ -368,5 +373,38 @@ describe('pushManifestList with a read-only fake registry', () => {
     const parallel = await pushManifestList(registry.context(8), spec);
     expect(parallel.digest).toBe(serial.digest);
     expect(parallel.bytes.equals(serial.bytes)).toBe(true);
+  });
+});
+
+describe('carrying out a plan', () => {
+  it('stops starting blob copies once a mount has failed, and reports the mount failure', async () => {
+    const heads: string[] = [];
+    const transport = {
+      request: async (req: RegistryRequest): Promise<HttpResponse> => {
+        if (req.query?.['mount']) throw new RegistryError(req.operation, 500, [{ code: 'UNKNOWN', message: 'mount broke' }]);
+        // The blob to mount is absent from the target, so the mount is attempted (and fails).
+        if (req.path.endsWith(digestOf('blob 0'))) throw new RegistryError(req.operation, 404, [{ code: 'BLOB_UNKNOWN' }]);
+        // Every copy first asks whether the target has the blob; answer "yes", slowly.
+        heads.push(req.path);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        const body = Object.assign(Readable.from([]), { dump: async () => undefined });
+        return { status: 200, headers: { 'content-length': '1' }, body: body as unknown as HttpResponse['body'], url: `https://target.test${req.path}` };
+      },
+    } as unknown as RegistryTransport;
+    const ctx: ClientContext = { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency: 4, transferConcurrency: 2 };
+    const target = parseReference('target.test/app:1');
+    const blob = (i: number) => ({ mediaType: MediaType.OciLayerGzip, digest: digestOf(`blob ${i}`), size: 1 });
+    const entry = (source: string, blobs: ReturnType<typeof blob>[]) =>
+      ({ source: parseReference(source), blobs, manifestPresent: true }) as unknown as PlannedEntry;
+    const planned = [entry('target.test/other:1', [blob(0)]), entry('elsewhere.test/app:1', Array.from({ length: 10 }, (_, i) => blob(i + 1)))];
+
+    const error = await rejectionOf(carryOut(ctx, target, planned));
+
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error.message).toContain('mount broke');
+    // Give anything still running in the background time to show itself.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    // At most the first wave of copies asked anything: the other eight never started.
+    expect(heads.length).toBeLessThanOrEqual(2);
   });
 });
