@@ -123,7 +123,7 @@ export class RegistryClient {
     });
     const credentials = new CredentialStore({ credentials: options.credentials, dockerConfig: options.dockerConfig, env: options.env });
     const trustedRealms = new Set((options.trustedTokenRealms ?? []).map((h) => h.toLowerCase()));
-    this.auth = new Authenticator(this.http, credentials, retryPolicy, isInsecure, trustedRealms);
+    this.auth = new Authenticator(this.http, credentials, isInsecure, trustedRealms);
     const transport = new RegistryTransport(this.http, this.auth, new Endpoints(this.http, isInsecure), retryPolicy, {
       onWarning: options.onWarning,
       onRetry: options.onRetry,

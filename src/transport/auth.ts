@@ -5,7 +5,7 @@ import { TokenResponseSchema, parseJson, validate } from '../schemas.js';
 import { hostnameOf, isInternalHost } from './address.js';
 import { parseWwwAuthenticate, type Challenge } from './challenge.js';
 import { header, type HttpTransport } from './http.js';
-import { withRetry, type ResolvedRetryPolicy } from './retry.js';
+import { raceSignal } from './retry.js';
 
 /** The registry a request goes to: the name credentials are kept under, and where it is reached. */
 export interface RegistryTarget {
@@ -69,17 +69,16 @@ export class Authenticator {
   constructor(
     private readonly http: HttpTransport,
     private readonly credentials: CredentialResolver,
-    private readonly retryPolicy: ResolvedRetryPolicy,
     private readonly isInsecure: (host: string) => boolean,
     private readonly trustedRealms: ReadonlySet<string> = new Set(),
   ) {}
 
   /** The `Authorization` value to send up front, when the registry is known to need one. */
-  async authorization(target: RegistryTarget, scopes: string[], signal?: AbortSignal): Promise<string | undefined> {
+  async authorization(target: RegistryTarget, scopes: string[], signal?: AbortSignal, operation?: string): Promise<string | undefined> {
     const state = this.states.get(target.origin);
     if (!state) return undefined;
-    if (state.kind === 'basic') return this.basicHeader(target, 'registry requires Basic authentication');
-    return `Bearer ${await this.bearerToken(target, state, scopes, signal)}`;
+    if (state.kind === 'basic') return this.basicHeader(target, 'registry requires Basic authentication', operation);
+    return `Bearer ${await this.bearerToken(target, state, scopes, signal, operation)}`;
   }
 
   /**
@@ -178,16 +177,18 @@ export class Authenticator {
     const key = tokenKey(params, wanted);
     const cached = this.tokens.get(key) ?? this.coveringToken(params, wanted);
     if (cached && cached.expiresAt > Date.now()) return cached.token;
-    const pending = this.inflight.get(key);
-    if (pending) return pending;
-    const fetching = this.fetchToken(target, params, wanted, operation, signal)
-      .then(({ token, lifetimeS }) => {
-        this.tokens.set(key, { token, expiresAt: Date.now() + refreshMarginMs(lifetimeS) });
-        return token;
-      })
-      .finally(() => this.inflight.delete(key));
-    this.inflight.set(key, fetching);
-    return fetching;
+    let fetching = this.inflight.get(key);
+    if (!fetching) {
+      // The fetch is shared by every request that needs this token, so no one caller's signal may cancel it.
+      fetching = this.fetchToken(target, params, wanted, operation)
+        .then(({ token, lifetimeS }) => {
+          this.tokens.set(key, { token, expiresAt: Date.now() + refreshMarginMs(lifetimeS) });
+          return token;
+        })
+        .finally(() => this.inflight.delete(key));
+      this.inflight.set(key, fetching);
+    }
+    return raceSignal(fetching, signal, operation);
   }
 
   private async fetchToken(
@@ -195,7 +196,6 @@ export class Authenticator {
     params: BearerParams,
     scopes: string[],
     operation: string,
-    signal?: AbortSignal,
   ): Promise<{ token: string; lifetimeS: number }> {
     const realm = this.checkRealm(target, params.realm, operation);
     const cred = await this.credentials.resolve(target.registry);
@@ -209,7 +209,7 @@ export class Authenticator {
       this.tokenFetches++;
       let res;
       if (mayUseCredentials && cred?.identityToken) {
-        res = await this.postToken(realm, params, scopes, { grant_type: 'refresh_token', refresh_token: cred.identityToken }, operation, signal);
+        res = await this.postToken(realm, params, scopes, { grant_type: 'refresh_token', refresh_token: cred.identityToken }, operation);
       } else {
         const url = new URL(realm);
         if (params.service) url.searchParams.set('service', params.service);
@@ -219,10 +219,10 @@ export class Authenticator {
           url.searchParams.set('account', cred.username);
           headers['authorization'] = `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
         }
-        res = await this.http.send({ method: 'GET', url: url.toString(), headers, operation: `${operation} (token request)`, signal, followRedirects: false });
+        res = await this.http.send({ method: 'GET', url: url.toString(), headers, operation: `${operation} (token request)`, followRedirects: false });
         if ((res.status === 404 || res.status === 405) && mayUseCredentials && cred?.username !== undefined && cred.password !== undefined) {
           await res.body.dump().catch(() => undefined);
-          res = await this.postToken(realm, params, scopes, { grant_type: 'password', username: cred.username, password: cred.password }, operation, signal);
+          res = await this.postToken(realm, params, scopes, { grant_type: 'password', username: cred.username, password: cred.password }, operation);
         }
       }
       const body = await readCapped(res.body, TOKEN_BODY_LIMIT, `${operation}: token response`).catch(async (e) => {
@@ -245,7 +245,8 @@ export class Authenticator {
       const lifetime = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_LIFETIME_S;
       return { token, lifetimeS: lifetime };
     };
-    return withRetry(attempt, { policy: this.retryPolicy, signal });
+    // Not retried here: the request that needed the token is retried as a whole, and asks again.
+    return attempt();
   }
 
   private postToken(
@@ -254,7 +255,6 @@ export class Authenticator {
     scopes: string[],
     grant: Record<string, string>,
     operation: string,
-    signal?: AbortSignal,
   ) {
     const form = new URLSearchParams({ ...grant, client_id: CLIENT_ID, access_type: 'offline' });
     if (params.service) form.set('service', params.service);
@@ -265,7 +265,6 @@ export class Authenticator {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: form.toString(),
       operation: `${operation} (token request)`,
-      signal,
       followRedirects: false,
     });
   }

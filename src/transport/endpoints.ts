@@ -1,5 +1,6 @@
 import { NetworkError } from '../errors.js';
 import type { HttpTransport } from './http.js';
+import { raceSignal } from './retry.js';
 
 /**
  * Decides how each registry host is reached. Secure registries are always HTTPS. An insecure
@@ -7,6 +8,9 @@ import type { HttpTransport } from './http.js';
  * checks first and over plain HTTP when TLS cannot be spoken at all, as Docker does; the answer is
  * remembered per host.
  */
+/** A host that does not answer the HTTPS probe within this time is tried over plain HTTP. */
+const PROBE_TIMEOUT_MS = 10_000;
+
 export class Endpoints {
   private readonly origins = new Map<string, Promise<string>>();
 
@@ -19,27 +23,22 @@ export class Endpoints {
     if (!this.isInsecure(apiHost)) return Promise.resolve(`https://${apiHost}`);
     let known = this.origins.get(apiHost);
     if (!known) {
-      known = this.probe(apiHost, signal);
+      // Shared by every request to this host until it settles, so it runs without any one caller's signal.
+      known = this.probe(apiHost);
       this.origins.set(apiHost, known);
       // An unreachable host is probed again next time instead of being remembered as plain HTTP.
       known.catch(() => this.origins.delete(apiHost));
     }
-    return known;
+    return raceSignal(known, signal, `probe ${apiHost}`);
   }
 
-  /** Forgets what was learnt about a host (after it went away, for instance). */
-  forget(apiHost: string): void {
-    this.origins.delete(apiHost);
-  }
-
-  private async probe(apiHost: string, signal?: AbortSignal): Promise<string> {
+  private async probe(apiHost: string): Promise<string> {
     const https = `https://${apiHost}`;
     try {
-      const res = await this.http.send({ method: 'GET', url: `${https}/v2/`, operation: `probe ${apiHost}`, signal, followRedirects: false });
+      const res = await this.http.send({ method: 'GET', url: `${https}/v2/`, operation: `probe ${apiHost}`, followRedirects: false, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
       await res.body.dump().catch(() => undefined);
       return https;
     } catch (error) {
-      if (signal?.aborted) throw error;
       if (error instanceof NetworkError && isConnectionLevelFailure(error.code)) {
         // Nothing listens there at all: the plain-HTTP request will report it; don't remember a scheme.
         queueMicrotask(() => this.origins.delete(apiHost));

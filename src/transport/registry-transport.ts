@@ -71,7 +71,7 @@ export class RegistryTransport {
     // Credentials go only to the registry's own origin, never to an upload URL elsewhere.
     const sameOrigin = url.origin === origin;
 
-    let authorization = sameOrigin ? await this.auth.authorization(target, req.scopes, req.signal) : undefined;
+    let authorization = sameOrigin ? await this.auth.authorization(target, req.scopes, req.signal, req.operation) : undefined;
     let res = await this.send(req, url, opener, authorization);
     // A 401 from wherever a redirect led (a CDN, object storage) is that host's, not the registry's: never answered.
     const registryRefused = (r: HttpResponse) => r.status === 401 && new URL(r.url).origin === origin;

@@ -137,3 +137,33 @@ function abortErrorOf(signal: AbortSignal | undefined): AbortError {
   const reason = signal?.reason as { name?: string } | undefined;
   return new AbortError(reason?.name === 'TimeoutError' ? 'timed out while waiting to retry' : 'aborted by the caller while waiting to retry', { cause: signal?.reason });
 }
+
+/**
+ * Waits for `work` (shared with other callers) unless this caller's `signal` aborts first: then
+ * only this caller gets an {@link AbortError}, and the shared work goes on for the others.
+ */
+export function raceSignal<T>(work: Promise<T>, signal: AbortSignal | undefined, operation: string): Promise<T> {
+  if (!signal) return work;
+  const aborted = () => {
+    const reason = signal.reason as { name?: string } | undefined;
+    return new AbortError(`${operation}: ${reason?.name === 'TimeoutError' ? 'timed out' : 'aborted by the caller'}`, { cause: signal.reason });
+  };
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(aborted());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
