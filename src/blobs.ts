@@ -24,6 +24,8 @@ export interface PushBlobOptions extends CallOptions {
   size?: number;
   /** Media type for the returned descriptor (default `application/octet-stream`). */
   mediaType?: string;
+  /** @internal The caller has just checked that the repository lacks the blob: don't ask again. */
+  knownAbsent?: boolean;
 }
 
 /** The descriptor of a pushed or mounted blob, and whether anything had to be sent. */
@@ -84,7 +86,9 @@ export interface GetBlobOptions extends CallOptions {
 export async function getBlob(ctx: ClientContext, repo: ReferenceInput, digestInput: string | Descriptor, options: GetBlobOptions = {}): Promise<Readable> {
   const ref = toReference(repo);
   const digest = parseDigest(typeof digestInput === 'string' ? digestInput : digestInput.digest);
-  const size = options.size ?? (typeof digestInput === 'string' ? undefined : digestInput.size);
+  const known = options.size ?? (typeof digestInput === 'string' ? undefined : digestInput.size);
+  // A negative size is "unknown" (headBlob reports -1 when the registry sends no Content-Length).
+  const size = known !== undefined && known >= 0 ? known : undefined;
   const what = `GET blob ${repoLabel(ref)}@${digest}`;
   const first = await openBlob(ctx, ref, digest, 0, options.signal, what);
   const verifier = new VerifyingStream({ digest, size }, what);
@@ -160,8 +164,9 @@ function decoded(res: HttpResponse): AsyncIterable<Uint8Array> {
   if (!encoding || encoding === 'identity') return res.body;
   const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
   if (!decoder) throw new NetworkError('GET blob', `unsupported Content-Encoding ${encoding}`);
-  res.body.on('error', (e) => decoder.destroy(e));
-  return res.body.pipe(decoder);
+  // pipeline, not pipe: a consumer that stops early destroys the response body too.
+  pipeline(res.body, decoder, () => undefined);
+  return decoder;
 }
 
 /** Reads a whole blob into memory (for configs and other small documents), capped at `limit` bytes. */
@@ -197,7 +202,7 @@ export async function pushBlob(ctx: ClientContext, repo: ReferenceInput, data: B
     if (options.size !== undefined && options.size !== size) throw new ValidationError(`${what}: ${path} is ${size} bytes, not ${options.size}`);
     return pushKnown(ctx, ref, { digest, size, mediaType }, { source: { path }, size }, options.signal, path);
   }
-  if (given && (await blobExists(ctx, ref, given, { signal: options.signal, forPush: true }))) {
+  if (given && !options.knownAbsent && (await blobExists(ctx, ref, given, { signal: options.signal, forPush: true }))) {
     destroyQuietly(data);
     return { mediaType, digest: given, size: options.size ?? -1, outcome: 'existing' };
   }
@@ -308,8 +313,13 @@ export async function copyBlob(ctx: ClientContext, from: ReferenceInput, to: Ref
   }
   if (await blobExists(ctx, target, descriptor.digest, { signal: options.signal, forPush: true })) return { ...descriptor, outcome: 'existing' };
   const stream = await getBlob(ctx, source, descriptor, options);
-  const result = await pushBlob(ctx, target, stream, { digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType, signal: options.signal });
-  return { ...result, size: descriptor.size };
+  try {
+    const result = await pushBlob(ctx, target, stream, { digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType, signal: options.signal, knownAbsent: true });
+    return { ...result, size: descriptor.size };
+  } finally {
+    // A failed upload must not leave the source download holding its connection.
+    stream.destroy();
+  }
 }
 
 function checkGiven(what: string, given: Digest | undefined, size: number | undefined, digest: Digest, actualSize: number): void {

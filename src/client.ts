@@ -25,7 +25,7 @@ import { HttpTransport, proxyFromEnv } from './transport/http.js';
 import { RegistryTransport } from './transport/registry-transport.js';
 import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
 import type { Readable } from 'node:stream';
-import { normalizeRegistry } from './reference.js';
+import { normalizeRegistry, registryApiHost } from './reference.js';
 import { VERSION } from './version.js';
 import { ValidationError } from './errors.js';
 import type { InspectResult, ManifestListSpec, PushManifestListResult } from './list-spec.js';
@@ -255,6 +255,15 @@ function insecurePredicate(option: RegistryClientOptions['insecure']): (host: st
   const loopback = (host: string) => isLoopbackHost(hostnameOf(host));
   if (option === true) return () => true;
   if (typeof option === 'function') return (host) => loopback(host) || option(host);
-  const listed = new Set((Array.isArray(option) ? option : []).map((h) => normalizeRegistry(h)));
-  return (host) => loopback(host) || listed.has(normalizeRegistry(host)) || listed.has(hostnameOf(normalizeRegistry(host)));
+  // The list is validated and normalised once; hosts asked about (redirect targets, upload URLs
+  // on other hosts) are compared as they are, never validated on the hot path.
+  const listed = new Set((Array.isArray(option) ? option : []).flatMap((h) => {
+    const name = normalizeRegistry(h);
+    return [name, registryApiHost(name)];
+  }));
+  if (listed.size === 0) return loopback;
+  return (host) => {
+    const lower = host.toLowerCase();
+    return loopback(host) || listed.has(lower) || listed.has(hostnameOf(lower));
+  };
 }

@@ -238,28 +238,39 @@ const REDACTIONS: Array<[RegExp, string]> = [
   [/("(?:password|token|access_token|refresh_token|identitytoken|auth|secret)"\s*:\s*")[^"]*"/gi, '$1[REDACTED]"'],
 ];
 
-const knownSecrets = new Set<string>();
-const MAX_KNOWN_SECRETS = 1024;
+/** Configured credentials: few, and never forgotten. */
+const knownCredentials = new Set<string>();
+/** Tokens a long-running process keeps receiving: the oldest are forgotten past the cap. */
+const knownTokens = new Set<string>();
+const MAX_KNOWN_TOKENS = 1024;
 
 /**
- * Registers a secret (password, token) so that {@link redact} removes it from any text,
- * whatever form it appears in. Secrets shorter than 4 characters are not tracked.
+ * Registers a secret so that {@link redact} removes it from any text, whatever form it appears in.
+ * Credentials (passwords, identity tokens) are kept for the life of the process; short-lived
+ * tokens (`kind: 'token'`) are capped, the oldest forgotten first. Secrets shorter than 4
+ * characters are not tracked.
  * @internal
  */
-export function rememberSecret(secret: string | undefined): void {
+export function rememberSecret(secret: string | undefined, kind: 'credential' | 'token' = 'credential'): void {
   if (!secret || secret.length < 4) return;
-  if (knownSecrets.size >= MAX_KNOWN_SECRETS) {
-    const oldest = knownSecrets.values().next().value;
-    if (oldest !== undefined) knownSecrets.delete(oldest);
+  if (kind === 'credential') {
+    knownCredentials.add(secret);
+    return;
   }
-  knownSecrets.add(secret);
+  if (knownTokens.size >= MAX_KNOWN_TOKENS && !knownTokens.has(secret)) {
+    const oldest = knownTokens.values().next().value;
+    if (oldest !== undefined) knownTokens.delete(oldest);
+  }
+  knownTokens.add(secret);
 }
 
 /** Removes credentials, tokens, URL userinfo and signed query parameters from text meant for people. */
 export function redact(text: string): string {
   let out = text;
-  for (const secret of knownSecrets) {
-    if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+  for (const secrets of [knownCredentials, knownTokens]) {
+    for (const secret of secrets) {
+      if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+    }
   }
   for (const [pattern, replacement] of REDACTIONS) out = out.replace(pattern, replacement);
   return out;

@@ -240,7 +240,7 @@ export class Authenticator {
       const parsed = validate(TokenResponseSchema, parseJson(body, `${operation}: token response`), `${operation}: token response`);
       const token = parsed.token || parsed.access_token;
       if (!token) throw fail('the token server answered without a token');
-      rememberSecret(token);
+      rememberSecret(token, 'token');
       if (parsed.refresh_token) rememberSecret(parsed.refresh_token);
       const lifetime = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : DEFAULT_TOKEN_LIFETIME_S;
       return { token, lifetimeS: lifetime };

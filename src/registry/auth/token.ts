@@ -125,7 +125,7 @@ export class TokenAuthenticator implements Authenticator {
     const now = Date.now();
     const lifetime = this.settings.lifetimeSeconds;
     const token = `mpt_${randomBytes(24).toString('base64url')}`;
-    rememberSecret(token);
+    rememberSecret(token, 'token');
     this.prune(now);
     this.tokens.set(token, { grants: grant(requested, identity), expiresAt: now + lifetime * 1000 });
     const body: Record<string, unknown> = {
