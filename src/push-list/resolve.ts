@@ -1,10 +1,11 @@
+import { atDigest } from './plan.js';
 import type { ClientContext } from '../context.js';
 import { ValidationError, isNotFound } from '../errors.js';
 import { isImageIndex, type ImageManifest, type ManifestResult } from '../manifest.js';
 import { getManifest, withConsistencyRetry } from '../manifests.js';
 import { MediaType, isIndexMediaType } from '../media-types.js';
 import { mergePlatform, normalizePlatform } from '../platform.js';
-import { parseReference, type Reference } from '../reference.js';
+import type { Reference } from '../reference.js';
 import type { Descriptor, Platform } from '../schemas.js';
 import { REFERENCE_DIGEST, isAttestationEntry } from './attestation.js';
 import { readConfigPlatform } from './config-platform.js';
@@ -47,10 +48,6 @@ interface Candidate {
   direct: boolean;
   fetched?: ManifestResult;
   fromConfig?: Platform;
-}
-
-function pinned(ref: Reference, digest: string): Reference {
-  return parseReference(`${ref.registry}/${ref.repository}@${digest}`);
 }
 
 /**
@@ -110,12 +107,12 @@ export async function resolveChildren(ctx: ClientContext, spec: ParsedSpec, sign
 function candidatesOf(child: ParsedChild, result: ManifestResult): Candidate[] {
   const { manifest, descriptor } = result;
   if (!isImageIndex(manifest)) {
-    const candidate: Candidate = { child, image: child.image, source: pinned(child.ref, descriptor.digest), attestation: false, direct: true, fetched: result };
+    const candidate: Candidate = { child, image: child.image, source: atDigest(child.ref, descriptor.digest), attestation: false, direct: true, fetched: result };
     if (manifest.mediaType === MediaType.OciManifest && manifest.artifactType !== undefined) candidate.artifactType = manifest.artifactType;
     return [candidate];
   }
   const candidates = manifest.manifests.flatMap((entry): Candidate[] => {
-    const source = pinned(child.ref, entry.digest);
+    const source = atDigest(child.ref, entry.digest);
     const image = `${source.registry}/${source.repository}@${entry.digest}`;
     if (isIndexMediaType(entry.mediaType)) {
       throw new ValidationError(`${child.image}: entry ${image} is itself an index; nested indexes are not supported`);
