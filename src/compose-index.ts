@@ -1,7 +1,8 @@
 import { digestOf, parseDigest, type Digest } from './digest.js';
 import { UnsupportedMediaTypeError, ValidationError } from './errors.js';
 import { MediaType, isSchema1MediaType } from './media-types.js';
-import { assertPlatform, isAttestationPlatform, normalizePlatform, platformKey } from './platform.js';
+import { ATTESTATION_MANIFEST, REFERENCE_DIGEST, REFERENCE_TYPE, isAttestationEntry } from './attestation.js';
+import { assertPlatform, normalizePlatform, platformKey } from './platform.js';
 import {
   DockerManifestListSchema,
   OciIndexSchema,
@@ -50,10 +51,6 @@ export interface ComposedIndex {
   index: OciIndex | DockerManifestList;
 }
 
-/** Annotation BuildKit puts on attestation manifests, with the digest of the image they describe. */
-const REFERENCE_TYPE = 'vnd.docker.reference.type';
-const REFERENCE_DIGEST = 'vnd.docker.reference.digest';
-const ATTESTATION_MANIFEST = 'attestation-manifest';
 
 // RFC 6838 type/subtype, optionally with a +suffix (the same grammar the OCI schemas use).
 const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
@@ -201,9 +198,10 @@ function prepareEntry(entry: IndexEntry, position: number): PreparedEntry {
   if (rawPlatform === undefined || rawPlatform === null) {
     throw new ValidationError(`${name}: no platform; every child of an index needs os and architecture`);
   }
-  const attestation = isAttestationPlatform(rawPlatform);
-  const platform = attestation ? orderedVerbatim(rawPlatform, name) : normalizePlatform(rawPlatform, name);
   const annotations = entryAnnotations(entry, position);
+  // One definition of an attestation for the whole project: platform unknown/unknown or BuildKit's annotation.
+  const attestation = isAttestationEntry({ platform: rawPlatform, annotations });
+  const platform = attestation ? orderedVerbatim(rawPlatform, name) : normalizePlatform(rawPlatform, name);
 
   const out: Descriptor = { mediaType: descriptor.mediaType, digest, size: descriptor.size };
   if (descriptor.artifactType !== undefined) {

@@ -4,7 +4,7 @@ import type { InspectedEntry, InspectResult } from './list-spec.js';
 import { isImageIndex } from './manifest.js';
 import { getManifest } from './manifests.js';
 import { formatPlatform } from './platform.js';
-import { isAttestationEntry } from './push-list/attestation.js';
+import { isAttestationEntry } from './attestation.js';
 import { readConfigPlatform } from './push-list/config-platform.js';
 import type { Descriptor } from './schemas.js';
 

@@ -2,7 +2,7 @@ import type { IndexFormat } from '../compose-index.js';
 import { convertManifest } from '../convert.js';
 import type { Digest } from '../digest.js';
 import { ValidationError } from '../errors.js';
-import { REFERENCE_DIGEST } from './attestation.js';
+import { REFERENCE_DIGEST } from '../attestation.js';
 import type { ResolvedEntry } from './resolve.js';
 
 /** An entry ready for the index: possibly rewritten to the other media-type family. */

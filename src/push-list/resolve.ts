@@ -7,7 +7,7 @@ import { MediaType, isIndexMediaType } from '../media-types.js';
 import { mergePlatform, normalizePlatform } from '../platform.js';
 import type { Reference } from '../reference.js';
 import type { Descriptor, Platform } from '../schemas.js';
-import { REFERENCE_DIGEST, isAttestationEntry } from './attestation.js';
+import { REFERENCE_DIGEST, isAttestationEntry } from '../attestation.js';
 import { readConfigPlatform } from './config-platform.js';
 import { MissingChildrenError } from './missing-error.js';
 import { mapPool } from './pool.js';

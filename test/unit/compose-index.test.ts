@@ -203,6 +203,13 @@ describe('composeIndex: attestations', () => {
     ).not.toThrow();
   });
 
+  it('recognises an attestation by its annotation even when it records a real platform', () => {
+    const byAnnotation = { ...attestationFor('att-a', d('a')), platform: amd64 };
+    const composed = composeIndex([oci('a', amd64), byAnnotation]);
+    expect(composed.index.manifests).toHaveLength(2);
+    expect(composed.index.manifests[1]?.annotations?.['vnd.docker.reference.type']).toBe('attestation-manifest');
+  });
+
   it('rejects an attestation whose image is not in the index', () => {
     const error = errorOf(() => composeIndex([oci('a', amd64), attestationFor('att-missing', d('missing'))]));
     expect(error).toBeInstanceOf(ValidationError);

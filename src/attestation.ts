@@ -1,5 +1,5 @@
-import { isAttestationPlatform } from '../platform.js';
-import type { Descriptor } from '../schemas.js';
+import { isAttestationPlatform } from './platform.js';
+import type { Descriptor } from './schemas.js';
 
 /** Annotation BuildKit puts on attestation manifests in an index: what kind of reference the entry is. */
 export const REFERENCE_TYPE = 'vnd.docker.reference.type';
