@@ -8,7 +8,7 @@ import type { ManifestListSpec } from '../../src/list-spec.js';
 import { parseManifest, type ImageManifest } from '../../src/manifest.js';
 import { MediaType } from '../../src/media-types.js';
 import { MissingChildrenError, pushManifestList } from '../../src/push-list.js';
-import { isAttestationEntry } from '../../src/push-list/attestation.js';
+import { isAttestationEntry } from '../../src/attestation.js';
 import { mapPool } from '../../src/push-list/pool.js';
 import type { PlannedEntry } from '../../src/push-list/plan.js';
 import { carryOut } from '../../src/push-list/transfer.js';
