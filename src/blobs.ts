@@ -258,6 +258,8 @@ export interface MountBlobOptions extends CallOptions {
   /** The blob's size, if known (saves a HEAD). */
   size?: number;
   mediaType?: string;
+  /** @internal The caller has just checked that the target lacks the blob: don't ask again. */
+  knownAbsent?: boolean;
 }
 
 /**
@@ -273,7 +275,7 @@ export async function mountBlob(ctx: ClientContext, target: ReferenceInput, dige
   if (from.registry !== ref.registry) {
     throw new ValidationError(`mount ${digest}: ${from.registry} and ${ref.registry} are different registries; use copyBlob`);
   }
-  if (await blobExists(ctx, ref, digest, { signal: options.signal, forPush: true })) {
+  if (!options.knownAbsent && (await blobExists(ctx, ref, digest, { signal: options.signal, forPush: true }))) {
     return { mediaType, digest, size: options.size ?? (await headBlob(ctx, ref, digest, { signal: options.signal, forPush: true })).size, outcome: 'existing' };
   }
   let session: UploadSession | 'mounted';
@@ -304,16 +306,23 @@ export async function mountBlob(ctx: ClientContext, target: ReferenceInput, dige
 }
 
 /** Copies a blob between repositories on any registries: mounted when both are on one registry, else streamed and verified. */
-export async function copyBlob(ctx: ClientContext, from: ReferenceInput, to: ReferenceInput, descriptor: Descriptor, options: CallOptions = {}): Promise<BlobPushResult> {
+export async function copyBlob(
+  ctx: ClientContext,
+  from: ReferenceInput,
+  to: ReferenceInput,
+  descriptor: Descriptor,
+  options: CallOptions & { /** @internal */ knownAbsent?: boolean } = {},
+): Promise<BlobPushResult> {
   const source = toReference(from);
   const target = toReference(to);
   if (source.registry === target.registry) {
     if (source.repository === target.repository) return { ...descriptor, outcome: 'existing' };
-    return mountBlob(ctx, target, descriptor.digest, { from: source, size: descriptor.size, mediaType: descriptor.mediaType, signal: options.signal });
+    return mountBlob(ctx, target, descriptor.digest, { from: source, size: descriptor.size, mediaType: descriptor.mediaType, signal: options.signal, knownAbsent: options.knownAbsent });
   }
-  if (await blobExists(ctx, target, descriptor.digest, { signal: options.signal, forPush: true })) return { ...descriptor, outcome: 'existing' };
+  if (!options.knownAbsent && (await blobExists(ctx, target, descriptor.digest, { signal: options.signal, forPush: true }))) return { ...descriptor, outcome: 'existing' };
   const stream = await getBlob(ctx, source, descriptor, options);
   try {
+    // The target was just found to lack the blob (here or by the caller): pushBlob need not ask again.
     const result = await pushBlob(ctx, target, stream, { digest: descriptor.digest, size: descriptor.size, mediaType: descriptor.mediaType, signal: options.signal, knownAbsent: true });
     return { ...result, size: descriptor.size };
   } finally {

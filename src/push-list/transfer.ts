@@ -14,6 +14,7 @@ import { mapPool } from './pool.js';
  * written only after all blobs are in place, so the registry never sees a manifest whose blobs
  * it lacks.
  */
+// The plan has just HEADed every blob listed in entry.blobs in the target: they are known absent.
 export async function carryOut(ctx: ClientContext, target: Reference, planned: readonly PlannedEntry[], signal?: AbortSignal): Promise<void> {
   const blobs = new Map<string, { from: Reference; descriptor: Descriptor }>();
   for (const entry of planned) {
@@ -38,7 +39,7 @@ export async function carryOut(ctx: ClientContext, target: Reference, planned: r
       mapPool(
         all.filter(({ from }) => from.registry === target.registry),
         ctx.concurrency,
-        ({ from, descriptor }) => mountBlob(ctx, target, descriptor.digest, { from, size: descriptor.size, mediaType: descriptor.mediaType, signal: both }),
+        ({ from, descriptor }) => mountBlob(ctx, target, descriptor.digest, { from, size: descriptor.size, mediaType: descriptor.mediaType, signal: both, knownAbsent: true }),
         both,
       ),
     ),
@@ -46,7 +47,7 @@ export async function carryOut(ctx: ClientContext, target: Reference, planned: r
       mapPool(
         all.filter(({ from }) => from.registry !== target.registry),
         ctx.transferConcurrency,
-        ({ from, descriptor }) => copyBlob(ctx, from, target, descriptor, { signal: both }),
+        ({ from, descriptor }) => copyBlob(ctx, from, target, descriptor, { signal: both, knownAbsent: true }),
         both,
       ),
     ),
