@@ -6,7 +6,7 @@ import { Digester, VerifyingStream, digestAlgorithm, digestOf, parseDigest, type
 import { NetworkError, RegistryError, ValidationError, isAuthError } from './errors.js';
 import type { Reference } from './reference.js';
 import type { Descriptor } from './schemas.js';
-import type { FileBody } from './transport/body.js';
+import { isFileBody, type FileBody } from './transport/body.js';
 import { header, toTransportError, type HttpResponse } from './transport/http.js';
 import { formatRangeRequest, parseContentRange } from './transport/range.js';
 import { isRetryableError } from './transport/retry.js';
@@ -194,7 +194,7 @@ export async function pushBlob(ctx: ClientContext, repo: ReferenceInput, data: B
     checkGiven(what, given, options.size, digest, bytes.length);
     return pushKnown(ctx, ref, { digest, size: bytes.length, mediaType }, { source: bytes, size: bytes.length }, options.signal);
   }
-  if (typeof data === 'string' || isFileLike(data)) {
+  if (typeof data === 'string' || isFileBody(data)) {
     const path = typeof data === 'string' ? data : data.path;
     const info = await stat(path);
     const size = info.size;
@@ -335,10 +335,6 @@ function checkGiven(what: string, given: Digest | undefined, size: number | unde
   if ((given && given !== digest) || (size !== undefined && size !== actualSize)) {
     throw new ValidationError(`${what}: the data does not match the given ${given && given !== digest ? `digest ${given} (it is ${digest})` : `size ${size} (it is ${actualSize} bytes)`}`);
   }
-}
-
-function isFileLike(data: unknown): data is FileBody {
-  return typeof data === 'object' && data !== null && typeof (data as FileBody).path === 'string' && !(Symbol.asyncIterator in data);
 }
 
 /** Hashes a file through one reused buffer, so hashing a large file creates no garbage. */

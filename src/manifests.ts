@@ -9,7 +9,7 @@ import {
   type ReferenceInput,
 } from './context.js';
 import { digestAlgorithm, digestOf, isDigest, parseDigest, readCapped, type Digest } from './digest.js';
-import { DigestMismatchError, RegistryError, SizeLimitError, ValidationError } from './errors.js';
+import { DigestMismatchError, RegistryError, SizeLimitError, ValidationError, isNotFound } from './errors.js';
 import { expectDigest, parseManifest, type Manifest, type ManifestResult } from './manifest.js';
 import { MANIFEST_ACCEPT, baseMediaType, isManifestMediaType, type ManifestMediaType } from './media-types.js';
 import type { Reference } from './reference.js';
@@ -180,7 +180,7 @@ export async function manifestExists(ctx: ClientContext, input: ReferenceInput, 
     await headManifest(ctx, input, options);
     return true;
   } catch (error) {
-    if (error instanceof RegistryError && (error.status === 404 || error.hasCode('MANIFEST_UNKNOWN') || error.hasCode('NAME_UNKNOWN'))) return false;
+    if (isNotFound(error)) return false;
     throw error;
   }
 }

@@ -21,7 +21,6 @@ export class UploadSession {
     readonly ref: Reference,
     location: string,
     minChunk: number,
-    private readonly origin: string,
   ) {
     this.location = location;
     this.minChunk = minChunk;
@@ -55,9 +54,8 @@ export class UploadSession {
     if (res.status === 201) return 'mounted';
     const location = header(res, 'location');
     if (!location) throw new MultiplatformError(`start upload into ${ref.registry}/${ref.repository}: the registry sent no Location`);
-    const origin = await ctx.transport.origin(ref.registry, options.signal);
     const minChunk = Number(header(res, 'oci-chunk-min-length')) || 0;
-    return new UploadSession(ctx, ref, new URL(location, res.url).toString(), minChunk, origin);
+    return new UploadSession(ctx, ref, new URL(location, res.url).toString(), minChunk);
   }
 
   private follow(location: string | undefined, requestUrl: string): void {
@@ -200,11 +198,6 @@ export class UploadSession {
     } catch {
       return false;
     }
-  }
-
-  /** Whether the session's URL is on the registry's own origin. */
-  get onRegistryOrigin(): boolean {
-    return new URL(this.location).origin === this.origin;
   }
 }
 

@@ -3,8 +3,8 @@ import type { ResolvedCredential } from '../credentials.js';
 import { readCapped } from '../digest.js';
 import { TokenResponseSchema, parseJson, validate } from '../schemas.js';
 import { hostnameOf, isInternalHost } from './address.js';
-import { parseWwwAuthenticate, type Challenge } from './challenge.js';
-import { header, type HttpTransport } from './http.js';
+import { findChallenge, parseWwwAuthenticate, scopesFromChallenge } from './challenge.js';
+import type { HttpTransport } from './http.js';
 import { raceSignal } from './retry.js';
 
 /** The registry a request goes to: the name credentials are kept under, and where it is reached. */
@@ -34,11 +34,6 @@ interface CachedToken {
 const TOKEN_BODY_LIMIT = 1 << 20;
 const DEFAULT_TOKEN_LIFETIME_S = 60;
 const CLIENT_ID = 'multiplatform';
-
-/** Request scopes for repository access, e.g. `repository:app:pull,push`. */
-export function repositoryScope(repository: string, actions: string[]): string {
-  return `repository:${repository}:${[...new Set(actions)].sort().join(',')}`;
-}
 
 /** Merges scopes that name the same resource, so `pull` and `push` on one repository become one scope. */
 export function mergeScopes(scopes: Iterable<string>): string[] {
@@ -97,12 +92,12 @@ export class Authenticator {
   ): Promise<string> {
     const challenges = parseWwwAuthenticate(wwwAuthenticate);
     const bearer = challenges.find((c) => c.scheme === 'bearer' && c.params['realm']);
-    const basic = challenges.find((c) => c.scheme === 'basic');
+    const basic = findChallenge(challenges, 'basic');
     if (bearer) {
       const params: BearerParams = { realm: bearer.params['realm']!, service: bearer.params['service'] };
       const state: RegistryAuthState = { kind: 'bearer', ...params };
       this.states.set(target.origin, state);
-      const wanted = mergeScopes([...scopes, ...challengeScopes(bearer)]);
+      const wanted = mergeScopes([...scopes, ...scopesFromChallenge(bearer)]);
       // A refused token (expired early, revoked) is dropped and fetched again once; the caller turns a
       // second 401 into an AuthError through refused().
       if (sent?.startsWith('Bearer ')) this.dropToken(sent);
@@ -305,11 +300,6 @@ function scopesCover(granted: string[], wanted: string[]): boolean {
   });
 }
 
-function challengeScopes(challenge: Challenge): string[] {
-  const scope = challenge.params['scope'];
-  return scope ? scope.split(' ').filter(Boolean) : [];
-}
-
 function tokenKey(params: BearerParams, scopes: string[]): string {
   return `${params.realm}\n${params.service ?? ''}\n${scopes.join(' ')}`;
 }
@@ -339,4 +329,3 @@ export function realmMayReceiveCredentials(target: RegistryTarget, realm: string
   return trusted.has(realmHost) || trusted.has(realmUrl.host.toLowerCase());
 }
 
-export { header };

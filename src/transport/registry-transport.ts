@@ -1,4 +1,4 @@
-import { RegistryError, SchemaError, redact, type RegistryErrorDetail } from '../errors.js';
+import { RegistryError, redact, type RegistryErrorDetail } from '../errors.js';
 import { readCapped } from '../digest.js';
 import { registryApiHost } from '../reference.js';
 import { ErrorBodySchema, matches } from '../schemas.js';
@@ -131,11 +131,9 @@ export async function errorFromResponse(res: HttpResponse, operation: string): P
       const parsed: unknown = JSON.parse(text);
       if (matches(ErrorBodySchema, parsed)) errors = parsed.errors.map((e) => ({ code: e.code, message: redactOptional(e.message), detail: redactDetail(e.detail) }));
     }
-  } catch (error) {
+  } catch {
+    // An oversize or unreadable error body still yields an error for the status.
     await res.body.dump().catch(() => undefined);
-    if (!(error instanceof SyntaxError) && !(error instanceof SchemaError)) {
-      // An oversize or broken error body still yields an error for the status.
-    }
   }
   const retryAfterMs = parseRetryAfter(header(res, 'retry-after'));
   return new RegistryError(operation, res.status, errors, { retryAfterMs });
