@@ -9,7 +9,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/integration/**', '**/node_modules/**'],
           testTimeout: 30_000,
         },
       },

@@ -1,9 +1,9 @@
 import type { Dispatcher } from 'undici';
-import { copyBlob, getBlob, getBlobBytes, headBlob, blobExists, mountBlob, pushBlob, type BlobData, type BlobPushResult, type GetBlobOptions, type MountBlobOptions, type PushBlobOptions } from './blobs.js';
-import type { CallOptions, ClientContext, ConsistencyPolicy, ReferenceInput } from './context.js';
-import { CredentialStore, type Credential } from './credentials.js';
-import { catalog, listTags, type ListOptions } from './listing.js';
-import type { ManifestResult } from './manifest.js';
+import { copyBlob, getBlob, getBlobBytes, headBlob, blobExists, mountBlob, pushBlob, type BlobData, type BlobPushResult, type GetBlobOptions, type MountBlobOptions, type PushBlobOptions } from './remote/blobs.js';
+import type { CallOptions, ClientContext, ConsistencyPolicy, ReferenceInput } from './remote/context.js';
+import { CredentialStore, type Credential } from './credentials/index.js';
+import { catalog, listTags, type ListOptions } from './remote/listing.js';
+import type { ManifestResult } from './oci/manifest.js';
 import {
   deleteManifest,
   getManifest,
@@ -13,11 +13,11 @@ import {
   type GetManifestOptions,
   type ManifestDescriptor,
   type PutManifestOptions,
-} from './manifests.js';
-import type { ManifestMediaType } from './media-types.js';
-import { listReferrers, type ReferrersOptions } from './referrers.js';
-import type { Descriptor } from './schemas.js';
-import type { Digest } from './digest.js';
+} from './remote/manifests.js';
+import type { ManifestMediaType } from './oci/media-types.js';
+import { listReferrers, type ReferrersOptions } from './remote/referrers.js';
+import type { Descriptor } from './oci/schemas.js';
+import type { Digest } from './oci/digest.js';
 import { hostnameOf, isLoopbackHost } from './transport/address.js';
 import { Authenticator } from './transport/auth.js';
 import { Endpoints } from './transport/endpoints.js';
@@ -25,10 +25,10 @@ import { HttpTransport, proxyFromEnv } from './transport/http.js';
 import { RegistryTransport } from './transport/registry-transport.js';
 import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
 import type { Readable } from 'node:stream';
-import { normalizeRegistry, registryApiHost } from './reference.js';
+import { normalizeRegistry, registryApiHost } from './oci/reference.js';
 import { VERSION } from './version.js';
 import { ValidationError } from './errors.js';
-import type { InspectResult, ManifestListSpec, PushManifestListResult } from './list-spec.js';
+import type { InspectResult, ManifestListSpec, PushManifestListResult } from './manifest-list/types.js';
 
 
 /** Options of {@link RegistryClient}. Every one is optional. */
@@ -228,12 +228,12 @@ export class RegistryClient {
    * repository (mounted or copied) before the index is written. With `dryRun`, nothing is written.
    */
   pushManifestList(spec: ManifestListSpec, options?: CallOptions): Promise<PushManifestListResult> {
-    return import('./push-list.js').then((m) => m.pushManifestList(this.context, spec, options));
+    return import('./manifest-list/push.js').then((m) => m.pushManifestList(this.context, spec, options));
   }
 
   /** Whether a reference is a list, with its platforms; or the single image's platform. */
   inspect(ref: ReferenceInput, options?: CallOptions): Promise<InspectResult> {
-    return import('./inspect.js').then((m) => m.inspect(this.context, ref, options));
+    return import('./manifest-list/inspect.js').then((m) => m.inspect(this.context, ref, options));
   }
 
   /** Closes the connection pools this client opened. A dispatcher passed in options is left open. */

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { RegistryClient, type RegistryClientOptions } from './client.js';
-export type { CallOptions, ReferenceInput } from './context.js';
+export type { CallOptions, ReferenceInput } from './remote/context.js';
 
 export {
   parseReference,
@@ -17,9 +17,9 @@ export {
   DOCKER_HUB_API_HOST,
   type Reference,
   type ParseReferenceOptions,
-} from './reference.js';
+} from './oci/reference.js';
 
-export { parseDigest, isDigest, digestOf, Digester, VerifyingStream, DIGEST_ALGORITHMS, type Digest, type DigestAlgorithm } from './digest.js';
+export { parseDigest, isDigest, digestOf, Digester, VerifyingStream, DIGEST_ALGORITHMS, type Digest, type DigestAlgorithm } from './oci/digest.js';
 
 export {
   MediaType,
@@ -29,7 +29,7 @@ export {
   isImageManifestMediaType,
   isManifestMediaType,
   type ManifestMediaType,
-} from './media-types.js';
+} from './oci/media-types.js';
 
 export {
   parseManifest,
@@ -41,12 +41,12 @@ export {
   type OciImageManifest,
   type OciImageIndex,
   type ManifestResult,
-} from './manifest.js';
-export { withConsistencyRetry, isNotYetVisible } from './manifests.js';
-export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor } from './manifests.js';
-export { referrersTag, type ReferrersOptions } from './referrers.js';
-export type { BlobData, BlobPushResult, GetBlobOptions, MountBlobOptions, PushBlobOptions } from './blobs.js';
-export type { ListOptions } from './listing.js';
+} from './oci/manifest.js';
+export { withConsistencyRetry, isNotYetVisible } from './remote/manifests.js';
+export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor } from './remote/manifests.js';
+export { referrersTag, type ReferrersOptions } from './remote/referrers.js';
+export type { BlobData, BlobPushResult, GetBlobOptions, MountBlobOptions, PushBlobOptions } from './remote/blobs.js';
+export type { ListOptions } from './remote/listing.js';
 export type {
   ManifestListSpec,
   ManifestListChildSpec,
@@ -54,7 +54,7 @@ export type {
   PlannedChild,
   InspectResult,
   InspectedEntry,
-} from './list-spec.js';
+} from './manifest-list/types.js';
 export type { FileBody } from './transport/body.js';
 export type { RetryOptions } from './transport/retry.js';
 
@@ -66,9 +66,9 @@ export type {
   DockerManifest,
   DockerManifestList,
   ImageConfig,
-} from './schemas.js';
+} from './oci/schemas.js';
 
-export { CredentialStore, dockerHubAuthKey, configKeyMatches, type Credential, type CredentialStoreOptions, type ResolvedCredential } from './credentials.js';
+export { CredentialStore, dockerHubAuthKey, configKeyMatches, type Credential, type CredentialStoreOptions, type ResolvedCredential } from './credentials/index.js';
 
 export {
   parsePlatform,
@@ -77,8 +77,8 @@ export {
   platformsEqual,
   platformFromConfig,
   isAttestationPlatform,
-} from './platform.js';
-export { composeIndex, chooseIndexFormat, type IndexEntry, type IndexFormat, type ComposeOptions, type ComposedIndex } from './compose-index.js';
+} from './oci/platform.js';
+export { composeIndex, chooseIndexFormat, type IndexEntry, type IndexFormat, type ComposeOptions, type ComposedIndex } from './manifest-list/compose.js';
 
 export {
   MultiplatformError,
@@ -111,6 +111,6 @@ export {
   type CredentialSource,
 } from './errors.js';
 
-export { MissingChildrenError } from './push-list.js';
-export { convertManifest } from './convert.js';
+export { MissingChildrenError } from './manifest-list/push.js';
+export { convertManifest } from './manifest-list/convert.js';
 export { VERSION } from './version.js';

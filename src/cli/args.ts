@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { COMMANDS, GROUPS, allFlags, findCommand, type CommandSpec, type FlagSpec } from './commands.js';
+import { COMMANDS, GROUPS, allFlags, findCommand, type CommandSpec, type FlagSpec } from './command-table.js';
 import { UsageError } from './errors.js';
 import { didYouMean } from './suggest.js';
 

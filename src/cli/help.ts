@@ -1,4 +1,4 @@
-import { COMMANDS, GROUPS, type CommandSpec, type FlagSpec } from './commands.js';
+import { COMMANDS, GROUPS, type CommandSpec, type FlagSpec } from './command-table.js';
 
 const PROGRAM = 'multiplatform';
 

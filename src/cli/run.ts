@@ -55,7 +55,7 @@ async function execute(parsed: ParsedCommandLine, io: CliIo): Promise<number> {
 }
 
 async function runRegistry(argv: string[], io: CliIo): Promise<number> {
-  const { runRegistryCommand } = await import('../registry/cli.js');
+  const { runRegistryCommand } = await import('../registry/serve.js');
   return runRegistryCommand(argv, { stdout: io.stdout, stderr: io.stderr });
 }
 

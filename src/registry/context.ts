@@ -1,9 +1,9 @@
-import type { Digest } from '../digest.js';
+import type { Digest } from '../oci/digest.js';
 import { ApiError } from './api-error.js';
-import type { KeyedLock } from './keyed-lock.js';
+import type { KeyedLock } from '../util/keyed-lock.js';
 import type { BlobStore } from './storage/blob-store.js';
 import type { Repository, RegistryState } from './storage/state.js';
-import type { UploadManager } from './uploads.js';
+import type { UploadManager } from './upload-sessions.js';
 
 /** Everything a request handler works with. */
 export interface RegistryContext {

@@ -1,4 +1,4 @@
-import { parseDigest, type Digest } from '../digest.js';
+import { parseDigest, type Digest } from '../oci/digest.js';
 import { ApiError } from './api-error.js';
 
 const NAME_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';

@@ -4,6 +4,6 @@
  */
 export { startRegistry } from './server.js';
 export { startBlobMirror, type BlobMirror, type MirrorRequest } from './mirror.js';
-export { runRegistryCommand, type RegistryCommandIo } from './cli.js';
-export type { Fault, FaultInjector } from './faults.js';
+export { runRegistryCommand, type RegistryCommandIo } from './serve.js';
+export type { Fault, FaultInjector } from './faults/faults.js';
 export type { RegistryOptions, RegistryStats, RunningRegistry } from './types.js';

@@ -1,5 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
-import { isDigest, type Digest } from '../digest.js';
+import { isDigest, type Digest } from '../oci/digest.js';
 import { SchemaError } from '../errors.js';
 import {
   MediaType,
@@ -8,7 +8,7 @@ import {
   isManifestMediaType,
   isSchema1MediaType,
   type ManifestMediaType,
-} from '../media-types.js';
+} from '../oci/media-types.js';
 import {
   DockerManifestListSchema,
   DockerManifestSchema,
@@ -16,7 +16,7 @@ import {
   OciManifestSchema,
   validate,
   type Descriptor,
-} from '../schemas.js';
+} from '../oci/schemas.js';
 import { ApiError } from './api-error.js';
 
 /** Something a manifest refers to that must already be in the repository. */

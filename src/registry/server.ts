@@ -2,18 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { NetworkError, redact } from '../errors.js';
 import { ApiError } from './api-error.js';
-import { applyFault } from './apply-fault.js';
+import { applyFault } from './faults/apply.js';
 import { requiredAccess } from './auth/access.js';
 import { openAccess, type Authenticator } from './auth/authenticator.js';
 import { BasicAuthenticator } from './auth/basic.js';
 import { TokenAuthenticator } from './auth/token.js';
 import type { RegistryContext } from './context.js';
 import { dispatch } from './dispatch.js';
-import { FaultList } from './faults.js';
+import { FaultList } from './faults/faults.js';
 import { checkRepositoryName } from './grammar.js';
 import { createExchange, drainRequest, sendError, type Exchange } from './http-io.js';
 import { blobStores } from './internals.js';
-import { KeyedLock } from './keyed-lock.js';
+import { KeyedLock } from '../util/keyed-lock.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { ALLOWED_METHODS, matchRoute, routeLabel, type Route } from './router.js';
 import type { BlobStore } from './storage/blob-store.js';
@@ -21,7 +21,7 @@ import { FileBlobStore } from './storage/file-store.js';
 import { MemoryBlobStore } from './storage/memory-store.js';
 import { FilePersistence, memoryPersistence } from './storage/persistence.js';
 import type { RegistryOptions, RegistryStats, RunningRegistry } from './types.js';
-import { UploadManager } from './uploads.js';
+import { UploadManager } from './upload-sessions.js';
 
 /**
  * Starts an OCI distribution-spec registry on `127.0.0.1` (by default on a free port), in memory or in a

@@ -1,4 +1,4 @@
-import type { FaultInjector } from './faults.js';
+import type { FaultInjector } from './faults/faults.js';
 
 /** Options of {@link startRegistry}. */
 export interface RegistryOptions {

@@ -1,9 +1,9 @@
 import { AuthError, RegistryError, UnsafeRequestError, rememberSecret, type CredentialSource } from '../errors.js';
-import type { ResolvedCredential } from '../credentials.js';
-import { readCapped } from '../digest.js';
-import { TokenResponseSchema, parseJson, validate } from '../schemas.js';
+import type { ResolvedCredential } from '../credentials/index.js';
+import { readCapped } from '../oci/digest.js';
+import { TokenResponseSchema, parseJson, validate } from '../oci/schemas.js';
 import { hostnameOf, isInternalHost } from './address.js';
-import { findChallenge, parseWwwAuthenticate, scopesFromChallenge } from './challenge.js';
+import { findChallenge, parseWwwAuthenticate, scopesFromChallenge } from './headers/challenge.js';
 import type { HttpTransport } from './http.js';
 import { raceSignal } from './retry.js';
 

@@ -1,7 +1,7 @@
 import { RegistryError, redact, type RegistryErrorDetail } from '../errors.js';
-import { readCapped } from '../digest.js';
-import { registryApiHost } from '../reference.js';
-import { ErrorBodySchema, matches } from '../schemas.js';
+import { readCapped } from '../oci/digest.js';
+import { registryApiHost } from '../oci/reference.js';
+import { ErrorBodySchema, matches } from '../oci/schemas.js';
 import type { Authenticator, RegistryTarget } from './auth.js';
 import { BodyOpener, type BodySource } from './body.js';
 import type { Endpoints } from './endpoints.js';

@@ -1,7 +1,7 @@
 import { constants as zlibConstants, gzipSync } from 'node:zlib';
-import { digestOf, type Digest } from '../../src/digest.js';
+import { digestOf, type Digest } from '../../src/oci/digest.js';
 import { ValidationError } from '../../src/errors.js';
-import { MediaType } from '../../src/media-types.js';
+import { MediaType } from '../../src/oci/media-types.js';
 import { createTar } from './tar.js';
 
 export { writeDirLayout } from './dir-layout.js';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ValidationError } from '../../src/errors.js';
-import { MediaType } from '../../src/media-types.js';
+import { MediaType } from '../../src/oci/media-types.js';
 import type { BuiltBlob, BuiltImage, BuiltIndex } from './images.js';
 
 /** A tagged entry of an OCI image layout: one image, or an index together with its child images. */

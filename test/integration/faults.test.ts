@@ -3,13 +3,13 @@
  * docs/reliability.md. Each test injects the fault with `registry.faults.add(...)` and checks what
  * can be observed from outside: the error type, the content the registry ends up holding, and the
  * number of requests per route (`registry.stats.byRoute`). Rows a real registry cannot produce are
- * in the MockAgent files (test/unit/client-*.test.ts, test/unit/reliability-*.test.ts).
+ * in the MockAgent files (test/transport/auth.test.ts, test/remote/*.test.ts, test/reliability/*.test.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient, type RegistryClientOptions } from '../../src/client.js';
-import { digestOf, type Digest } from '../../src/digest.js';
+import { digestOf, type Digest } from '../../src/oci/digest.js';
 import {
   AbortError,
   AuthError,
@@ -21,8 +21,8 @@ import {
   SchemaError,
   SizeLimitError,
 } from '../../src/errors.js';
-import { headManifest, withConsistencyRetry } from '../../src/manifests.js';
-import { MediaType } from '../../src/media-types.js';
+import { headManifest, withConsistencyRetry } from '../../src/remote/manifests.js';
+import { MediaType } from '../../src/oci/media-types.js';
 import { startBlobMirror, startRegistry, type RunningRegistry } from '../../src/registry/index.js';
 import { buildImage, type BuiltImage } from '../helpers/images.js';
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, type Dispatcher } from 'undici';
 import { afterAll, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/client.js';
-import { isImageIndex } from '../../src/manifest.js';
+import { isImageIndex } from '../../src/oci/manifest.js';
 import { buildImage, type BuiltImage } from '../helpers/images.js';
 import { readTokenStats, sharedRegistries } from '../helpers/registries.js';
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/client.js';
-import { digestOf, type Digest } from '../../src/digest.js';
+import { digestOf, type Digest } from '../../src/oci/digest.js';
 import { DigestMismatchError, InvalidReferenceError, ValidationError } from '../../src/errors.js';
-import type { ManifestListSpec, PushManifestListResult } from '../../src/list-spec.js';
-import { MediaType } from '../../src/media-types.js';
-import { inspect } from '../../src/inspect.js';
-import { MissingChildrenError, pushManifestList } from '../../src/push-list.js';
+import type { ManifestListSpec, PushManifestListResult } from '../../src/manifest-list/types.js';
+import { MediaType } from '../../src/oci/media-types.js';
+import { inspect } from '../../src/manifest-list/inspect.js';
+import { MissingChildrenError, pushManifestList } from '../../src/manifest-list/push.js';
 import { buildImage, type BuiltBlob, type BuiltImage, type ImageFormat } from '../helpers/images.js';
 import { sharedRegistries, type RegistryCoordinates, type SharedRegistries } from '../helpers/registries.js';
 import { startEmbeddedRegistries } from '../helpers/targets.js';

@@ -1,4 +1,4 @@
-import type { Digest } from '../../digest.js';
+import type { Digest } from '../../oci/digest.js';
 import { ApiError } from '../api-error.js';
 import { collectGarbage, existingRepository, type RegistryContext } from '../context.js';
 import { checkDigest } from '../grammar.js';

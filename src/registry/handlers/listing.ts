@@ -1,4 +1,4 @@
-import { MediaType } from '../../media-types.js';
+import { MediaType } from '../../oci/media-types.js';
 import { ApiError } from '../api-error.js';
 import { existingRepository, type RegistryContext } from '../context.js';
 import { checkDigest } from '../grammar.js';

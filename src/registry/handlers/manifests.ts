@@ -1,4 +1,4 @@
-import { digestAlgorithm, digestOf, type Digest } from '../../digest.js';
+import { digestAlgorithm, digestOf, type Digest } from '../../oci/digest.js';
 import { ApiError } from '../api-error.js';
 import { collectGarbage, existingRepository, type RegistryContext } from '../context.js';
 import { checkTag, parseManifestReference } from '../grammar.js';

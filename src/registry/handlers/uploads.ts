@@ -1,10 +1,10 @@
-import { DIGEST_ALGORITHMS, digestAlgorithm, type Digest, type DigestAlgorithm } from '../../digest.js';
+import { DIGEST_ALGORITHMS, digestAlgorithm, type Digest, type DigestAlgorithm } from '../../oci/digest.js';
 import { ApiError } from '../api-error.js';
 import type { RegistryContext } from '../context.js';
 import { checkDigest } from '../grammar.js';
 import { contentLength, drainRequest, header, readBody, send, type Exchange } from '../http-io.js';
 import { parseContentRange, uploadRangeHeader } from '../range.js';
-import type { UploadSession } from '../uploads.js';
+import type { UploadSession } from '../upload-sessions.js';
 
 /** `POST /v2/<name>/blobs/uploads/`: a mount (`?mount=&from=`), a monolithic upload (`?digest=`) or a new session. */
 export async function startUpload(ctx: RegistryContext, ex: Exchange, name: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Digest } from '../../digest.js';
+import type { Digest } from '../../oci/digest.js';
 import type { ByteRange } from '../range.js';
 
 /**

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { isDigest, type Digest } from '../../digest.js';
+import { isDigest, type Digest } from '../../oci/digest.js';
 import type { ByteRange } from '../range.js';
 import type { BlobStore, UploadBuffer } from './blob-store.js';
 

@@ -1,4 +1,4 @@
-import { isDigest, type Digest } from '../../digest.js';
+import { isDigest, type Digest } from '../../oci/digest.js';
 import { isRepositoryName, isTag } from '../grammar.js';
 
 /** What the registry remembers about a manifest it accepted, enough to answer GET/HEAD and the referrers API without re-reading it. */

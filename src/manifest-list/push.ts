@@ -1,0 +1,85 @@
+import { composeIndex, type ComposedIndex, type IndexEntry } from './compose.js';
+import type { CallOptions, ClientContext } from '../remote/context.js';
+import { DigestMismatchError } from '../errors.js';
+import type { ManifestListSpec, PlannedChild, PushManifestListResult } from './types.js';
+import { putManifest } from '../remote/manifests.js';
+import { convertEntries, type PreparedEntry } from './conversion.js';
+import { atDigest, planTransfers, type PlannedEntry } from './plan.js';
+import { resolveChildren } from './resolve.js';
+import { parseSpec, type ParsedSpec } from './spec.js';
+import { carryOut } from './transfer.js';
+
+export { MissingChildrenError } from './missing-error.js';
+
+/**
+ * Composes a manifest list / OCI index from per-platform images and pushes it.
+ *
+ * 1. The spec is checked and every reference parsed before any request
+ *    ({@link InvalidReferenceError}, {@link ValidationError}).
+ * 2. Every child is looked up, at most `ctx.concurrency` requests at a time. Missing children are
+ *    reported together in one {@link MissingChildrenError}, or skipped with `ignoreMissing`.
+ *    A child that is itself an index is flattened into its platform manifests, each followed by
+ *    the attestation manifests that describe it.
+ * 3. Platforms come from the spec, checked against each image config, or from the config alone.
+ * 4. With `spec.mediaType`, children of the other family are converted (see `convertManifest`).
+ * 5. The index is composed (its digest is known before anything is written), then HEAD requests
+ *    find what the target repository already has.
+ * 6. Unless `dryRun`: lacking blobs are mounted or copied, child manifests PUT by digest, and the
+ *    index PUT to the target's tag (or digest) and then to every extra tag.
+ */
+export async function pushManifestList(ctx: ClientContext, spec: ManifestListSpec, options: CallOptions = {}): Promise<PushManifestListResult> {
+  const { signal } = options;
+  const parsed = parseSpec(spec);
+  const { entries, skipped } = await resolveChildren(ctx, parsed, signal);
+  const prepared = parsed.mediaType === undefined ? entries : convertEntries(entries, parsed.mediaType);
+  const composed = composeIndex(prepared.map(indexEntryOf), { mediaType: parsed.mediaType, annotations: parsed.annotations });
+  if (parsed.target.digest !== undefined && parsed.target.digest !== composed.digest) {
+    throw new DigestMismatchError(`the index composed for ${parsed.target.toString()}`, { digest: parsed.target.digest }, { digest: composed.digest });
+  }
+
+  const planned = await planTransfers(ctx, parsed.target, prepared, signal);
+  if (!parsed.dryRun) {
+    await carryOut(ctx, parsed.target, planned, signal);
+    await putIndex(ctx, parsed, composed, signal);
+  }
+
+  return {
+    digest: composed.digest,
+    mediaType: composed.mediaType,
+    size: composed.size,
+    bytes: composed.bytes,
+    index: composed.index,
+    tags: [...parsed.tags],
+    plan: planned.map((entry, i) => plannedChild(entry, composed, i)),
+    skipped,
+    dryRun: parsed.dryRun,
+  };
+}
+
+function indexEntryOf(entry: PreparedEntry): IndexEntry {
+  const indexEntry: IndexEntry = { descriptor: entry.descriptor, platform: entry.platform };
+  if (entry.annotations !== undefined) indexEntry.annotations = entry.annotations;
+  return indexEntry;
+}
+
+/** Writes the index to each tag in order (the target's own first), or by digest when the target names no tag and no extra tags are asked for. */
+async function putIndex(ctx: ClientContext, spec: ParsedSpec, composed: ComposedIndex, signal: AbortSignal | undefined): Promise<void> {
+  const destinations = spec.tags.length > 0 ? spec.tags.map((tag) => spec.target.withTag(tag)) : [atDigest(spec.target, composed.digest)];
+  // putManifest checks the registry's Docker-Content-Digest against these very bytes.
+  for (const destination of destinations) await putManifest(ctx, destination, composed.bytes, { signal });
+}
+
+function plannedChild(entry: PlannedEntry, composed: ComposedIndex, position: number): PlannedChild {
+  const written = composed.index.manifests[position];
+  const child: PlannedChild = {
+    image: entry.image,
+    digest: entry.descriptor.digest as PlannedChild['digest'],
+    mediaType: entry.descriptor.mediaType,
+    action: entry.action,
+    blobs: entry.blobs,
+  };
+  const platform = written?.platform ?? entry.platform;
+  if (platform !== undefined) child.platform = platform;
+  if (entry.convertedFrom !== undefined) child.convertedFrom = entry.convertedFrom;
+  return child;
+}

@@ -1,0 +1,120 @@
+import { assertPartialPlatform } from '../oci/platform.js';
+import type { IndexFormat } from './compose.js';
+import { InvalidReferenceError, ValidationError } from '../errors.js';
+import type { ManifestListSpec } from './types.js';
+import { parseReference, validateTag, type Reference } from '../oci/reference.js';
+import type { Platform } from '../oci/schemas.js';
+
+/** One child of the spec, its reference parsed. */
+export interface ParsedChild {
+  /** The reference as the spec wrote it (used in messages and the plan). */
+  image: string;
+  ref: Reference;
+  platform?: Partial<Platform>;
+  annotations?: Record<string, string>;
+}
+
+/** A spec that passed every check that needs no request. */
+export interface ParsedSpec {
+  target: Reference;
+  /** Tags to write, in order (the target's own tag first). Empty when the target is pinned by digest only. */
+  tags: string[];
+  children: ParsedChild[];
+  annotations?: Record<string, string>;
+  mediaType?: IndexFormat;
+  dryRun: boolean;
+  ignoreMissing: boolean;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function reference(value: unknown, where: string): Reference {
+  if (typeof value !== 'string' || value === '') throw new ValidationError(`${where} must be a non-empty image reference string`);
+  try {
+    return parseReference(value);
+  } catch (error) {
+    if (error instanceof InvalidReferenceError) throw new InvalidReferenceError(value, `${error.reason} (${where})`);
+    throw error;
+  }
+}
+
+function annotations(value: unknown, where: string): Record<string, string> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isRecord(value)) throw new ValidationError(`${where} must be an object of strings`);
+  for (const [key, v] of Object.entries(value)) {
+    if (key === '') throw new ValidationError(`${where}: annotation keys must not be empty`);
+    if (typeof v !== 'string') throw new ValidationError(`${where}.${key} must be a string, got ${JSON.stringify(v) ?? typeof v}`);
+  }
+  return Object.keys(value).length > 0 ? (value as Record<string, string>) : undefined;
+}
+
+function flag(value: unknown, where: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new ValidationError(`${where} must be true or false`);
+  return value;
+}
+
+function extraTags(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ValidationError('spec.tags must be a list of tags');
+  return value.map((tag: unknown, i) => {
+    try {
+      return validateTag(tag as string);
+    } catch (error) {
+      if (error instanceof InvalidReferenceError) throw new ValidationError(`spec.tags[${i}]: ${error.reason}`);
+      throw error;
+    }
+  });
+}
+
+/**
+ * Checks a manifest-list spec and parses every reference in it, before anything is requested:
+ * a malformed reference is an {@link InvalidReferenceError} naming where it is in the spec; any
+ * other problem (no children, a bad tag, a malformed platform or annotations, an unknown
+ * mediaType) is a {@link ValidationError}.
+ */
+export function parseSpec(spec: ManifestListSpec): ParsedSpec {
+  if (!isRecord(spec)) throw new ValidationError('the manifest list spec must be an object');
+  const target = reference(spec.image, 'spec.image');
+  if (!Array.isArray(spec.manifests) || spec.manifests.length === 0) {
+    throw new ValidationError('spec.manifests must list at least one image');
+  }
+  const children = spec.manifests.map((child: unknown, i): ParsedChild => {
+    const where = `spec.manifests[${i}]`;
+    if (!isRecord(child)) throw new ValidationError(`${where} must be an object with an image`);
+    const ref = reference(child.image, `${where}.image`);
+    const parsed: ParsedChild = { image: child.image as string, ref };
+    if (child.platform !== undefined && child.platform !== null) {
+      // Checked here, before any request: a malformed platform must not surface after the lookups.
+      assertPartialPlatform(child.platform, `${where}.platform`);
+      parsed.platform = child.platform;
+    }
+    const childAnnotations = annotations(child.annotations, `${where}.annotations`);
+    if (childAnnotations) parsed.annotations = childAnnotations;
+    return parsed;
+  });
+
+  const mediaType: unknown = spec.mediaType;
+  if (mediaType !== undefined && mediaType !== 'oci' && mediaType !== 'docker') {
+    throw new ValidationError(`spec.mediaType must be "oci" or "docker", got ${JSON.stringify(mediaType)}`);
+  }
+  const indexAnnotations = annotations(spec.annotations, 'spec.annotations');
+  if (mediaType === 'docker' && (indexAnnotations || children.some((c) => c.annotations))) {
+    throw new ValidationError('a Docker manifest list cannot carry annotations; remove them or use mediaType "oci"');
+  }
+
+  const own = target.tag ?? (target.digest ? undefined : 'latest');
+  const tags = [...new Set([...(own === undefined ? [] : [own]), ...extraTags(spec.tags)])];
+
+  const parsed: ParsedSpec = {
+    target,
+    tags,
+    children,
+    dryRun: flag(spec.dryRun, 'spec.dryRun'),
+    ignoreMissing: flag(spec.ignoreMissing, 'spec.ignoreMissing'),
+  };
+  if (indexAnnotations) parsed.annotations = indexAnnotations;
+  if (mediaType !== undefined) parsed.mediaType = mediaType;
+  return parsed;
+}

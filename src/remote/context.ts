@@ -1,0 +1,47 @@
+import { parseReference, type Reference } from '../oci/reference.js';
+import type { RegistryTransport } from '../transport/registry-transport.js';
+
+/** What every operation needs from the client that runs it. */
+export interface ClientContext {
+  transport: RegistryTransport;
+  /** Largest manifest read or written, in bytes. */
+  maxManifestBytes: number;
+  /** Size of each PATCH when a blob of unknown size is uploaded. */
+  chunkSize: number;
+  /** How many independent requests one operation may have in flight. */
+  concurrency: number;
+  /** How many blobs one operation may stream between registries at once. */
+  transferConcurrency: number;
+  /** Bounded retry when content pushed moments ago is reported unknown; absent means off. */
+  consistency?: ConsistencyPolicy;
+}
+
+/** How long to wait for a registry that is only eventually consistent (see `withConsistencyRetry`). */
+export interface ConsistencyPolicy {
+  /** Further attempts after the first. */
+  retries: number;
+  /** Wait before each further attempt, in ms. */
+  delayMs: number;
+}
+
+/** Options every call accepts. */
+export interface CallOptions {
+  /** Cancels the call: pending requests are aborted, upload sessions cancelled, nothing is retried. */
+  signal?: AbortSignal;
+}
+
+/** A reference as a string (`registry/repo:tag`) or already parsed. */
+export type ReferenceInput = string | Reference;
+
+export function toReference(input: ReferenceInput): Reference {
+  return typeof input === 'string' ? parseReference(input) : input;
+}
+
+/** `/v2/<repository>` for a reference. */
+export function repositoryPath(ref: Reference): string {
+  return `/v2/${ref.repository}`;
+}
+
+export const pullScope = (ref: Reference) => `repository:${ref.repository}:pull`;
+export const pushScope = (ref: Reference) => `repository:${ref.repository}:pull,push`;
+export const deleteScope = (ref: Reference) => `repository:${ref.repository}:delete`;

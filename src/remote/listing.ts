@@ -1,0 +1,64 @@
+import { pullScope, repositoryPath, toReference, type CallOptions, type ClientContext, type ReferenceInput } from './context.js';
+import { readCapped } from '../oci/digest.js';
+import { MultiplatformError } from '../errors.js';
+import { normalizeRegistry } from '../oci/reference.js';
+import { CatalogSchema, TagListSchema, parseJson, validate } from '../oci/schemas.js';
+import { nextLink } from '../transport/headers/link.js';
+
+const PAGE_LIMIT = 16 * 1024 * 1024;
+const MAX_PAGES = 10_000;
+
+export interface ListOptions extends CallOptions {
+  /** Page size to ask for (`n`); registries may ignore it. */
+  pageSize?: number;
+}
+
+/** Every tag of a repository, following `Link` pagination. */
+export async function listTags(ctx: ClientContext, repo: ReferenceInput, options: ListOptions = {}): Promise<string[]> {
+  const ref = toReference(repo);
+  const tags: string[] = [];
+  await paginate(ctx, ref.registry, `${repositoryPath(ref)}/tags/list`, [pullScope(ref)], `list tags of ${ref.registry}/${ref.repository}`, options, (body, what) => {
+    const page = validate(TagListSchema, parseJson(body, what), what);
+    tags.push(...(page.tags ?? []));
+  });
+  return tags;
+}
+
+/** Every repository of a registry (`/v2/_catalog`), following `Link` pagination. */
+export async function catalog(ctx: ClientContext, registry: string, options: ListOptions = {}): Promise<string[]> {
+  const name = normalizeRegistry(registry);
+  const repositories: string[] = [];
+  await paginate(ctx, name, '/v2/_catalog', ['registry:catalog:*'], `list repositories of ${name}`, options, (body, what) => {
+    const page = validate(CatalogSchema, parseJson(body, what), what);
+    repositories.push(...(page.repositories ?? []));
+  });
+  return repositories;
+}
+
+async function paginate(
+  ctx: ClientContext,
+  registry: string,
+  firstPath: string,
+  scopes: string[],
+  operation: string,
+  options: ListOptions,
+  onPage: (body: Buffer, what: string) => void,
+): Promise<void> {
+  let path: string | undefined = firstPath;
+  let query: Record<string, string | undefined> = { n: options.pageSize?.toString() };
+  const seen = new Set<string>();
+  for (let page = 1; path !== undefined; page++) {
+    if (page > MAX_PAGES) throw new MultiplatformError(`${operation}: more than ${MAX_PAGES} pages`);
+    const res = await ctx.transport.request({ registry, method: 'GET', path, query, scopes, operation, expect: [200], signal: options.signal });
+    const what = `${operation} (page ${page})`;
+    onPage(await readCapped(res.body, PAGE_LIMIT, what), what);
+    const next = nextLink(res.headers['link'], res.url);
+    if (next === undefined || seen.has(next)) break;
+    seen.add(next);
+    // The registry's link is used as given (it carries n and last); it must stay on the registry.
+    const origin = await ctx.transport.origin(registry, options.signal);
+    if (new URL(next).origin !== origin) throw new MultiplatformError(`${operation}: pagination link leads to another origin`);
+    path = next;
+    query = {};
+  }
+}

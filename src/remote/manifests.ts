@@ -1,0 +1,232 @@
+import {
+  deleteScope,
+  pullScope,
+  pushScope,
+  repositoryPath,
+  toReference,
+  type CallOptions,
+  type ClientContext,
+  type ReferenceInput,
+} from './context.js';
+import { digestAlgorithm, digestOf, isDigest, parseDigest, readCapped, type Digest } from '../oci/digest.js';
+import { DigestMismatchError, RegistryError, SizeLimitError, ValidationError, isNotFound } from '../errors.js';
+import { expectDigest, parseManifest, type Manifest, type ManifestResult } from '../oci/manifest.js';
+import { MANIFEST_ACCEPT, baseMediaType, isManifestMediaType, type ManifestMediaType } from '../oci/media-types.js';
+import type { Reference } from '../oci/reference.js';
+import { addToReferrersTag, hasSubject } from './referrers.js';
+import type { Descriptor } from '../oci/schemas.js';
+import { header } from '../transport/http.js';
+import { sleep } from '../transport/retry.js';
+
+// The referrers listing lives in referrers.ts; re-exported here for the modules that import it from this one.
+
+/** Options for reading manifests. */
+export interface GetManifestOptions extends CallOptions {
+  /** Overrides the `Accept` header (default: every manifest and index type). */
+  accept?: string;
+}
+
+/** Options for writing a manifest. */
+export interface PutManifestOptions extends CallOptions {
+  /** The manifest's media type, sent as `Content-Type`. Default: the document's own `mediaType`. */
+  mediaType?: string;
+  /**
+   * For a manifest with a `subject`, pushed to a registry that does not answer `OCI-Subject` (it
+   * has no referrers API): add it to the index at the subject's `<alg>-<hex>` tag, as the
+   * distribution-spec asks of clients. Default `true`; `false` writes nothing but the manifest.
+   */
+  referrersFallback?: boolean;
+}
+
+/** A manifest descriptor as HEAD reports it. */
+export type ManifestDescriptor = Descriptor & { mediaType: string };
+
+function label(ref: Reference): string {
+  return ref.toString();
+}
+
+function readManifestRequest(ctx: ClientContext, ref: Reference, method: 'GET' | 'HEAD', operation: string, options: GetManifestOptions) {
+  return ctx.transport.request({
+    registry: ref.registry,
+    method,
+    path: `${repositoryPath(ref)}/manifests/${ref.reference}`,
+    headers: { accept: options.accept ?? MANIFEST_ACCEPT },
+    scopes: [pullScope(ref)],
+    operation,
+    expect: [200],
+    signal: options.signal,
+  });
+}
+
+/** GET a manifest: exact bytes kept, digest computed from them and checked against the request and the registry's header. */
+export async function getManifest(ctx: ClientContext, input: ReferenceInput, options: GetManifestOptions = {}): Promise<ManifestResult> {
+  const ref = toReference(input);
+  const operation = `GET manifest ${label(ref)}`;
+  const res = await readManifestRequest(ctx, ref, 'GET', operation, options);
+  const declaredLength = Number(header(res, 'content-length'));
+  if (Number.isFinite(declaredLength) && declaredLength > ctx.maxManifestBytes) {
+    await res.body.dump().catch(() => undefined);
+    throw new SizeLimitError(operation, ctx.maxManifestBytes);
+  }
+  const bytes = await readCapped(res.body, ctx.maxManifestBytes, operation);
+  const algorithm = ref.digest ? digestAlgorithm(ref.digest) : 'sha256';
+  const digest = digestOf(bytes, algorithm);
+  expectDigest(operation, ref.digest, digest);
+  checkRegistryDigest(operation, header(res, 'docker-content-digest'), bytes, digest);
+  const manifest = parseManifest(bytes, header(res, 'content-type'), operation);
+  return { descriptor: { mediaType: manifest.mediaType, digest, size: bytes.length }, bytes, manifest };
+}
+
+/**
+ * HEAD a manifest: its media type, digest and size without the body. Falls back to GET when the
+ * registry answers HEAD without `Docker-Content-Digest`, or does not allow HEAD.
+ */
+export async function headManifest(ctx: ClientContext, input: ReferenceInput, options: GetManifestOptions = {}): Promise<ManifestDescriptor> {
+  const ref = toReference(input);
+  const operation = `HEAD manifest ${label(ref)}`;
+  let res;
+  try {
+    res = await readManifestRequest(ctx, ref, 'HEAD', operation, options);
+  } catch (error) {
+    if (error instanceof RegistryError && (error.status === 405 || error.status === 501)) return descriptorByGet(ctx, ref, options);
+    throw error;
+  }
+  await res.body.dump().catch(() => undefined);
+  const digestHeader = header(res, 'docker-content-digest');
+  const mediaType = baseMediaType(header(res, 'content-type'));
+  const size = Number(header(res, 'content-length'));
+  if (!digestHeader || !isDigest(digestHeader) || !isManifestMediaType(mediaType) || !Number.isSafeInteger(size)) {
+    return descriptorByGet(ctx, ref, options);
+  }
+  if (ref.digest && digestAlgorithm(ref.digest) === digestAlgorithm(digestHeader)) expectDigest(operation, ref.digest, digestHeader);
+  return { mediaType, digest: ref.digest ?? digestHeader, size };
+}
+
+async function descriptorByGet(ctx: ClientContext, ref: Reference, options: GetManifestOptions): Promise<ManifestDescriptor> {
+  return (await getManifest(ctx, ref, options)).descriptor;
+}
+
+/**
+ * PUT manifest bytes exactly as given. The digest is computed here first; a PUT by digest must
+ * match it, and so must the registry's `Docker-Content-Digest` answer. A manifest with a `subject`
+ * that the registry does not acknowledge with `OCI-Subject` is then added to the subject's
+ * referrers fallback tag (see {@link addToReferrersTag}; off with `referrersFallback: false`).
+ */
+export async function putManifest(
+  ctx: ClientContext,
+  input: ReferenceInput,
+  bytes: Uint8Array,
+  options: PutManifestOptions = {},
+): Promise<Descriptor & { mediaType: ManifestMediaType }> {
+  const ref = toReference(input);
+  const operation = `PUT manifest ${label(ref)}`;
+  const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (body.length > ctx.maxManifestBytes) throw new SizeLimitError(operation, ctx.maxManifestBytes);
+  const manifest: Manifest = parseManifest(body, options.mediaType, operation);
+  const mediaType = manifest.mediaType;
+  if (options.mediaType !== undefined && options.mediaType !== mediaType) {
+    throw new ValidationError(`${operation}: mediaType option ${options.mediaType} differs from the document's ${mediaType}`);
+  }
+  const digest = digestOf(body, ref.digest ? digestAlgorithm(ref.digest) : 'sha256');
+  if (ref.digest && ref.digest !== digest) {
+    throw new DigestMismatchError(`${operation}: the bytes do not match the digest in the reference`, { digest: ref.digest }, { digest });
+  }
+  const send = () =>
+    ctx.transport.request({
+      registry: ref.registry,
+      method: 'PUT',
+      path: `${repositoryPath(ref)}/manifests/${ref.digest ?? ref.tag ?? 'latest'}`,
+      headers: { 'content-type': mediaType },
+      body,
+      scopes: [pushScope(ref)],
+      operation,
+      expect: [200, 201, 202, 204],
+      signal: options.signal,
+    });
+  const res = await withConsistencyRetry(ctx, send, { signal: options.signal });
+  await res.body.dump().catch(() => undefined);
+  checkRegistryDigest(operation, header(res, 'docker-content-digest'), body, digest);
+  const pushed = { mediaType, digest, size: body.length };
+  if (options.referrersFallback !== false && hasSubject(manifest) && header(res, 'oci-subject') === undefined) {
+    await addToReferrersTag(ctx, ref, manifest, pushed, { signal: options.signal });
+  }
+  return pushed;
+}
+
+/**
+ * Deletes a manifest. A reference with a digest deletes that manifest (and with it every tag that
+ * points at it); a tag-only reference is first resolved to its digest, as most registries do not
+ * delete by tag.
+ */
+export async function deleteManifest(ctx: ClientContext, input: ReferenceInput, options: CallOptions = {}): Promise<Digest> {
+  const ref = toReference(input);
+  const digest = ref.digest ?? parseDigest((await headManifest(ctx, ref, options)).digest);
+  const res = await ctx.transport.request({
+    registry: ref.registry,
+    method: 'DELETE',
+    path: `${repositoryPath(ref)}/manifests/${digest}`,
+    scopes: [deleteScope(ref)],
+    operation: `DELETE manifest ${label(ref)}${ref.digest ? '' : ` (${digest})`}`,
+    expect: [200, 202, 204],
+    signal: options.signal,
+  });
+  await res.body.dump().catch(() => undefined);
+  return digest;
+}
+
+/** True when the manifest exists; false on 404 / `MANIFEST_UNKNOWN`. */
+export async function manifestExists(ctx: ClientContext, input: ReferenceInput, options: CallOptions = {}): Promise<boolean> {
+  try {
+    await headManifest(ctx, input, options);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * True for the answers of a registry that does not see yet what was pushed moments ago: a manifest
+ * push refused with `MANIFEST_BLOB_UNKNOWN` / `BLOB_UNKNOWN`, or a lookup answered
+ * `MANIFEST_UNKNOWN` / 404.
+ */
+export function isNotYetVisible(error: unknown): boolean {
+  if (!(error instanceof RegistryError)) return false;
+  return error.status === 404 || ['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN', 'MANIFEST_UNKNOWN'].some((code) => error.hasCode(code));
+}
+
+/**
+ * Runs `operation`, and when the client was given a `consistency` policy, runs it again (at most
+ * `retries` more times, `delayMs` apart) while it fails with an error `isUnknown` accepts — by
+ * default {@link isNotYetVisible}. Without the policy, or after an abort, the first failure is final.
+ * Use it around any lookup of content the same client has just pushed.
+ *
+ * @example
+ * const child = await withConsistencyRetry(ctx, () => headManifest(ctx, childRef, { signal }), { signal });
+ */
+export async function withConsistencyRetry<T>(
+  ctx: ClientContext,
+  operation: () => Promise<T>,
+  options: { signal?: AbortSignal; isUnknown?: (error: unknown) => boolean } = {},
+): Promise<T> {
+  const policy = ctx.consistency;
+  const isUnknown = options.isUnknown ?? isNotYetVisible;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!policy || attempt >= policy.retries || options.signal?.aborted || !isUnknown(error)) throw error;
+      await sleep(policy.delayMs, options.signal);
+    }
+  }
+}
+
+/** A registry's `Docker-Content-Digest` must describe the same bytes (checked in its own algorithm). */
+function checkRegistryDigest(operation: string, headerValue: string | undefined, bytes: Buffer, ours: Digest): void {
+  if (!headerValue) return;
+  if (!isDigest(headerValue)) return;
+  const theirs = digestAlgorithm(headerValue) === digestAlgorithm(ours) ? ours : digestOf(bytes, digestAlgorithm(headerValue));
+  if (theirs !== headerValue) {
+    throw new DigestMismatchError(`${operation}: Docker-Content-Digest from the registry`, { digest: headerValue }, { digest: theirs });
+  }
+}
