@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { copyBlob, getBlob, getBlobBytes, headBlob, blobExists, mountBlob, pushBlob, type BlobData, type BlobPushResult, type GetBlobOptions, type MountBlobOptions, type PushBlobOptions } from './remote/blobs.js';
-import type { CallOptions, ClientContext, ConsistencyPolicy, ReferenceInput } from './remote/context.js';
+import type { CallOptions, RemoteContext, ConsistencyPolicy } from './remote/context.js';
+import type { ReferenceInput } from './oci/reference.js';
 import { CredentialStore, type Credential } from './credentials/index.js';
 import { catalog, listTags, type ListOptions } from './remote/listing.js';
 import type { ManifestResult } from './oci/manifest.js';
@@ -106,7 +107,7 @@ export interface RegistryClientOptions {
  */
 export class RegistryClient {
   /** @internal */
-  readonly context: ClientContext;
+  readonly context: RemoteContext;
   private readonly http: HttpTransport;
   private readonly auth: Authenticator;
 

@@ -12,17 +12,44 @@ export interface RegistryErrorDetail {
   detail?: unknown;
 }
 
+/**
+ * Where an error lists the kinds it is (its class and every base class up to
+ * {@link MultiplatformError}). A registered symbol, so a guard recognises an error made by another
+ * copy of this library: the ESM and CommonJS builds, the `multiplatform/registry` entry, a worker.
+ */
+const KINDS = Symbol.for('multiplatform.error.kinds');
+
 /** Base class of every error this library throws. */
 export class MultiplatformError extends Error {
+  /** The kind a guard looks for; each subclass states its own, so bundlers renaming classes cannot change it. */
+  static readonly kind: string = 'MultiplatformError';
   override name = 'MultiplatformError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(redact(message), options);
   }
+
+  /** The kinds this error is, most specific first, e.g. `['MissingChildrenError', 'ValidationError', 'MultiplatformError']`. */
+  get [KINDS](): string[] {
+    const kinds: string[] = [];
+    for (let c = this.constructor as { kind?: string } | null; c && c !== Error; c = Object.getPrototypeOf(c)) {
+      if (Object.hasOwn(c, 'kind') && typeof c.kind === 'string') kinds.push(c.kind);
+    }
+    return kinds;
+  }
+}
+
+/** True when `e` is an instance of `cls` made by this copy of the library, or carries its kind (made by another copy). */
+function isKind(e: unknown, cls: { kind: string; prototype: object }): boolean {
+  if (e instanceof (cls as unknown as abstract new () => object)) return true;
+  if (typeof e !== 'object' || e === null) return false;
+  const kinds: unknown = (e as { [KINDS]?: unknown })[KINDS];
+  return Array.isArray(kinds) && kinds.includes(cls.kind);
 }
 
 /** A reference string (`registry/repo:tag@digest`) that does not follow the distribution grammar. */
 export class InvalidReferenceError extends MultiplatformError {
   override name = 'InvalidReferenceError' as const;
+  static override readonly kind: string = 'InvalidReferenceError';
   constructor(
     /** The offending input. */
     readonly input: string,
@@ -36,6 +63,7 @@ export class InvalidReferenceError extends MultiplatformError {
 /** A digest string that is malformed or uses an unsupported algorithm. */
 export class InvalidDigestError extends MultiplatformError {
   override name = 'InvalidDigestError' as const;
+  static override readonly kind: string = 'InvalidDigestError';
   constructor(
     readonly input: string,
     readonly reason: string,
@@ -47,8 +75,10 @@ export class InvalidDigestError extends MultiplatformError {
 /** Content whose digest or size differs from what was expected. Nothing read is trusted. */
 export class DigestMismatchError extends MultiplatformError {
   override name = 'DigestMismatchError' as const;
+  static override readonly kind: string = 'DigestMismatchError';
   constructor(
-    readonly what: string,
+    /** What was being read or written, e.g. `GET blob 127.0.0.1:5000/app@sha256:…`. */
+    readonly operation: string,
     readonly expected: { digest?: string; size?: number },
     readonly actual: { digest?: string; size?: number },
   ) {
@@ -59,47 +89,70 @@ export class DigestMismatchError extends MultiplatformError {
     if (expected.size !== undefined && actual.size !== undefined && expected.size !== actual.size) {
       parts.push(`expected ${expected.size} bytes, got ${actual.size}`);
     }
-    super(`${what}: content does not match its descriptor (${parts.join('; ') || 'mismatch'})`);
+    super(`${operation}: content does not match its descriptor (${parts.join('; ') || 'mismatch'})`);
+  }
+  /** @deprecated Use {@link DigestMismatchError.operation}, the field name every error shares. */
+  get what(): string {
+    return this.operation;
   }
 }
 
 /** A document that failed schema validation, or that contradicts itself (e.g. both `manifests` and `layers`). */
 export class SchemaError extends MultiplatformError {
   override name = 'SchemaError' as const;
+  static override readonly kind: string = 'SchemaError';
   constructor(
-    readonly what: string,
+    /** What was being parsed or checked. */
+    readonly operation: string,
     readonly problems: string[],
   ) {
-    super(`${what}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`);
+    super(`${operation}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`);
+  }
+  /** @deprecated Use {@link SchemaError.operation}, the field name every error shares. */
+  get what(): string {
+    return this.operation;
   }
 }
 
 /** A manifest media type this library cannot handle, such as Docker schema1. */
 export class UnsupportedMediaTypeError extends MultiplatformError {
   override name = 'UnsupportedMediaTypeError' as const;
+  static override readonly kind: string = 'UnsupportedMediaTypeError';
   constructor(
-    readonly what: string,
+    /** What was being read or written. */
+    readonly operation: string,
     readonly mediaType: string,
     hint = '',
   ) {
-    super(`${what}: unsupported media type ${JSON.stringify(mediaType)}${hint ? ` (${hint})` : ''}`);
+    super(`${operation}: unsupported media type ${JSON.stringify(mediaType)}${hint ? ` (${hint})` : ''}`);
+  }
+  /** @deprecated Use {@link UnsupportedMediaTypeError.operation}, the field name every error shares. */
+  get what(): string {
+    return this.operation;
   }
 }
 
 /** A response body larger than the configured cap. */
 export class SizeLimitError extends MultiplatformError {
   override name = 'SizeLimitError' as const;
+  static override readonly kind: string = 'SizeLimitError';
   constructor(
-    readonly what: string,
+    /** What was being read. */
+    readonly operation: string,
     readonly limit: number,
   ) {
-    super(`${what}: response exceeds the ${limit}-byte limit`);
+    super(`${operation}: response exceeds the ${limit}-byte limit`);
+  }
+  /** @deprecated Use {@link SizeLimitError.operation}, the field name every error shares. */
+  get what(): string {
+    return this.operation;
   }
 }
 
 /** An HTTP error answered by the registry, with the spec's error codes when the body carried them. */
 export class RegistryError extends MultiplatformError {
   override name = 'RegistryError' as const;
+  static override readonly kind: string = 'RegistryError';
   /** The spec's error codes in the body, in order (e.g. `['MANIFEST_UNKNOWN']`). */
   readonly codes: string[];
   constructor(
@@ -135,6 +188,7 @@ export type CredentialSource =
 /** Authentication failed: wrong credentials, a token server that refused, or a repeated challenge. */
 export class AuthError extends MultiplatformError {
   override name = 'AuthError' as const;
+  static override readonly kind: string = 'AuthError';
   constructor(
     readonly operation: string,
     readonly registry: string,
@@ -167,11 +221,13 @@ function describeSource(source: CredentialSource): string {
 /** Reading Docker's config.json or running a credential helper failed. */
 export class CredentialsError extends MultiplatformError {
   override name = 'CredentialsError' as const;
+  static override readonly kind: string = 'CredentialsError';
 }
 
 /** The registry could not be reached (DNS, refused connection, reset, TLS), after any retries. */
 export class NetworkError extends MultiplatformError {
   override name = 'NetworkError' as const;
+  static override readonly kind: string = 'NetworkError';
   /** The system or undici error code, such as `ECONNREFUSED` or `UND_ERR_SOCKET`. */
   readonly code: string | undefined;
   constructor(
@@ -187,35 +243,72 @@ export class NetworkError extends MultiplatformError {
 /** The operation was cancelled through its `AbortSignal`, or a timeout expired. */
 export class AbortError extends MultiplatformError {
   override name = 'AbortError' as const;
+  static override readonly kind: string = 'AbortError';
 }
 
 /** A request the client refuses to make for safety (https→http downgrade, plain HTTP to a secure registry, too many redirects). */
 export class UnsafeRequestError extends MultiplatformError {
   override name = 'UnsafeRequestError' as const;
+  static override readonly kind: string = 'UnsafeRequestError';
 }
 
 /** Invalid input to a library call that is not a reference or digest (spec, option, platform). */
 export class ValidationError extends MultiplatformError {
   override name: string = 'ValidationError';
+  static override readonly kind: string = 'ValidationError';
 }
 
-export const isMultiplatformError = (e: unknown): e is MultiplatformError => e instanceof MultiplatformError;
-export const isInvalidReferenceError = (e: unknown): e is InvalidReferenceError => e instanceof InvalidReferenceError;
-export const isInvalidDigestError = (e: unknown): e is InvalidDigestError => e instanceof InvalidDigestError;
-export const isDigestMismatchError = (e: unknown): e is DigestMismatchError => e instanceof DigestMismatchError;
-export const isSchemaError = (e: unknown): e is SchemaError => e instanceof SchemaError;
-export const isRegistryError = (e: unknown): e is RegistryError => e instanceof RegistryError;
-export const isAuthError = (e: unknown): e is AuthError => e instanceof AuthError;
-export const isNetworkError = (e: unknown): e is NetworkError => e instanceof NetworkError;
-export const isAbortError = (e: unknown): e is AbortError => e instanceof AbortError;
-export const isValidationError = (e: unknown): e is ValidationError => e instanceof ValidationError;
+/**
+ * Some children of a manifest-list spec do not exist (HTTP 404, `MANIFEST_UNKNOWN`,
+ * `NAME_UNKNOWN`). Thrown before anything is written, listing every missing reference; with
+ * `ignoreMissing` only when all of them are missing. A {@link ValidationError}, so callers that
+ * treat bad input alike need no extra case.
+ */
+export class MissingChildrenError extends ValidationError {
+  static override readonly kind: string = 'MissingChildrenError';
+  override name = 'MissingChildrenError';
+  constructor(
+    /** Every missing child reference, as the spec wrote it, in spec order. */
+    readonly missing: string[],
+    /** How many children the spec has. */
+    readonly total: number,
+  ) {
+    const list = missing.join(', ');
+    let message: string;
+    if (total === 1) message = `the child image was not found: ${list}`;
+    else if (missing.length === total) message = `none of the ${total} child images was found: ${list}`;
+    else message = `${missing.length} of ${total} child images ${missing.length === 1 ? 'was' : 'were'} not found: ${list} (pass ignoreMissing to push the list without them)`;
+    super(message);
+  }
+}
+
+export const isMultiplatformError = (e: unknown): e is MultiplatformError => isKind(e, MultiplatformError);
+export const isInvalidReferenceError = (e: unknown): e is InvalidReferenceError => isKind(e, InvalidReferenceError);
+export const isInvalidDigestError = (e: unknown): e is InvalidDigestError => isKind(e, InvalidDigestError);
+export const isDigestMismatchError = (e: unknown): e is DigestMismatchError => isKind(e, DigestMismatchError);
+export const isSchemaError = (e: unknown): e is SchemaError => isKind(e, SchemaError);
+export const isRegistryError = (e: unknown): e is RegistryError => isKind(e, RegistryError);
+export const isAuthError = (e: unknown): e is AuthError => isKind(e, AuthError);
+export const isNetworkError = (e: unknown): e is NetworkError => isKind(e, NetworkError);
+export const isAbortError = (e: unknown): e is AbortError => isKind(e, AbortError);
+export const isValidationError = (e: unknown): e is ValidationError => isKind(e, ValidationError);
+export const isMissingChildrenError = (e: unknown): e is MissingChildrenError => isKind(e, MissingChildrenError);
 
 /** True when the registry answered with status 404 or one of the `*_UNKNOWN` codes. */
 export function isNotFound(e: unknown): e is RegistryError {
   return (
-    e instanceof RegistryError &&
+    isRegistryError(e) &&
     (e.status === 404 || e.codes.some((c) => c === 'MANIFEST_UNKNOWN' || c === 'BLOB_UNKNOWN' || c === 'NAME_UNKNOWN'))
   );
+}
+
+/**
+ * True for the answers a registry gives about content it has not made visible yet: 404,
+ * `MANIFEST_BLOB_UNKNOWN`, `BLOB_UNKNOWN` or `MANIFEST_UNKNOWN`. What
+ * `RegistryClient.withConsistencyRetry` retries by default.
+ */
+export function isNotYetVisible(e: unknown): e is RegistryError {
+  return isRegistryError(e) && (e.status === 404 || ['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN', 'MANIFEST_UNKNOWN'].some((code) => e.hasCode(code)));
 }
 
 const REDACTIONS: Array<[RegExp, string]> = [

@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 export { RegistryClient, type RegistryClientOptions } from './client.js';
-export type { CallOptions, ReferenceInput } from './remote/context.js';
+export type { CallOptions } from './remote/context.js';
+export type { ReferenceInput } from './oci/reference.js';
 
 export {
   parseReference,
@@ -42,7 +43,7 @@ export {
   type OciImageIndex,
   type ManifestResult,
 } from './oci/manifest.js';
-export { withConsistencyRetry, isNotYetVisible } from './remote/manifests.js';
+export { withConsistencyRetry } from './remote/manifests.js';
 export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor } from './remote/manifests.js';
 export { referrersTag, type ReferrersOptions } from './remote/referrers.js';
 export type { BlobData, BlobPushResult, GetBlobOptions, MountBlobOptions, PushBlobOptions } from './remote/blobs.js';
@@ -106,11 +107,13 @@ export {
   isAbortError,
   isValidationError,
   isNotFound,
+  isNotYetVisible,
+  isMissingChildrenError,
+  MissingChildrenError,
   redact,
   type RegistryErrorDetail,
   type CredentialSource,
 } from './errors.js';
 
-export { MissingChildrenError } from './manifest-list/push.js';
 export { convertManifest } from './manifest-list/convert.js';
 export { VERSION } from './version.js';

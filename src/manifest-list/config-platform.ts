@@ -1,5 +1,5 @@
 import { getBlobBytes } from '../remote/blobs.js';
-import type { ClientContext } from '../remote/context.js';
+import type { RemoteContext } from '../remote/context.js';
 import type { ImageManifest } from '../oci/manifest.js';
 import { MediaType } from '../oci/media-types.js';
 import { platformFromConfig } from '../oci/platform.js';
@@ -15,7 +15,7 @@ const IMAGE_CONFIG_TYPES = new Set<string>([MediaType.OciConfig, MediaType.Docke
  * fields have the wrong types, is a {@link SchemaError} naming `what`.
  */
 export async function readConfigPlatform(
-  ctx: ClientContext,
+  ctx: RemoteContext,
   repo: Reference,
   manifest: ImageManifest,
   what: string,

@@ -1,4 +1,5 @@
-import { toReference, type CallOptions, type ClientContext, type ReferenceInput } from '../remote/context.js';
+import { type CallOptions, type RemoteContext } from '../remote/context.js';
+import { toReference, type ReferenceInput } from '../oci/reference.js';
 import type { Digest } from '../oci/digest.js';
 import type { InspectedEntry, InspectResult } from './types.js';
 import { isImageIndex } from '../oci/manifest.js';
@@ -18,7 +19,7 @@ const UNKNOWN_PLATFORM = 'unknown/unknown';
  * the list records them, without normalisation. Reads only: one GET of the manifest, plus one of
  * the config for a single image.
  */
-export async function inspect(ctx: ClientContext, input: ReferenceInput, options: CallOptions = {}): Promise<InspectResult> {
+export async function inspect(ctx: RemoteContext, input: ReferenceInput, options: CallOptions = {}): Promise<InspectResult> {
   const ref = toReference(input);
   const { manifest, descriptor, bytes } = await getManifest(ctx, ref, { signal: options.signal });
   const result: InspectResult = {

@@ -1,8 +1,8 @@
 import { blobExists } from '../remote/blobs.js';
-import type { ClientContext } from '../remote/context.js';
+import type { RemoteContext } from '../remote/context.js';
 import type { PlannedChild } from './types.js';
 import { manifestExists } from '../remote/manifests.js';
-import { parseReference, type Reference } from '../oci/reference.js';
+import type { Reference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/schemas.js';
 import type { PreparedEntry } from './conversion.js';
 import { mapPool } from '../util/pool.js';
@@ -14,11 +14,6 @@ export interface PlannedEntry extends PreparedEntry {
   manifestPresent: boolean;
   /** Blobs the target repository lacks. */
   blobs: Descriptor[];
-}
-
-/** `registry/repository@digest` in the repository of `repo`. */
-export function atDigest(repo: Reference, digest: string): Reference {
-  return parseReference(`${repo.registry}/${repo.repository}@${digest}`);
 }
 
 const sameRepository = (a: Reference, b: Reference): boolean => a.registry === b.registry && a.repository === b.repository;
@@ -43,13 +38,13 @@ function blobsOf(entry: PreparedEntry): Descriptor[] {
  * repository of the same registry, `copy` from another registry, `convert` when it was rewritten;
  * and which of its blobs the target still lacks.
  */
-export async function planTransfers(ctx: ClientContext, target: Reference, entries: readonly PreparedEntry[], signal?: AbortSignal): Promise<PlannedEntry[]> {
+export async function planTransfers(ctx: RemoteContext, target: Reference, entries: readonly PreparedEntry[], signal?: AbortSignal): Promise<PlannedEntry[]> {
   const alreadyThere = await mapPool(
     entries,
     ctx.concurrency,
     async (entry) => {
       if (sameRepository(entry.source, target) && entry.convertedFrom === undefined) return true;
-      return manifestExists(ctx, atDigest(target, entry.descriptor.digest), { signal });
+      return manifestExists(ctx, target.atDigest(entry.descriptor.digest), { signal });
     },
     signal,
   );

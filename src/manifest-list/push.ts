@@ -1,15 +1,14 @@
 import { composeIndex, type ComposedIndex, type IndexEntry } from './compose.js';
-import type { CallOptions, ClientContext } from '../remote/context.js';
+import type { CallOptions, RemoteContext } from '../remote/context.js';
 import { DigestMismatchError } from '../errors.js';
 import type { ManifestListSpec, PlannedChild, PushManifestListResult } from './types.js';
 import { putManifest } from '../remote/manifests.js';
 import { convertEntries, type PreparedEntry } from './conversion.js';
-import { atDigest, planTransfers, type PlannedEntry } from './plan.js';
+import { planTransfers, type PlannedEntry } from './plan.js';
 import { resolveChildren } from './resolve.js';
 import { parseSpec, type ParsedSpec } from './spec.js';
 import { carryOut } from './transfer.js';
 
-export { MissingChildrenError } from './missing-error.js';
 
 /**
  * Composes a manifest list / OCI index from per-platform images and pushes it.
@@ -27,7 +26,7 @@ export { MissingChildrenError } from './missing-error.js';
  * 6. Unless `dryRun`: lacking blobs are mounted or copied, child manifests PUT by digest, and the
  *    index PUT to the target's tag (or digest) and then to every extra tag.
  */
-export async function pushManifestList(ctx: ClientContext, spec: ManifestListSpec, options: CallOptions = {}): Promise<PushManifestListResult> {
+export async function pushManifestList(ctx: RemoteContext, spec: ManifestListSpec, options: CallOptions = {}): Promise<PushManifestListResult> {
   const { signal } = options;
   const parsed = parseSpec(spec);
   const { entries, skipped } = await resolveChildren(ctx, parsed, signal);
@@ -63,8 +62,8 @@ function indexEntryOf(entry: PreparedEntry): IndexEntry {
 }
 
 /** Writes the index to each tag in order (the target's own first), or by digest when the target names no tag and no extra tags are asked for. */
-async function putIndex(ctx: ClientContext, spec: ParsedSpec, composed: ComposedIndex, signal: AbortSignal | undefined): Promise<void> {
-  const destinations = spec.tags.length > 0 ? spec.tags.map((tag) => spec.target.withTag(tag)) : [atDigest(spec.target, composed.digest)];
+async function putIndex(ctx: RemoteContext, spec: ParsedSpec, composed: ComposedIndex, signal: AbortSignal | undefined): Promise<void> {
+  const destinations = spec.tags.length > 0 ? spec.tags.map((tag) => spec.target.withTag(tag)) : [spec.target.atDigest(composed.digest)];
   // putManifest checks the registry's Docker-Content-Digest against these very bytes.
   for (const destination of destinations) await putManifest(ctx, destination, composed.bytes, { signal });
 }

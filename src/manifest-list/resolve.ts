@@ -1,5 +1,4 @@
-import { atDigest } from './plan.js';
-import type { ClientContext } from '../remote/context.js';
+import type { RemoteContext } from '../remote/context.js';
 import { ValidationError, isNotFound } from '../errors.js';
 import { isImageIndex, type ImageManifest, type ManifestResult } from '../oci/manifest.js';
 import { getManifest, withConsistencyRetry } from '../remote/manifests.js';
@@ -9,7 +8,7 @@ import type { Reference } from '../oci/reference.js';
 import type { Descriptor, Platform } from '../oci/schemas.js';
 import { REFERENCE_DIGEST, isAttestationEntry } from '../oci/attestation.js';
 import { readConfigPlatform } from './config-platform.js';
-import { MissingChildrenError } from './missing-error.js';
+import { MissingChildrenError } from '../errors.js';
 import { mapPool } from '../util/pool.js';
 import type { ParsedChild, ParsedSpec } from './spec.js';
 
@@ -57,7 +56,7 @@ interface Candidate {
  * the platform that index records). Missing children are reported together in one
  * {@link MissingChildrenError} unless `ignoreMissing` lets them be skipped. Only reads.
  */
-export async function resolveChildren(ctx: ClientContext, spec: ParsedSpec, signal?: AbortSignal): Promise<Resolution> {
+export async function resolveChildren(ctx: RemoteContext, spec: ParsedSpec, signal?: AbortSignal): Promise<Resolution> {
   const looked = await mapPool(
     spec.children,
     ctx.concurrency,
@@ -107,12 +106,12 @@ export async function resolveChildren(ctx: ClientContext, spec: ParsedSpec, sign
 function candidatesOf(child: ParsedChild, result: ManifestResult): Candidate[] {
   const { manifest, descriptor } = result;
   if (!isImageIndex(manifest)) {
-    const candidate: Candidate = { child, image: child.image, source: atDigest(child.ref, descriptor.digest), attestation: false, direct: true, fetched: result };
+    const candidate: Candidate = { child, image: child.image, source: child.ref.atDigest(descriptor.digest), attestation: false, direct: true, fetched: result };
     if (manifest.mediaType === MediaType.OciManifest && manifest.artifactType !== undefined) candidate.artifactType = manifest.artifactType;
     return [candidate];
   }
   const candidates = manifest.manifests.flatMap((entry): Candidate[] => {
-    const source = atDigest(child.ref, entry.digest);
+    const source = child.ref.atDigest(entry.digest);
     const image = `${source.registry}/${source.repository}@${entry.digest}`;
     if (isIndexMediaType(entry.mediaType)) {
       throw new ValidationError(`${child.image}: entry ${image} is itself an index; nested indexes are not supported`);

@@ -1,9 +1,9 @@
 import { copyBlob, mountBlob } from '../remote/blobs.js';
-import type { ClientContext } from '../remote/context.js';
+import type { RemoteContext } from '../remote/context.js';
 import { putManifest } from '../remote/manifests.js';
 import type { Reference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/schemas.js';
-import { atDigest, type PlannedEntry } from './plan.js';
+import type { PlannedEntry } from './plan.js';
 import { mapPool } from '../util/pool.js';
 
 /**
@@ -15,7 +15,7 @@ import { mapPool } from '../util/pool.js';
  * it lacks.
  */
 // The plan has just HEADed every blob listed in entry.blobs in the target: they are known absent.
-export async function carryOut(ctx: ClientContext, target: Reference, planned: readonly PlannedEntry[], signal?: AbortSignal): Promise<void> {
+export async function carryOut(ctx: RemoteContext, target: Reference, planned: readonly PlannedEntry[], signal?: AbortSignal): Promise<void> {
   const blobs = new Map<string, { from: Reference; descriptor: Descriptor }>();
   for (const entry of planned) {
     for (const descriptor of entry.blobs) {
@@ -56,7 +56,7 @@ export async function carryOut(ctx: ClientContext, target: Reference, planned: r
   await mapPool(
     planned.filter((entry) => !entry.manifestPresent),
     ctx.concurrency,
-    (entry) => putManifest(ctx, atDigest(target, entry.descriptor.digest), entry.bytes, { signal }),
+    (entry) => putManifest(ctx, target.atDigest(entry.descriptor.digest), entry.bytes, { signal }),
     signal,
   );
 }

@@ -48,6 +48,8 @@ export interface Reference {
   withTag(tag: string): Reference;
   /** The same repository and tag pinned to `digest`. Throws {@link InvalidReferenceError}. */
   withDigest(digest: string): Reference;
+  /** `digest` in the same repository, without a tag (unlike {@link Reference.withDigest}). Throws {@link InvalidReferenceError}. */
+  atDigest(digest: string): Reference;
 }
 
 class ParsedReference implements Reference {
@@ -99,6 +101,11 @@ class ParsedReference implements Reference {
     return new ParsedReference(this.registry, this.repository, this.tag, checkedDigest(digest, `${name}@${String(digest)}`));
   }
 
+  atDigest(digest: string): Reference {
+    const name = `${this.registry}/${this.repository}`;
+    return new ParsedReference(this.registry, this.repository, undefined, checkedDigest(digest, `${name}@${String(digest)}`));
+  }
+
   toJSON(): string {
     return this.toString();
   }
@@ -119,6 +126,14 @@ function checkedDigest(digest: string, input: string): Digest {
     if (error instanceof InvalidDigestError) throw new InvalidReferenceError(input, `invalid digest: ${error.reason}`);
     throw error;
   }
+}
+
+/** A reference as a string (`registry/repo:tag`) or already parsed. */
+export type ReferenceInput = string | Reference;
+
+/** The parsed form of a {@link ReferenceInput}. Throws {@link InvalidReferenceError}. */
+export function toReference(input: ReferenceInput): Reference {
+  return typeof input === 'string' ? parseReference(input) : input;
 }
 
 /** Options for {@link parseReference}. */

@@ -1,7 +1,8 @@
 import { open, stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { pullScope, pushScope, repositoryPath, toReference, type CallOptions, type ClientContext, type ReferenceInput } from './context.js';
+import { pullScope, pushScope, repositoryPath, type CallOptions, type RemoteContext } from './context.js';
+import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { Digester, VerifyingStream, digestAlgorithm, digestOf, parseDigest, type Digest } from '../oci/digest.js';
 import { NetworkError, RegistryError, ValidationError, isAuthError } from '../errors.js';
 import type { Reference } from '../oci/reference.js';
@@ -43,7 +44,7 @@ function repoLabel(ref: Reference): string {
 }
 
 /** HEAD a blob: its digest and size. Throws a RegistryError (404, `BLOB_UNKNOWN`) when absent. */
-export async function headBlob(ctx: ClientContext, repo: ReferenceInput, digestInput: string, options: CallOptions & { forPush?: boolean } = {}): Promise<Descriptor> {
+export async function headBlob(ctx: RemoteContext, repo: ReferenceInput, digestInput: string, options: CallOptions & { forPush?: boolean } = {}): Promise<Descriptor> {
   const ref = toReference(repo);
   const digest = parseDigest(digestInput);
   const res = await ctx.transport.request({
@@ -62,7 +63,7 @@ export async function headBlob(ctx: ClientContext, repo: ReferenceInput, digestI
 }
 
 /** True when the repository has the blob. */
-export async function blobExists(ctx: ClientContext, repo: ReferenceInput, digest: string, options: CallOptions & { forPush?: boolean } = {}): Promise<boolean> {
+export async function blobExists(ctx: RemoteContext, repo: ReferenceInput, digest: string, options: CallOptions & { forPush?: boolean } = {}): Promise<boolean> {
   try {
     await headBlob(ctx, repo, digest, options);
     return true;
@@ -83,7 +84,7 @@ export interface GetBlobOptions extends CallOptions {
  * registry answers 206, or restarted (skipping what was already delivered) when it does not.
  * Memory use does not depend on the blob's size.
  */
-export async function getBlob(ctx: ClientContext, repo: ReferenceInput, digestInput: string | Descriptor, options: GetBlobOptions = {}): Promise<Readable> {
+export async function getBlob(ctx: RemoteContext, repo: ReferenceInput, digestInput: string | Descriptor, options: GetBlobOptions = {}): Promise<Readable> {
   const ref = toReference(repo);
   const digest = parseDigest(typeof digestInput === 'string' ? digestInput : digestInput.digest);
   const known = options.size ?? (typeof digestInput === 'string' ? undefined : digestInput.size);
@@ -99,7 +100,7 @@ export async function getBlob(ctx: ClientContext, repo: ReferenceInput, digestIn
   return verifier;
 }
 
-async function openBlob(ctx: ClientContext, ref: Reference, digest: Digest, offset: number, signal: AbortSignal | undefined, what: string): Promise<HttpResponse> {
+async function openBlob(ctx: RemoteContext, ref: Reference, digest: Digest, offset: number, signal: AbortSignal | undefined, what: string): Promise<HttpResponse> {
   return ctx.transport.request({
     registry: ref.registry,
     method: 'GET',
@@ -113,7 +114,7 @@ async function openBlob(ctx: ClientContext, ref: Reference, digest: Digest, offs
 }
 
 async function* resumingChunks(
-  ctx: ClientContext,
+  ctx: RemoteContext,
   ref: Reference,
   digest: Digest,
   first: HttpResponse,
@@ -170,7 +171,7 @@ function decoded(res: HttpResponse): AsyncIterable<Uint8Array> {
 }
 
 /** Reads a whole blob into memory (for configs and other small documents), capped at `limit` bytes. */
-export async function getBlobBytes(ctx: ClientContext, repo: ReferenceInput, descriptor: Descriptor, limit: number, options: CallOptions = {}): Promise<Buffer> {
+export async function getBlobBytes(ctx: RemoteContext, repo: ReferenceInput, descriptor: Descriptor, limit: number, options: CallOptions = {}): Promise<Buffer> {
   if (descriptor.size > limit) throw new ValidationError(`blob ${descriptor.digest} is ${descriptor.size} bytes, over the ${limit}-byte limit for this read`);
   const stream = await getBlob(ctx, repo, descriptor, options);
   const chunks: Buffer[] = [];
@@ -182,7 +183,7 @@ export async function getBlobBytes(ctx: ClientContext, repo: ReferenceInput, des
  * Pushes a blob and returns its descriptor. Bytes and files are sent in one monolithic PUT after a
  * POST; streams of unknown length are sent in PATCH chunks. A blob the repository already has is not sent.
  */
-export async function pushBlob(ctx: ClientContext, repo: ReferenceInput, data: BlobData, options: PushBlobOptions = {}): Promise<BlobPushResult> {
+export async function pushBlob(ctx: RemoteContext, repo: ReferenceInput, data: BlobData, options: PushBlobOptions = {}): Promise<BlobPushResult> {
   const ref = toReference(repo);
   const mediaType = options.mediaType ?? OCTET_STREAM;
   const what = `push blob to ${repoLabel(ref)}`;
@@ -224,7 +225,7 @@ export async function pushBlob(ctx: ClientContext, repo: ReferenceInput, data: B
 }
 
 async function pushKnown(
-  ctx: ClientContext,
+  ctx: RemoteContext,
   ref: Reference,
   descriptor: Descriptor,
   body: { source: Buffer | FileBody; size: number },
@@ -267,7 +268,7 @@ export interface MountBlobOptions extends CallOptions {
  * `insufficient_scope` on the source), the blob is copied through this client instead, so the call
  * succeeds whenever the source is readable.
  */
-export async function mountBlob(ctx: ClientContext, target: ReferenceInput, digestInput: string, options: MountBlobOptions): Promise<BlobPushResult> {
+export async function mountBlob(ctx: RemoteContext, target: ReferenceInput, digestInput: string, options: MountBlobOptions): Promise<BlobPushResult> {
   const ref = toReference(target);
   const from = toReference(options.from);
   const digest = parseDigest(digestInput);
@@ -307,7 +308,7 @@ export async function mountBlob(ctx: ClientContext, target: ReferenceInput, dige
 
 /** Copies a blob between repositories on any registries: mounted when both are on one registry, else streamed and verified. */
 export async function copyBlob(
-  ctx: ClientContext,
+  ctx: RemoteContext,
   from: ReferenceInput,
   to: ReferenceInput,
   descriptor: Descriptor,

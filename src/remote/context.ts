@@ -1,8 +1,8 @@
-import { parseReference, type Reference } from '../oci/reference.js';
+import type { Reference } from '../oci/reference.js';
 import type { RegistryTransport } from '../transport/registry-transport.js';
 
 /** What every operation needs from the client that runs it. */
-export interface ClientContext {
+export interface RemoteContext {
   transport: RegistryTransport;
   /** Largest manifest read or written, in bytes. */
   maxManifestBytes: number;
@@ -30,12 +30,6 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** A reference as a string (`registry/repo:tag`) or already parsed. */
-export type ReferenceInput = string | Reference;
-
-export function toReference(input: ReferenceInput): Reference {
-  return typeof input === 'string' ? parseReference(input) : input;
-}
 
 /** `/v2/<repository>` for a reference. */
 export function repositoryPath(ref: Reference): string {

@@ -1,4 +1,5 @@
-import { pullScope, repositoryPath, toReference, type CallOptions, type ClientContext, type ReferenceInput } from './context.js';
+import { pullScope, repositoryPath, type CallOptions, type RemoteContext } from './context.js';
+import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { readCapped } from '../oci/digest.js';
 import { MultiplatformError } from '../errors.js';
 import { normalizeRegistry } from '../oci/reference.js';
@@ -14,7 +15,7 @@ export interface ListOptions extends CallOptions {
 }
 
 /** Every tag of a repository, following `Link` pagination. */
-export async function listTags(ctx: ClientContext, repo: ReferenceInput, options: ListOptions = {}): Promise<string[]> {
+export async function listTags(ctx: RemoteContext, repo: ReferenceInput, options: ListOptions = {}): Promise<string[]> {
   const ref = toReference(repo);
   const tags: string[] = [];
   await paginate(ctx, ref.registry, `${repositoryPath(ref)}/tags/list`, [pullScope(ref)], `list tags of ${ref.registry}/${ref.repository}`, options, (body, what) => {
@@ -25,7 +26,7 @@ export async function listTags(ctx: ClientContext, repo: ReferenceInput, options
 }
 
 /** Every repository of a registry (`/v2/_catalog`), following `Link` pagination. */
-export async function catalog(ctx: ClientContext, registry: string, options: ListOptions = {}): Promise<string[]> {
+export async function catalog(ctx: RemoteContext, registry: string, options: ListOptions = {}): Promise<string[]> {
   const name = normalizeRegistry(registry);
   const repositories: string[] = [];
   await paginate(ctx, name, '/v2/_catalog', ['registry:catalog:*'], `list repositories of ${name}`, options, (body, what) => {
@@ -36,7 +37,7 @@ export async function catalog(ctx: ClientContext, registry: string, options: Lis
 }
 
 async function paginate(
-  ctx: ClientContext,
+  ctx: RemoteContext,
   registry: string,
   firstPath: string,
   scopes: string[],

@@ -1,15 +1,7 @@
-import {
-  deleteScope,
-  pullScope,
-  pushScope,
-  repositoryPath,
-  toReference,
-  type CallOptions,
-  type ClientContext,
-  type ReferenceInput,
-} from './context.js';
+import { deleteScope, pullScope, pushScope, repositoryPath, type CallOptions, type RemoteContext } from './context.js';
+import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { digestAlgorithm, digestOf, isDigest, parseDigest, readCapped, type Digest } from '../oci/digest.js';
-import { DigestMismatchError, RegistryError, SizeLimitError, ValidationError, isNotFound } from '../errors.js';
+import { DigestMismatchError, RegistryError, SizeLimitError, ValidationError, isNotFound, isNotYetVisible } from '../errors.js';
 import { expectDigest, parseManifest, type Manifest, type ManifestResult } from '../oci/manifest.js';
 import { MANIFEST_ACCEPT, baseMediaType, isManifestMediaType, type ManifestMediaType } from '../oci/media-types.js';
 import type { Reference } from '../oci/reference.js';
@@ -45,7 +37,7 @@ function label(ref: Reference): string {
   return ref.toString();
 }
 
-function readManifestRequest(ctx: ClientContext, ref: Reference, method: 'GET' | 'HEAD', operation: string, options: GetManifestOptions) {
+function readManifestRequest(ctx: RemoteContext, ref: Reference, method: 'GET' | 'HEAD', operation: string, options: GetManifestOptions) {
   return ctx.transport.request({
     registry: ref.registry,
     method,
@@ -59,7 +51,7 @@ function readManifestRequest(ctx: ClientContext, ref: Reference, method: 'GET' |
 }
 
 /** GET a manifest: exact bytes kept, digest computed from them and checked against the request and the registry's header. */
-export async function getManifest(ctx: ClientContext, input: ReferenceInput, options: GetManifestOptions = {}): Promise<ManifestResult> {
+export async function getManifest(ctx: RemoteContext, input: ReferenceInput, options: GetManifestOptions = {}): Promise<ManifestResult> {
   const ref = toReference(input);
   const operation = `GET manifest ${label(ref)}`;
   const res = await readManifestRequest(ctx, ref, 'GET', operation, options);
@@ -81,7 +73,7 @@ export async function getManifest(ctx: ClientContext, input: ReferenceInput, opt
  * HEAD a manifest: its media type, digest and size without the body. Falls back to GET when the
  * registry answers HEAD without `Docker-Content-Digest`, or does not allow HEAD.
  */
-export async function headManifest(ctx: ClientContext, input: ReferenceInput, options: GetManifestOptions = {}): Promise<ManifestDescriptor> {
+export async function headManifest(ctx: RemoteContext, input: ReferenceInput, options: GetManifestOptions = {}): Promise<ManifestDescriptor> {
   const ref = toReference(input);
   const operation = `HEAD manifest ${label(ref)}`;
   let res;
@@ -102,7 +94,7 @@ export async function headManifest(ctx: ClientContext, input: ReferenceInput, op
   return { mediaType, digest: ref.digest ?? digestHeader, size };
 }
 
-async function descriptorByGet(ctx: ClientContext, ref: Reference, options: GetManifestOptions): Promise<ManifestDescriptor> {
+async function descriptorByGet(ctx: RemoteContext, ref: Reference, options: GetManifestOptions): Promise<ManifestDescriptor> {
   return (await getManifest(ctx, ref, options)).descriptor;
 }
 
@@ -113,7 +105,7 @@ async function descriptorByGet(ctx: ClientContext, ref: Reference, options: GetM
  * referrers fallback tag (see {@link addToReferrersTag}; off with `referrersFallback: false`).
  */
 export async function putManifest(
-  ctx: ClientContext,
+  ctx: RemoteContext,
   input: ReferenceInput,
   bytes: Uint8Array,
   options: PutManifestOptions = {},
@@ -158,7 +150,7 @@ export async function putManifest(
  * points at it); a tag-only reference is first resolved to its digest, as most registries do not
  * delete by tag.
  */
-export async function deleteManifest(ctx: ClientContext, input: ReferenceInput, options: CallOptions = {}): Promise<Digest> {
+export async function deleteManifest(ctx: RemoteContext, input: ReferenceInput, options: CallOptions = {}): Promise<Digest> {
   const ref = toReference(input);
   const digest = ref.digest ?? parseDigest((await headManifest(ctx, ref, options)).digest);
   const res = await ctx.transport.request({
@@ -175,7 +167,7 @@ export async function deleteManifest(ctx: ClientContext, input: ReferenceInput, 
 }
 
 /** True when the manifest exists; false on 404 / `MANIFEST_UNKNOWN`. */
-export async function manifestExists(ctx: ClientContext, input: ReferenceInput, options: CallOptions = {}): Promise<boolean> {
+export async function manifestExists(ctx: RemoteContext, input: ReferenceInput, options: CallOptions = {}): Promise<boolean> {
   try {
     await headManifest(ctx, input, options);
     return true;
@@ -183,16 +175,6 @@ export async function manifestExists(ctx: ClientContext, input: ReferenceInput, 
     if (isNotFound(error)) return false;
     throw error;
   }
-}
-
-/**
- * True for the answers of a registry that does not see yet what was pushed moments ago: a manifest
- * push refused with `MANIFEST_BLOB_UNKNOWN` / `BLOB_UNKNOWN`, or a lookup answered
- * `MANIFEST_UNKNOWN` / 404.
- */
-export function isNotYetVisible(error: unknown): boolean {
-  if (!(error instanceof RegistryError)) return false;
-  return error.status === 404 || ['MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN', 'MANIFEST_UNKNOWN'].some((code) => error.hasCode(code));
 }
 
 /**
@@ -205,7 +187,7 @@ export function isNotYetVisible(error: unknown): boolean {
  * const child = await withConsistencyRetry(ctx, () => headManifest(ctx, childRef, { signal }), { signal });
  */
 export async function withConsistencyRetry<T>(
-  ctx: ClientContext,
+  ctx: RemoteContext,
   operation: () => Promise<T>,
   options: { signal?: AbortSignal; isUnknown?: (error: unknown) => boolean } = {},
 ): Promise<T> {

@@ -3,11 +3,12 @@
  * them through the referrers API or the `<alg>-<hex>` fallback tag, and keeping that tag up to date
  * on registries that have no referrers API.
  */
-import { pullScope, repositoryPath, toReference, type CallOptions, type ClientContext, type ReferenceInput } from './context.js';
+import { pullScope, repositoryPath, type CallOptions, type RemoteContext } from './context.js';
+import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { parseDigest, readCapped, type Digest } from '../oci/digest.js';
-import { RegistryError, SchemaError } from '../errors.js';
+import { RegistryError, SchemaError, isNotYetVisible } from '../errors.js';
 import { isImageManifest, type Manifest, type OciImageIndex } from '../oci/manifest.js';
-import { getManifest, headManifest, isNotYetVisible, putManifest } from './manifests.js';
+import { getManifest, headManifest, putManifest } from './manifests.js';
 import { MediaType } from '../oci/media-types.js';
 import type { Reference } from '../oci/reference.js';
 import { OciIndexSchema, parseJson, validate, type Descriptor } from '../oci/schemas.js';
@@ -36,7 +37,7 @@ export function referrersTag(subject: Digest): string {
  * fallback tag `<alg>-<hex>`, and no such tag means no referrers. The answer is an index read with
  * the manifest size cap; `artifactType` is filtered here when the registry did not filter.
  */
-export async function listReferrers(ctx: ClientContext, input: ReferenceInput, options: ReferrersOptions = {}): Promise<Descriptor[]> {
+export async function listReferrers(ctx: RemoteContext, input: ReferenceInput, options: ReferrersOptions = {}): Promise<Descriptor[]> {
   const ref = toReference(input);
   const subject = ref.digest ?? parseDigest((await headManifest(ctx, ref, options)).digest);
   const operation = `GET referrers of ${ref.registry}/${ref.repository}@${subject}`;
@@ -78,7 +79,7 @@ export async function listReferrers(ctx: ClientContext, input: ReferenceInput, o
  * @throws {SchemaError} when the tag holds something other than an OCI index; the tag is left as it is.
  */
 export async function addToReferrersTag(
-  ctx: ClientContext,
+  ctx: RemoteContext,
   pushedTo: Reference,
   manifest: Manifest & { subject: Descriptor },
   pushed: Descriptor,
@@ -114,7 +115,7 @@ function emptyIndex(): OciImageIndex {
 }
 
 /** The index at a fallback tag, or undefined when there is no such tag (or repository). */
-async function readFallbackIndex(ctx: ClientContext, tagRef: Reference, options: CallOptions, consequence = ''): Promise<OciImageIndex | undefined> {
+async function readFallbackIndex(ctx: RemoteContext, tagRef: Reference, options: CallOptions, consequence = ''): Promise<OciImageIndex | undefined> {
   let manifest: Manifest;
   try {
     manifest = (await getManifest(ctx, tagRef, options)).manifest;
@@ -128,10 +129,10 @@ async function readFallbackIndex(ctx: ClientContext, tagRef: Reference, options:
   return manifest;
 }
 
-const tails = new WeakMap<ClientContext, Map<string, Promise<void>>>();
+const tails = new WeakMap<RemoteContext, Map<string, Promise<void>>>();
 
 /** Runs `section` after every earlier section this client started for `key` has settled. */
-async function oneAtATime<T>(ctx: ClientContext, key: string, section: () => Promise<T>): Promise<T> {
+async function oneAtATime<T>(ctx: RemoteContext, key: string, section: () => Promise<T>): Promise<T> {
   let byKey = tails.get(ctx);
   if (!byKey) {
     byKey = new Map();

@@ -1,4 +1,4 @@
-import { pushScope, repositoryPath, type ClientContext } from './context.js';
+import { pushScope, repositoryPath, type RemoteContext } from './context.js';
 import { Digester, digestAlgorithm, type Digest, type DigestAlgorithm } from '../oci/digest.js';
 import { DigestMismatchError, MultiplatformError, RegistryError } from '../errors.js';
 import type { Reference } from '../oci/reference.js';
@@ -17,7 +17,7 @@ export class UploadSession {
   private closed = false;
 
   constructor(
-    private readonly ctx: ClientContext,
+    private readonly ctx: RemoteContext,
     readonly ref: Reference,
     location: string,
     minChunk: number,
@@ -28,7 +28,7 @@ export class UploadSession {
 
   /** Opens a session with `POST /v2/<repo>/blobs/uploads/`, or mounts when `mount` is given and the registry agrees. */
   static async start(
-    ctx: ClientContext,
+    ctx: RemoteContext,
     ref: Reference,
     options: { signal?: AbortSignal; mount?: { digest: Digest; from: Reference } } = {},
   ): Promise<UploadSession | 'mounted'> {

@@ -6,7 +6,8 @@ import { DigestMismatchError, InvalidReferenceError, ValidationError } from '../
 import type { ManifestListSpec, PushManifestListResult } from '../../src/manifest-list/types.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { inspect } from '../../src/manifest-list/inspect.js';
-import { MissingChildrenError, pushManifestList } from '../../src/manifest-list/push.js';
+import { MissingChildrenError } from '../../src/errors.js';
+import { pushManifestList } from '../../src/manifest-list/push.js';
 import { buildImage, type BuiltBlob, type BuiltImage, type ImageFormat } from '../helpers/images.js';
 import { sharedRegistries, type RegistryCoordinates, type SharedRegistries } from '../helpers/registries.js';
 import { startEmbeddedRegistries } from '../helpers/targets.js';

@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { ClientContext } from '../../src/remote/context.js';
+import type { RemoteContext } from '../../src/remote/context.js';
 import { convertManifest, mediaTypeFamily } from '../../src/manifest-list/convert.js';
 import { digestOf } from '../../src/oci/digest.js';
-import { AbortError, InvalidReferenceError, RegistryError, UnsupportedMediaTypeError, ValidationError } from '../../src/errors.js';
+import { AbortError, InvalidReferenceError, MissingChildrenError, RegistryError, UnsupportedMediaTypeError, ValidationError } from '../../src/errors.js';
 import type { ManifestListSpec } from '../../src/manifest-list/types.js';
 import { parseManifest, type ImageManifest } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/media-types.js';
-import { MissingChildrenError, pushManifestList } from '../../src/manifest-list/push.js';
+import { pushManifestList } from '../../src/manifest-list/push.js';
 import { isAttestationEntry } from '../../src/oci/attestation.js';
 import { mapPool } from '../../src/util/pool.js';
 import type { PlannedEntry } from '../../src/manifest-list/plan.js';
@@ -18,7 +18,7 @@ import type { HttpResponse } from '../../src/transport/http.js';
 import type { RegistryRequest, RegistryTransport } from '../../src/transport/registry-transport.js';
 
 /** A context whose transport fails the test if any request is made. */
-function noRequestContext(): { ctx: ClientContext; requests: () => number } {
+function noRequestContext(): { ctx: RemoteContext; requests: () => number } {
   let count = 0;
   const transport = {
     request: () => {
@@ -307,7 +307,7 @@ class ReadOnlyRegistry {
     return `registry.test/${repository}:${tag}`;
   }
 
-  context(concurrency: number): ClientContext {
+  context(concurrency: number): RemoteContext {
     const transport = { request: (req: RegistryRequest) => this.request(req) } as unknown as RegistryTransport;
     return { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency, transferConcurrency: concurrency };
   }
@@ -406,7 +406,7 @@ describe('carrying out a plan', () => {
         return reply(404, url);
       },
     } as unknown as RegistryTransport;
-    const ctx: ClientContext = { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency: 4, transferConcurrency: 2 };
+    const ctx: RemoteContext = { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency: 4, transferConcurrency: 2 };
     const target = parseReference('target.test/app:1');
     const entry = (source: string, blobs: ReturnType<typeof blob>[]) =>
       ({ source: parseReference(source), blobs, manifestPresent: true }) as unknown as PlannedEntry;

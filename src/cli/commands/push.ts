@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
-  MissingChildrenError,
+  isMissingChildrenError,
   InvalidReferenceError,
   MultiplatformError,
   RegistryClient,
@@ -101,7 +101,7 @@ function applyFlags(spec: ManifestListSpec, flags: FlagValues, command: string):
 
 /** Rewrites the missing-images error for the command line: one image a line, and the flag that skips them. */
 function withCliHint(error: unknown, ignoringMissing: boolean): unknown {
-  if (!(error instanceof MissingChildrenError)) return error;
+  if (!isMissingChildrenError(error)) return error;
   const { missing, total } = error;
   const head = missing.length === 1 && total === 1 ? 'the image was not found:' : `${missing.length} of ${total} images ${missing.length === 1 ? 'was' : 'were'} not found:`;
   const lines = [head, ...missing.map((ref) => `  ${ref}`)];
