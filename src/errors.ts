@@ -23,9 +23,16 @@ const KINDS = Symbol.for('multiplatform.error.kinds');
 export class MultiplatformError extends Error {
   /** The kind a guard looks for; each subclass states its own, so bundlers renaming classes cannot change it. */
   static readonly kind: string = 'MultiplatformError';
-  override name = 'MultiplatformError';
+  /** What was being done when it failed, e.g. `GET manifest 127.0.0.1:5000/app:1.0` (on errors that have one). */
+  declare readonly operation?: string;
   constructor(message: string, options?: { cause?: unknown }) {
     super(redact(message), options);
+    this.name = (new.target as { kind?: string }).kind ?? 'MultiplatformError';
+  }
+
+  /** @deprecated The former name of {@link MultiplatformError.operation}. */
+  get what(): string | undefined {
+    return this.operation;
   }
 
   /** The kinds this error is, most specific first, e.g. `['MissingChildrenError', 'ValidationError', 'MultiplatformError']`. */
@@ -48,7 +55,6 @@ function isKind(e: unknown, cls: { kind: string; prototype: object }): boolean {
 
 /** A reference string (`registry/repo:tag@digest`) that does not follow the distribution grammar. */
 export class InvalidReferenceError extends MultiplatformError {
-  override name = 'InvalidReferenceError' as const;
   static override readonly kind: string = 'InvalidReferenceError';
   constructor(
     /** The offending input. */
@@ -62,7 +68,6 @@ export class InvalidReferenceError extends MultiplatformError {
 
 /** A digest string that is malformed or uses an unsupported algorithm. */
 export class InvalidDigestError extends MultiplatformError {
-  override name = 'InvalidDigestError' as const;
   static override readonly kind: string = 'InvalidDigestError';
   constructor(
     readonly input: string,
@@ -74,11 +79,10 @@ export class InvalidDigestError extends MultiplatformError {
 
 /** Content whose digest or size differs from what was expected. Nothing read is trusted. */
 export class DigestMismatchError extends MultiplatformError {
-  override name = 'DigestMismatchError' as const;
   static override readonly kind: string = 'DigestMismatchError';
   constructor(
     /** What was being read or written, e.g. `GET blob 127.0.0.1:5000/app@sha256:…`. */
-    readonly operation: string,
+    override readonly operation: string,
     readonly expected: { digest?: string; size?: number },
     readonly actual: { digest?: string; size?: number },
   ) {
@@ -91,73 +95,53 @@ export class DigestMismatchError extends MultiplatformError {
     }
     super(`${operation}: content does not match its descriptor (${parts.join('; ') || 'mismatch'})`);
   }
-  /** @deprecated Use {@link DigestMismatchError.operation}, the field name every error shares. */
-  get what(): string {
-    return this.operation;
-  }
 }
 
 /** A document that failed schema validation, or that contradicts itself (e.g. both `manifests` and `layers`). */
 export class SchemaError extends MultiplatformError {
-  override name = 'SchemaError' as const;
   static override readonly kind: string = 'SchemaError';
   constructor(
     /** What was being parsed or checked. */
-    readonly operation: string,
+    override readonly operation: string,
     readonly problems: string[],
   ) {
     super(`${operation}: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`);
-  }
-  /** @deprecated Use {@link SchemaError.operation}, the field name every error shares. */
-  get what(): string {
-    return this.operation;
   }
 }
 
 /** A manifest media type this library cannot handle, such as Docker schema1. */
 export class UnsupportedMediaTypeError extends MultiplatformError {
-  override name = 'UnsupportedMediaTypeError' as const;
   static override readonly kind: string = 'UnsupportedMediaTypeError';
   constructor(
     /** What was being read or written. */
-    readonly operation: string,
+    override readonly operation: string,
     readonly mediaType: string,
     hint = '',
   ) {
     super(`${operation}: unsupported media type ${JSON.stringify(mediaType)}${hint ? ` (${hint})` : ''}`);
   }
-  /** @deprecated Use {@link UnsupportedMediaTypeError.operation}, the field name every error shares. */
-  get what(): string {
-    return this.operation;
-  }
 }
 
 /** A response body larger than the configured cap. */
 export class SizeLimitError extends MultiplatformError {
-  override name = 'SizeLimitError' as const;
   static override readonly kind: string = 'SizeLimitError';
   constructor(
     /** What was being read. */
-    readonly operation: string,
+    override readonly operation: string,
     readonly limit: number,
   ) {
     super(`${operation}: response exceeds the ${limit}-byte limit`);
-  }
-  /** @deprecated Use {@link SizeLimitError.operation}, the field name every error shares. */
-  get what(): string {
-    return this.operation;
   }
 }
 
 /** An HTTP error answered by the registry, with the spec's error codes when the body carried them. */
 export class RegistryError extends MultiplatformError {
-  override name = 'RegistryError' as const;
   static override readonly kind: string = 'RegistryError';
   /** The spec's error codes in the body, in order (e.g. `['MANIFEST_UNKNOWN']`). */
   readonly codes: string[];
   constructor(
     /** What was being done, e.g. `GET manifest 127.0.0.1:5000/app:1.0`. */
-    readonly operation: string,
+    override readonly operation: string,
     readonly status: number,
     readonly errors: RegistryErrorDetail[] = [],
     options?: { cause?: unknown; retryAfterMs?: number },
@@ -187,10 +171,9 @@ export type CredentialSource =
 
 /** Authentication failed: wrong credentials, a token server that refused, or a repeated challenge. */
 export class AuthError extends MultiplatformError {
-  override name = 'AuthError' as const;
   static override readonly kind: string = 'AuthError';
   constructor(
-    readonly operation: string,
+    override readonly operation: string,
     readonly registry: string,
     /** Which credential source was used (never the secret itself). */
     readonly source: CredentialSource,
@@ -220,18 +203,16 @@ function describeSource(source: CredentialSource): string {
 
 /** Reading Docker's config.json or running a credential helper failed. */
 export class CredentialsError extends MultiplatformError {
-  override name = 'CredentialsError' as const;
   static override readonly kind: string = 'CredentialsError';
 }
 
 /** The registry could not be reached (DNS, refused connection, reset, TLS), after any retries. */
 export class NetworkError extends MultiplatformError {
-  override name = 'NetworkError' as const;
   static override readonly kind: string = 'NetworkError';
   /** The system or undici error code, such as `ECONNREFUSED` or `UND_ERR_SOCKET`. */
   readonly code: string | undefined;
   constructor(
-    readonly operation: string,
+    override readonly operation: string,
     reason: string,
     options?: { cause?: unknown; code?: string },
   ) {
@@ -242,19 +223,16 @@ export class NetworkError extends MultiplatformError {
 
 /** The operation was cancelled through its `AbortSignal`, or a timeout expired. */
 export class AbortError extends MultiplatformError {
-  override name = 'AbortError' as const;
   static override readonly kind: string = 'AbortError';
 }
 
 /** A request the client refuses to make for safety (https→http downgrade, plain HTTP to a secure registry, too many redirects). */
 export class UnsafeRequestError extends MultiplatformError {
-  override name = 'UnsafeRequestError' as const;
   static override readonly kind: string = 'UnsafeRequestError';
 }
 
 /** Invalid input to a library call that is not a reference or digest (spec, option, platform). */
 export class ValidationError extends MultiplatformError {
-  override name: string = 'ValidationError';
   static override readonly kind: string = 'ValidationError';
 }
 
@@ -266,7 +244,6 @@ export class ValidationError extends MultiplatformError {
  */
 export class MissingChildrenError extends ValidationError {
   static override readonly kind: string = 'MissingChildrenError';
-  override name = 'MissingChildrenError';
   constructor(
     /** Every missing child reference, as the spec wrote it, in spec order. */
     readonly missing: string[],
