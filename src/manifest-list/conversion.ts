@@ -3,13 +3,7 @@ import { convertManifest } from './convert.js';
 import type { Digest } from '../oci/digest.js';
 import { ValidationError } from '../errors.js';
 import { REFERENCE_DIGEST } from '../oci/attestation.js';
-import type { ResolvedEntry } from './resolve.js';
-
-/** An entry ready for the index: possibly rewritten to the other media-type family. */
-export interface PreparedEntry extends ResolvedEntry {
-  /** The digest before conversion, when the manifest was converted. */
-  convertedFrom?: Digest;
-}
+import type { PreparedEntry, ResolvedEntry } from './entries.js';
 
 /**
  * Converts every entry that is not of the `to` family (see {@link convertManifest}). An image that

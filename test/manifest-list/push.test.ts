@@ -10,7 +10,7 @@ import { MediaType } from '../../src/oci/media-types.js';
 import { pushManifestList } from '../../src/manifest-list/push.js';
 import { isAttestationEntry } from '../../src/oci/attestation.js';
 import { mapPool } from '../../src/util/pool.js';
-import type { PlannedEntry } from '../../src/manifest-list/plan.js';
+import type { PlannedEntry } from '../../src/manifest-list/entries.js';
 import { carryOut } from '../../src/manifest-list/transfer.js';
 import { parseReference } from '../../src/oci/reference.js';
 import { parseSpec } from '../../src/manifest-list/spec.js';
