@@ -3,7 +3,7 @@ import type { CallOptions, RemoteContext } from '../remote/context.js';
 import { DigestMismatchError } from '../errors.js';
 import type { ManifestListSpec, PlannedChild, PushManifestListResult } from './types.js';
 import { putManifest } from '../remote/manifests.js';
-import { convertEntries } from './conversion.js';
+import { convertEntries } from './convert.js';
 import type { PlannedEntry, PreparedEntry } from './entries.js';
 import { planTransfers } from './plan.js';
 import { resolveChildren } from './resolve.js';
