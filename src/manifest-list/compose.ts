@@ -1,11 +1,12 @@
 import { digestOf, parseDigest, type Digest } from '../oci/digest.js';
 import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
-import { MediaType, isSchema1MediaType } from '../oci/media-types.js';
+import { MediaType, isSchema1MediaType, mediaTypeFamily, type MediaTypeFamily } from '../oci/media-types.js';
 import { ATTESTATION_MANIFEST, REFERENCE_DIGEST, REFERENCE_TYPE, isAttestationEntry } from '../oci/attestation.js';
 import { assertPlatform, normalizePlatform, platformKey } from '../oci/platform.js';
 import {
   DockerManifestListSchema,
   OciIndexSchema,
+  checkAnnotations,
   validate,
   type Descriptor,
   type DockerManifestList,
@@ -30,7 +31,7 @@ export interface IndexEntry {
 }
 
 /** `oci` writes an OCI image index, `docker` a Docker manifest list. */
-export type IndexFormat = 'oci' | 'docker';
+export type IndexFormat = MediaTypeFamily;
 
 /** Options for {@link composeIndex}. */
 export interface ComposeOptions {
@@ -55,33 +56,17 @@ export interface ComposedIndex {
 // RFC 6838 type/subtype, optionally with a +suffix (the same grammar the OCI schemas use).
 const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 
-type Family = 'oci' | 'docker';
-
 function entryName(entry: IndexEntry, position: number): string {
   const digest = entry?.descriptor?.digest;
   return typeof digest === 'string' && digest !== '' ? `child ${digest}` : `child #${position + 1}`;
 }
 
-function familyOf(entry: IndexEntry, position: number): Family {
+function familyOf(entry: IndexEntry, position: number): MediaTypeFamily {
   const mediaType = entry.descriptor.mediaType;
   if (isSchema1MediaType(mediaType)) {
     throw new UnsupportedMediaTypeError(entryName(entry, position), mediaType, 'Docker schema1 manifests cannot be put in an index');
   }
-  if (mediaType === MediaType.DockerManifest || mediaType === MediaType.DockerManifestList) return 'docker';
-  // OCI manifests and indexes, and artifacts (anything that is not a Docker manifest), belong in an OCI index.
-  return 'oci';
-}
-
-function checkAnnotations(value: unknown, what: string): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError(`${what}: annotations must be an object of strings`);
-  }
-  for (const [key, v] of Object.entries(value)) {
-    if (key === '') throw new ValidationError(`${what}: annotation keys must not be empty`);
-    if (typeof v !== 'string') throw new ValidationError(`${what}: annotation ${JSON.stringify(key)} must be a string`);
-  }
-  return Object.keys(value).length > 0 ? (value as Record<string, string>) : undefined;
+  return mediaTypeFamily(mediaType);
 }
 
 function entryAnnotations(entry: IndexEntry, position: number): Record<string, string> | undefined {
@@ -129,7 +114,7 @@ export function chooseIndexFormat(entries: IndexEntry[], options: ComposeOptions
   }
   entries.forEach(checkEntryShape);
   const families = entries.map(familyOf);
-  const named = (family: Family): string[] =>
+  const named = (family: MediaTypeFamily): string[] =>
     entries.flatMap((entry, i) => (families[i] === family ? [entryName(entry, i)] : []));
   const indexAnnotations = checkAnnotations(options.annotations, 'index');
   const annotated = entries.flatMap((entry, i) => (entryAnnotations(entry, i) ? [entryName(entry, i)] : []));

@@ -2,7 +2,7 @@ import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { REFERENCE_DIGEST } from '../oci/attestation.js';
 import { digestOf, type Digest } from '../oci/digest.js';
 import type { ImageManifest } from '../oci/manifest.js';
-import { MediaType } from '../oci/media-types.js';
+import { MediaType, mediaTypeFamily } from '../oci/media-types.js';
 import { DockerManifestSchema, OciManifestSchema, validate, type Descriptor } from '../oci/schemas.js';
 import type { IndexFormat } from './compose.js';
 import type { PreparedEntry, ResolvedEntry } from './entries.js';
@@ -51,11 +51,6 @@ export interface ConvertedManifest {
   changed: boolean;
   /** True when annotations (on the manifest or its descriptors) were left out because Docker manifests cannot carry them. */
   droppedAnnotations: boolean;
-}
-
-/** The family (`oci` or `docker`) a manifest or index media type belongs to; artifacts count as OCI. */
-export function mediaTypeFamily(mediaType: string): IndexFormat {
-  return mediaType === MediaType.DockerManifest || mediaType === MediaType.DockerManifestList ? 'docker' : 'oci';
 }
 
 function noEquivalent(what: string, mediaType: string, target: IndexFormat, role: string): UnsupportedMediaTypeError {

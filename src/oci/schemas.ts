@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { SchemaError } from '../errors.js';
+import { SchemaError, ValidationError } from '../errors.js';
 
 /** A digest string on the wire; validated further with `parseDigest` where it is used in a URL. */
 const DigestString = Type.String({ pattern: '^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$' });
@@ -134,4 +134,23 @@ export function parseJson(bytes: Uint8Array | string, what: string): unknown {
   } catch (e) {
     throw new SchemaError(what, [`not valid JSON: ${(e as Error).message}`]);
   }
+}
+
+/** True for a plain object: not null, not an array. */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Checks annotations given by a caller: absent (`undefined`), or an object of strings with non-empty
+ * keys. Returns them, or undefined when absent or empty; otherwise throws {@link ValidationError}
+ * naming `what` (whose annotations they are).
+ */
+export function checkAnnotations(value: unknown, what: string): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value)) throw new ValidationError(`${what}: annotations must be an object of strings`);
+  for (const [key, v] of Object.entries(value)) {
+    if (key === '') throw new ValidationError(`${what}: annotation keys must not be empty`);
+    if (typeof v !== 'string') throw new ValidationError(`${what}: annotation ${JSON.stringify(key)} must be a string, got ${JSON.stringify(v) ?? typeof v}`);
+  }
+  return Object.keys(value).length > 0 ? (value as Record<string, string>) : undefined;
 }
