@@ -90,11 +90,13 @@ export function convertManifest(manifest: ImageManifest, bytes: Buffer, to: Inde
 }
 
 /**
- * Converts every entry that is not of the `to` family (see {@link convertManifest}). An image that
- * attestation manifests refer to cannot be converted: its digest would change and the
- * attestations, which name it inside their signed content, would no longer describe it.
+ * Converts every entry that is not of the `to` family (see {@link convertManifest}); without `to`
+ * the entries stay as they are. An image that attestation manifests refer to cannot be converted:
+ * its digest would change and the attestations, which name it inside their signed content, would
+ * no longer describe it.
  */
-export function convertEntries(entries: readonly ResolvedEntry[], to: IndexFormat): PreparedEntry[] {
+export function convertEntries(entries: readonly ResolvedEntry[], to: IndexFormat | undefined): readonly PreparedEntry[] {
+  if (to === undefined) return entries;
   const attested = new Set(entries.flatMap((e) => (e.attestation && e.annotations?.[REFERENCE_DIGEST] ? [e.annotations[REFERENCE_DIGEST]] : [])));
   return entries.map((entry): PreparedEntry => {
     const converted = convertManifest(entry.manifest, entry.bytes, to, entry.image);
