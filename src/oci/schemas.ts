@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { SchemaError, ValidationError } from '../errors.js';
 
@@ -30,24 +30,29 @@ export const DescriptorSchema = Type.Object({
 /** An OCI content descriptor: what a piece of content is, its digest and its size. */
 export type Descriptor = Static<typeof DescriptorSchema>;
 
-export const OciManifestSchema = Type.Object({
-  schemaVersion: Type.Literal(2),
-  mediaType: Type.Optional(Type.Literal('application/vnd.oci.image.manifest.v1+json')),
-  artifactType: Type.Optional(Type.String()),
+/**
+ * An OCI image manifest or index: the fields both carry (schemaVersion 2, the optional mediaType of
+ * the kind, artifactType, subject, annotations) around the kind's own content.
+ */
+function ociDocument<K extends string, P extends TProperties>(mediaType: K, content: P) {
+  return Type.Object({
+    schemaVersion: Type.Literal(2),
+    mediaType: Type.Optional(Type.Literal(mediaType)),
+    artifactType: Type.Optional(Type.String()),
+    ...content,
+    subject: Type.Optional(DescriptorSchema),
+    annotations: Type.Optional(Annotations),
+  });
+}
+
+export const OciManifestSchema = ociDocument('application/vnd.oci.image.manifest.v1+json', {
   config: DescriptorSchema,
   layers: Type.Array(DescriptorSchema),
-  subject: Type.Optional(DescriptorSchema),
-  annotations: Type.Optional(Annotations),
 });
 export type OciManifest = Static<typeof OciManifestSchema>;
 
-export const OciIndexSchema = Type.Object({
-  schemaVersion: Type.Literal(2),
-  mediaType: Type.Optional(Type.Literal('application/vnd.oci.image.index.v1+json')),
-  artifactType: Type.Optional(Type.String()),
+export const OciIndexSchema = ociDocument('application/vnd.oci.image.index.v1+json', {
   manifests: Type.Array(DescriptorSchema),
-  subject: Type.Optional(DescriptorSchema),
-  annotations: Type.Optional(Annotations),
 });
 export type OciIndex = Static<typeof OciIndexSchema>;
 
