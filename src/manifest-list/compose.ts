@@ -165,13 +165,14 @@ function orderedVerbatim(p: Platform, what: string): Platform {
   return out;
 }
 
-interface PreparedEntry {
+/** A child checked and written as it will appear in the index. */
+interface CheckedEntry {
   descriptor: Descriptor;
   attestation: boolean;
   name: string;
 }
 
-function prepareEntry(entry: IndexEntry, position: number): PreparedEntry {
+function checkEntry(entry: IndexEntry, position: number): CheckedEntry {
   const { descriptor } = entry;
   const name = entryName(entry, position);
   if (typeof descriptor.digest !== 'string') throw new ValidationError(`${name}: descriptor has no digest`);
@@ -200,16 +201,16 @@ function prepareEntry(entry: IndexEntry, position: number): PreparedEntry {
   return { descriptor: out, attestation, name };
 }
 
-function checkDuplicates(prepared: PreparedEntry[]): void {
+function checkDuplicates(checked: CheckedEntry[]): void {
   const byDigest = new Map<string, number>();
-  for (const { descriptor } of prepared) byDigest.set(descriptor.digest, (byDigest.get(descriptor.digest) ?? 0) + 1);
+  for (const { descriptor } of checked) byDigest.set(descriptor.digest, (byDigest.get(descriptor.digest) ?? 0) + 1);
   const repeated = [...byDigest].filter(([, count]) => count > 1).map(([digest]) => digest);
   if (repeated.length > 0) {
     throw new ValidationError(`the same child appears more than once: ${list(repeated)}`);
   }
 
   const byPlatform = new Map<string, string[]>();
-  for (const { descriptor, attestation } of prepared) {
+  for (const { descriptor, attestation } of checked) {
     if (attestation || !descriptor.platform) continue;
     const key = platformKey(descriptor.platform);
     byPlatform.set(key, [...(byPlatform.get(key) ?? []), descriptor.digest]);
@@ -222,9 +223,9 @@ function checkDuplicates(prepared: PreparedEntry[]): void {
 }
 
 /** An attestation manifest must point at an image in the same index, or it is orphaned. */
-function checkAttestations(prepared: PreparedEntry[]): void {
-  const images = new Set(prepared.filter((p) => !p.attestation).map((p) => p.descriptor.digest));
-  for (const { descriptor, attestation, name } of prepared) {
+function checkAttestations(checked: CheckedEntry[]): void {
+  const images = new Set(checked.filter((p) => !p.attestation).map((p) => p.descriptor.digest));
+  for (const { descriptor, attestation, name } of checked) {
     if (!attestation || descriptor.annotations?.[REFERENCE_TYPE] !== ATTESTATION_MANIFEST) continue;
     const subject = descriptor.annotations[REFERENCE_DIGEST];
     if (subject === undefined || !images.has(subject)) {
@@ -251,11 +252,11 @@ function checkAttestations(prepared: PreparedEntry[]): void {
  */
 export function composeIndex(entries: IndexEntry[], options: ComposeOptions = {}): ComposedIndex {
   const format = chooseIndexFormat(entries, options);
-  const prepared = entries.map(prepareEntry);
-  checkDuplicates(prepared);
-  checkAttestations(prepared);
+  const children = entries.map(checkEntry);
+  checkDuplicates(children);
+  checkAttestations(children);
 
-  const manifests = prepared.map((p) => p.descriptor);
+  const manifests = children.map((p) => p.descriptor);
   let index: OciIndex | DockerManifestList;
   let mediaType: ComposedIndex['mediaType'];
   if (format === 'oci') {
