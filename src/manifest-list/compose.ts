@@ -1,11 +1,12 @@
 import { digestOf, parseDigest, type Digest } from '../oci/digest.js';
 import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
-import { MediaType, isSchema1MediaType } from '../oci/media-types.js';
+import { MediaType, isSchema1MediaType, mediaTypeFamily, type MediaTypeFamily } from '../oci/media-types.js';
 import { ATTESTATION_MANIFEST, REFERENCE_DIGEST, REFERENCE_TYPE, isAttestationEntry } from '../oci/attestation.js';
 import { assertPlatform, normalizePlatform, platformKey } from '../oci/platform.js';
 import {
   DockerManifestListSchema,
   OciIndexSchema,
+  checkAnnotations,
   validate,
   type Descriptor,
   type DockerManifestList,
@@ -30,7 +31,7 @@ export interface IndexEntry {
 }
 
 /** `oci` writes an OCI image index, `docker` a Docker manifest list. */
-export type IndexFormat = 'oci' | 'docker';
+export type IndexFormat = MediaTypeFamily;
 
 /** Options for {@link composeIndex}. */
 export interface ComposeOptions {
@@ -55,33 +56,17 @@ export interface ComposedIndex {
 // RFC 6838 type/subtype, optionally with a +suffix (the same grammar the OCI schemas use).
 const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 
-type Family = 'oci' | 'docker';
-
 function entryName(entry: IndexEntry, position: number): string {
   const digest = entry?.descriptor?.digest;
   return typeof digest === 'string' && digest !== '' ? `child ${digest}` : `child #${position + 1}`;
 }
 
-function familyOf(entry: IndexEntry, position: number): Family {
+function familyOf(entry: IndexEntry, position: number): MediaTypeFamily {
   const mediaType = entry.descriptor.mediaType;
   if (isSchema1MediaType(mediaType)) {
     throw new UnsupportedMediaTypeError(entryName(entry, position), mediaType, 'Docker schema1 manifests cannot be put in an index');
   }
-  if (mediaType === MediaType.DockerManifest || mediaType === MediaType.DockerManifestList) return 'docker';
-  // OCI manifests and indexes, and artifacts (anything that is not a Docker manifest), belong in an OCI index.
-  return 'oci';
-}
-
-function checkAnnotations(value: unknown, what: string): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError(`${what}: annotations must be an object of strings`);
-  }
-  for (const [key, v] of Object.entries(value)) {
-    if (key === '') throw new ValidationError(`${what}: annotation keys must not be empty`);
-    if (typeof v !== 'string') throw new ValidationError(`${what}: annotation ${JSON.stringify(key)} must be a string`);
-  }
-  return Object.keys(value).length > 0 ? (value as Record<string, string>) : undefined;
+  return mediaTypeFamily(mediaType);
 }
 
 function entryAnnotations(entry: IndexEntry, position: number): Record<string, string> | undefined {
@@ -129,7 +114,7 @@ export function chooseIndexFormat(entries: IndexEntry[], options: ComposeOptions
   }
   entries.forEach(checkEntryShape);
   const families = entries.map(familyOf);
-  const named = (family: Family): string[] =>
+  const named = (family: MediaTypeFamily): string[] =>
     entries.flatMap((entry, i) => (families[i] === family ? [entryName(entry, i)] : []));
   const indexAnnotations = checkAnnotations(options.annotations, 'index');
   const annotated = entries.flatMap((entry, i) => (entryAnnotations(entry, i) ? [entryName(entry, i)] : []));
@@ -180,13 +165,14 @@ function orderedVerbatim(p: Platform, what: string): Platform {
   return out;
 }
 
-interface PreparedEntry {
+/** A child checked and written as it will appear in the index. */
+interface CheckedEntry {
   descriptor: Descriptor;
   attestation: boolean;
   name: string;
 }
 
-function prepareEntry(entry: IndexEntry, position: number): PreparedEntry {
+function checkEntry(entry: IndexEntry, position: number): CheckedEntry {
   const { descriptor } = entry;
   const name = entryName(entry, position);
   if (typeof descriptor.digest !== 'string') throw new ValidationError(`${name}: descriptor has no digest`);
@@ -215,16 +201,16 @@ function prepareEntry(entry: IndexEntry, position: number): PreparedEntry {
   return { descriptor: out, attestation, name };
 }
 
-function checkDuplicates(prepared: PreparedEntry[]): void {
+function checkDuplicates(checked: CheckedEntry[]): void {
   const byDigest = new Map<string, number>();
-  for (const { descriptor } of prepared) byDigest.set(descriptor.digest, (byDigest.get(descriptor.digest) ?? 0) + 1);
+  for (const { descriptor } of checked) byDigest.set(descriptor.digest, (byDigest.get(descriptor.digest) ?? 0) + 1);
   const repeated = [...byDigest].filter(([, count]) => count > 1).map(([digest]) => digest);
   if (repeated.length > 0) {
     throw new ValidationError(`the same child appears more than once: ${list(repeated)}`);
   }
 
   const byPlatform = new Map<string, string[]>();
-  for (const { descriptor, attestation } of prepared) {
+  for (const { descriptor, attestation } of checked) {
     if (attestation || !descriptor.platform) continue;
     const key = platformKey(descriptor.platform);
     byPlatform.set(key, [...(byPlatform.get(key) ?? []), descriptor.digest]);
@@ -237,9 +223,9 @@ function checkDuplicates(prepared: PreparedEntry[]): void {
 }
 
 /** An attestation manifest must point at an image in the same index, or it is orphaned. */
-function checkAttestations(prepared: PreparedEntry[]): void {
-  const images = new Set(prepared.filter((p) => !p.attestation).map((p) => p.descriptor.digest));
-  for (const { descriptor, attestation, name } of prepared) {
+function checkAttestations(checked: CheckedEntry[]): void {
+  const images = new Set(checked.filter((p) => !p.attestation).map((p) => p.descriptor.digest));
+  for (const { descriptor, attestation, name } of checked) {
     if (!attestation || descriptor.annotations?.[REFERENCE_TYPE] !== ATTESTATION_MANIFEST) continue;
     const subject = descriptor.annotations[REFERENCE_DIGEST];
     if (subject === undefined || !images.has(subject)) {
@@ -266,11 +252,11 @@ function checkAttestations(prepared: PreparedEntry[]): void {
  */
 export function composeIndex(entries: IndexEntry[], options: ComposeOptions = {}): ComposedIndex {
   const format = chooseIndexFormat(entries, options);
-  const prepared = entries.map(prepareEntry);
-  checkDuplicates(prepared);
-  checkAttestations(prepared);
+  const children = entries.map(checkEntry);
+  checkDuplicates(children);
+  checkAttestations(children);
 
-  const manifests = prepared.map((p) => p.descriptor);
+  const manifests = children.map((p) => p.descriptor);
   let index: OciIndex | DockerManifestList;
   let mediaType: ComposedIndex['mediaType'];
   if (format === 'oci') {

@@ -1,9 +1,11 @@
-import type { IndexFormat } from './compose.js';
-import { digestOf, type Digest } from '../oci/digest.js';
 import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
+import { REFERENCE_DIGEST } from '../oci/attestation.js';
+import { digestOf, type Digest } from '../oci/digest.js';
 import type { ImageManifest } from '../oci/manifest.js';
-import { MediaType } from '../oci/media-types.js';
+import { MediaType, mediaTypeFamily } from '../oci/media-types.js';
 import { DockerManifestSchema, OciManifestSchema, validate, type Descriptor } from '../oci/schemas.js';
+import type { IndexFormat } from './compose.js';
+import type { PreparedEntry, ResolvedEntry } from './entries.js';
 
 /**
  * Rewriting a single-platform image manifest from one media-type family to the other (OCI image
@@ -21,6 +23,9 @@ import { DockerManifestSchema, OciManifestSchema, validate, type Descriptor } fr
  * foreign (Docker) layers, artifact configs and layers (attestations, signatures, SBOMs), and OCI
  * manifests with `subject` or `artifactType`. Annotations, which a Docker manifest cannot carry,
  * are left out when converting to Docker (reported in {@link ConvertedManifest.droppedAnnotations}).
+ *
+ * {@link convertManifest} rewrites one manifest; {@link convertEntries} rewrites the entries of a new
+ * index, refusing images that attestation manifests in the same index refer to. Pure: no I/O.
  */
 
 /** The uncompressed Docker layer type (not in {@link MediaType}, which lists what this library writes). */
@@ -46,11 +51,6 @@ export interface ConvertedManifest {
   changed: boolean;
   /** True when annotations (on the manifest or its descriptors) were left out because Docker manifests cannot carry them. */
   droppedAnnotations: boolean;
-}
-
-/** The family (`oci` or `docker`) a manifest or index media type belongs to; artifacts count as OCI. */
-export function mediaTypeFamily(mediaType: string): IndexFormat {
-  return mediaType === MediaType.DockerManifest || mediaType === MediaType.DockerManifestList ? 'docker' : 'oci';
 }
 
 function noEquivalent(what: string, mediaType: string, target: IndexFormat, role: string): UnsupportedMediaTypeError {
@@ -87,6 +87,33 @@ export function convertManifest(manifest: ImageManifest, bytes: Buffer, to: Inde
     return { bytes, digest: digestOf(bytes), size: bytes.length, mediaType: manifest.mediaType, manifest, changed: false, droppedAnnotations: false };
   }
   return to === 'docker' ? ociToDocker(manifest, what) : dockerToOci(manifest, what);
+}
+
+/**
+ * Converts every entry that is not of the `to` family (see {@link convertManifest}); without `to`
+ * the entries stay as they are. An image that attestation manifests refer to cannot be converted:
+ * its digest would change and the attestations, which name it inside their signed content, would
+ * no longer describe it.
+ */
+export function convertEntries(entries: readonly ResolvedEntry[], to: IndexFormat | undefined): readonly PreparedEntry[] {
+  if (to === undefined) return entries;
+  const attested = new Set(entries.flatMap((e) => (e.attestation && e.annotations?.[REFERENCE_DIGEST] ? [e.annotations[REFERENCE_DIGEST]] : [])));
+  return entries.map((entry): PreparedEntry => {
+    const converted = convertManifest(entry.manifest, entry.bytes, to, entry.image);
+    if (!converted.changed) return entry;
+    if (attested.has(entry.descriptor.digest)) {
+      throw new ValidationError(
+        `${entry.image}: cannot convert it to ${to === 'oci' ? 'OCI' : 'Docker'} media types: attestation manifests refer to its digest, which conversion changes; use mediaType "${to === 'oci' ? 'docker' : 'oci'}"`,
+      );
+    }
+    return {
+      ...entry,
+      bytes: converted.bytes,
+      manifest: converted.manifest,
+      descriptor: { mediaType: converted.mediaType, digest: converted.digest, size: converted.size },
+      convertedFrom: entry.descriptor.digest as Digest,
+    };
+  });
 }
 
 function ociToDocker(manifest: ImageManifest, what: string): ConvertedManifest {

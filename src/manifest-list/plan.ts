@@ -4,17 +4,8 @@ import type { PlannedChild } from './types.js';
 import { manifestExists } from '../remote/manifests.js';
 import type { Reference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/schemas.js';
-import type { PreparedEntry } from './conversion.js';
+import type { PlannedEntry, PreparedEntry } from './entries.js';
 import { mapPool } from '../util/pool.js';
-
-/** An entry with what must be done to have it in the target repository. */
-export interface PlannedEntry extends PreparedEntry {
-  action: PlannedChild['action'];
-  /** True when the target repository already has the manifest (by digest): no PUT needed. */
-  manifestPresent: boolean;
-  /** Blobs the target repository lacks. */
-  blobs: Descriptor[];
-}
 
 const sameRepository = (a: Reference, b: Reference): boolean => a.registry === b.registry && a.repository === b.repository;
 

@@ -3,12 +3,12 @@ import type { CallOptions, RemoteContext } from '../remote/context.js';
 import { DigestMismatchError } from '../errors.js';
 import type { ManifestListSpec, PlannedChild, PushManifestListResult } from './types.js';
 import { putManifest } from '../remote/manifests.js';
-import { convertEntries, type PreparedEntry } from './conversion.js';
-import { planTransfers, type PlannedEntry } from './plan.js';
+import { convertEntries } from './convert.js';
+import type { PlannedEntry, PreparedEntry } from './entries.js';
+import { planTransfers } from './plan.js';
 import { resolveChildren } from './resolve.js';
 import { parseSpec, type ParsedSpec } from './spec.js';
 import { carryOut } from './transfer.js';
-
 
 /**
  * Composes a manifest list / OCI index from per-platform images and pushes it.
@@ -18,11 +18,12 @@ import { carryOut } from './transfer.js';
  * 2. Every child is looked up, at most `ctx.concurrency` requests at a time. Missing children are
  *    reported together in one {@link MissingChildrenError}, or skipped with `ignoreMissing`.
  *    A child that is itself an index is flattened into its platform manifests, each followed by
- *    the attestation manifests that describe it.
- * 3. Platforms come from the spec, checked against each image config, or from the config alone.
- * 4. With `spec.mediaType`, children of the other family are converted (see `convertManifest`).
- * 5. The index is composed (its digest is known before anything is written), then HEAD requests
- *    find what the target repository already has.
+ *    the attestation manifests that describe it. Platforms come from the spec, checked against
+ *    each image config, or from the config alone.
+ * 3. With `spec.mediaType`, children of the other family are converted (see `convertManifest`).
+ * 4. The index is composed: its digest is known before anything is written, and must be the
+ *    target's when the target names one ({@link DigestMismatchError}).
+ * 5. HEAD requests find what the target repository already has.
  * 6. Unless `dryRun`: lacking blobs are mounted or copied, child manifests PUT by digest, and the
  *    index PUT to the target's tag (or digest) and then to every extra tag.
  */
@@ -30,29 +31,23 @@ export async function pushManifestList(ctx: RemoteContext, spec: ManifestListSpe
   const { signal } = options;
   const parsed = parseSpec(spec);
   const { entries, skipped } = await resolveChildren(ctx, parsed, signal);
-  const prepared = parsed.mediaType === undefined ? entries : convertEntries(entries, parsed.mediaType);
-  const composed = composeIndex(prepared.map(indexEntryOf), { mediaType: parsed.mediaType, annotations: parsed.annotations });
-  if (parsed.target.digest !== undefined && parsed.target.digest !== composed.digest) {
-    throw new DigestMismatchError(`the index composed for ${parsed.target.toString()}`, { digest: parsed.target.digest }, { digest: composed.digest });
-  }
-
+  const prepared = convertEntries(entries, parsed.mediaType);
+  const composed = composeFor(parsed, prepared);
   const planned = await planTransfers(ctx, parsed.target, prepared, signal);
   if (!parsed.dryRun) {
     await carryOut(ctx, parsed.target, planned, signal);
     await putIndex(ctx, parsed, composed, signal);
   }
+  return resultOf(parsed, composed, planned, skipped);
+}
 
-  return {
-    digest: composed.digest,
-    mediaType: composed.mediaType,
-    size: composed.size,
-    bytes: composed.bytes,
-    index: composed.index,
-    tags: [...parsed.tags],
-    plan: planned.map((entry, i) => plannedChild(entry, composed, i)),
-    skipped,
-    dryRun: parsed.dryRun,
-  };
+/** The index of the prepared entries, checked against the digest the target is pinned to, if any. */
+function composeFor(spec: ParsedSpec, prepared: readonly PreparedEntry[]): ComposedIndex {
+  const composed = composeIndex(prepared.map(indexEntryOf), { mediaType: spec.mediaType, annotations: spec.annotations });
+  if (spec.target.digest !== undefined && spec.target.digest !== composed.digest) {
+    throw new DigestMismatchError(`the index composed for ${spec.target.toString()}`, { digest: spec.target.digest }, { digest: composed.digest });
+  }
+  return composed;
 }
 
 function indexEntryOf(entry: PreparedEntry): IndexEntry {
@@ -66,6 +61,20 @@ async function putIndex(ctx: RemoteContext, spec: ParsedSpec, composed: Composed
   const destinations = spec.tags.length > 0 ? spec.tags.map((tag) => spec.target.withTag(tag)) : [spec.target.atDigest(composed.digest)];
   // putManifest checks the registry's Docker-Content-Digest against these very bytes.
   for (const destination of destinations) await putManifest(ctx, destination, composed.bytes, { signal });
+}
+
+function resultOf(spec: ParsedSpec, composed: ComposedIndex, planned: readonly PlannedEntry[], skipped: string[]): PushManifestListResult {
+  return {
+    digest: composed.digest,
+    mediaType: composed.mediaType,
+    size: composed.size,
+    bytes: composed.bytes,
+    index: composed.index,
+    tags: [...spec.tags],
+    plan: planned.map((entry, i) => plannedChild(entry, composed, i)),
+    skipped,
+    dryRun: spec.dryRun,
+  };
 }
 
 function plannedChild(entry: PlannedEntry, composed: ComposedIndex, position: number): PlannedChild {

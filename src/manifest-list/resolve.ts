@@ -11,21 +11,7 @@ import { readConfigPlatform } from './config-platform.js';
 import { MissingChildrenError } from '../errors.js';
 import { mapPool } from '../util/pool.js';
 import type { ParsedChild, ParsedSpec } from './spec.js';
-
-/** A single-platform manifest (or attestation manifest) that becomes one entry of the new index. */
-export interface ResolvedEntry {
-  /** The spec's reference for a direct child; `registry/repository@digest` for one taken out of a child index. */
-  image: string;
-  /** Where the manifest is now: its repository, pinned to its digest. */
-  source: Reference;
-  bytes: Buffer;
-  manifest: ImageManifest;
-  /** mediaType, digest and size (and artifactType, when known) of the manifest. */
-  descriptor: Descriptor;
-  platform: Platform;
-  annotations?: Record<string, string>;
-  attestation: boolean;
-}
+import type { ResolvedEntry } from './entries.js';
 
 /** The children found, flattened, with their platforms; and the children skipped as missing. */
 export interface Resolution {

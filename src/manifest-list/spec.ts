@@ -3,7 +3,7 @@ import type { IndexFormat } from './compose.js';
 import { InvalidReferenceError, ValidationError } from '../errors.js';
 import type { ManifestListSpec } from './types.js';
 import { parseReference, validateTag, type Reference } from '../oci/reference.js';
-import type { Platform } from '../oci/schemas.js';
+import { checkAnnotations, isRecord, type Platform } from '../oci/schemas.js';
 
 /** One child of the spec, its reference parsed. */
 export interface ParsedChild {
@@ -26,9 +26,6 @@ export interface ParsedSpec {
   ignoreMissing: boolean;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 function reference(value: unknown, where: string): Reference {
   if (typeof value !== 'string' || value === '') throw new ValidationError(`${where} must be a non-empty image reference string`);
   try {
@@ -39,15 +36,8 @@ function reference(value: unknown, where: string): Reference {
   }
 }
 
-function annotations(value: unknown, where: string): Record<string, string> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isRecord(value)) throw new ValidationError(`${where} must be an object of strings`);
-  for (const [key, v] of Object.entries(value)) {
-    if (key === '') throw new ValidationError(`${where}: annotation keys must not be empty`);
-    if (typeof v !== 'string') throw new ValidationError(`${where}.${key} must be a string, got ${JSON.stringify(v) ?? typeof v}`);
-  }
-  return Object.keys(value).length > 0 ? (value as Record<string, string>) : undefined;
-}
+/** A YAML `annotations:` with nothing after it arrives as null: taken as absent. */
+const annotations = (value: unknown, where: string): Record<string, string> | undefined => checkAnnotations(value ?? undefined, where);
 
 function flag(value: unknown, where: string): boolean {
   if (value === undefined) return false;
@@ -90,7 +80,7 @@ export function parseSpec(spec: ManifestListSpec): ParsedSpec {
       assertPartialPlatform(child.platform, `${where}.platform`);
       parsed.platform = child.platform;
     }
-    const childAnnotations = annotations(child.annotations, `${where}.annotations`);
+    const childAnnotations = annotations(child.annotations, where);
     if (childAnnotations) parsed.annotations = childAnnotations;
     return parsed;
   });
@@ -99,7 +89,7 @@ export function parseSpec(spec: ManifestListSpec): ParsedSpec {
   if (mediaType !== undefined && mediaType !== 'oci' && mediaType !== 'docker') {
     throw new ValidationError(`spec.mediaType must be "oci" or "docker", got ${JSON.stringify(mediaType)}`);
   }
-  const indexAnnotations = annotations(spec.annotations, 'spec.annotations');
+  const indexAnnotations = annotations(spec.annotations, 'spec');
   if (mediaType === 'docker' && (indexAnnotations || children.some((c) => c.annotations))) {
     throw new ValidationError('a Docker manifest list cannot carry annotations; remove them or use mediaType "oci"');
   }

@@ -3,7 +3,7 @@ import type { RemoteContext } from '../remote/context.js';
 import { putManifest } from '../remote/manifests.js';
 import type { Reference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/schemas.js';
-import type { PlannedEntry } from './plan.js';
+import type { PlannedEntry } from './entries.js';
 import { mapPool } from '../util/pool.js';
 
 /**

@@ -52,6 +52,18 @@ export const isOciMediaType = (t: string | undefined): boolean => typeof t === '
 export const isDockerMediaType = (t: string | undefined): boolean =>
   typeof t === 'string' && t.startsWith('application/vnd.docker.');
 
+/** The two families of manifest media types: OCI (with artifacts) and Docker schema2. */
+export type MediaTypeFamily = 'oci' | 'docker';
+
+/**
+ * The family a manifest or index media type belongs to: `docker` for Docker schema2 manifests and
+ * manifest lists, `oci` for everything else (OCI manifests and indexes, and artifacts). The one
+ * rule for which index a child fits in and which way a conversion goes.
+ */
+export function mediaTypeFamily(mediaType: string): MediaTypeFamily {
+  return mediaType === MediaType.DockerManifest || mediaType === MediaType.DockerManifestList ? 'docker' : 'oci';
+}
+
 /** Strips parameters (`; charset=utf-8`) and whitespace from a `Content-Type` value. */
 export function baseMediaType(contentType: string | undefined | null): string | undefined {
   if (!contentType) return undefined;

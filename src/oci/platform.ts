@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import type { ImageConfig, Platform } from './schemas.js';
+import { isRecord, type ImageConfig, type Platform } from './schemas.js';
 
 /**
  * Platform strings and objects: parsing `os/arch[/variant][:os.version]`, formatting them back,
@@ -145,16 +145,13 @@ function checkList(what: string, name: string, value: unknown): void {
  * architecture or variant. Throws {@link ValidationError} naming `what`.
  */
 export function assertPlatform(p: unknown, what = 'invalid platform'): asserts p is Platform {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) {
-    throw new ValidationError(`${what}: platform must be an object`);
-  }
-  const record = p as Record<string, unknown>;
-  checkField(what, 'os', record.os, true);
-  checkField(what, 'architecture', record.architecture, true);
-  checkField(what, 'variant', record.variant === '' ? undefined : record.variant, false);
-  checkField(what, 'os.version', record['os.version'] === '' ? undefined : record['os.version'], false);
-  checkList(what, 'os.features', record['os.features']);
-  checkList(what, 'features', record.features);
+  if (!isRecord(p)) throw new ValidationError(`${what}: platform must be an object`);
+  checkField(what, 'os', p.os, true);
+  checkField(what, 'architecture', p.architecture, true);
+  checkField(what, 'variant', p.variant === '' ? undefined : p.variant, false);
+  checkField(what, 'os.version', p['os.version'] === '' ? undefined : p['os.version'], false);
+  checkList(what, 'os.features', p['os.features']);
+  checkList(what, 'features', p.features);
 }
 
 /**
@@ -162,16 +159,13 @@ export function assertPlatform(p: unknown, what = 'invalid platform'): asserts p
  * none is required. Throws {@link ValidationError} naming `what`.
  */
 export function assertPartialPlatform(p: unknown, what: string): asserts p is Partial<Platform> {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) {
-    throw new ValidationError(`${what}: platform must be an object`);
-  }
-  const record = p as Record<string, unknown>;
-  checkField(what, 'os', record.os, false);
-  checkField(what, 'architecture', record.architecture, false);
-  checkField(what, 'variant', record.variant || undefined, false);
-  checkField(what, 'os.version', record['os.version'] || undefined, false);
-  checkList(what, 'os.features', record['os.features']);
-  checkList(what, 'features', record.features);
+  if (!isRecord(p)) throw new ValidationError(`${what}: platform must be an object`);
+  checkField(what, 'os', p.os, false);
+  checkField(what, 'architecture', p.architecture, false);
+  checkField(what, 'variant', p.variant || undefined, false);
+  checkField(what, 'os.version', p['os.version'] || undefined, false);
+  checkList(what, 'os.features', p['os.features']);
+  checkList(what, 'features', p.features);
 }
 
 /**

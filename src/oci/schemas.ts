@@ -1,6 +1,6 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { SchemaError } from '../errors.js';
+import { SchemaError, ValidationError } from '../errors.js';
 
 /** A digest string on the wire; validated further with `parseDigest` where it is used in a URL. */
 const DigestString = Type.String({ pattern: '^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$' });
@@ -30,24 +30,29 @@ export const DescriptorSchema = Type.Object({
 /** An OCI content descriptor: what a piece of content is, its digest and its size. */
 export type Descriptor = Static<typeof DescriptorSchema>;
 
-export const OciManifestSchema = Type.Object({
-  schemaVersion: Type.Literal(2),
-  mediaType: Type.Optional(Type.Literal('application/vnd.oci.image.manifest.v1+json')),
-  artifactType: Type.Optional(Type.String()),
+/**
+ * An OCI image manifest or index: the fields both carry (schemaVersion 2, the optional mediaType of
+ * the kind, artifactType, subject, annotations) around the kind's own content.
+ */
+function ociDocument<K extends string, P extends TProperties>(mediaType: K, content: P) {
+  return Type.Object({
+    schemaVersion: Type.Literal(2),
+    mediaType: Type.Optional(Type.Literal(mediaType)),
+    artifactType: Type.Optional(Type.String()),
+    ...content,
+    subject: Type.Optional(DescriptorSchema),
+    annotations: Type.Optional(Annotations),
+  });
+}
+
+export const OciManifestSchema = ociDocument('application/vnd.oci.image.manifest.v1+json', {
   config: DescriptorSchema,
   layers: Type.Array(DescriptorSchema),
-  subject: Type.Optional(DescriptorSchema),
-  annotations: Type.Optional(Annotations),
 });
 export type OciManifest = Static<typeof OciManifestSchema>;
 
-export const OciIndexSchema = Type.Object({
-  schemaVersion: Type.Literal(2),
-  mediaType: Type.Optional(Type.Literal('application/vnd.oci.image.index.v1+json')),
-  artifactType: Type.Optional(Type.String()),
+export const OciIndexSchema = ociDocument('application/vnd.oci.image.index.v1+json', {
   manifests: Type.Array(DescriptorSchema),
-  subject: Type.Optional(DescriptorSchema),
-  annotations: Type.Optional(Annotations),
 });
 export type OciIndex = Static<typeof OciIndexSchema>;
 
@@ -134,4 +139,23 @@ export function parseJson(bytes: Uint8Array | string, what: string): unknown {
   } catch (e) {
     throw new SchemaError(what, [`not valid JSON: ${(e as Error).message}`]);
   }
+}
+
+/** True for a plain object: not null, not an array. */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Checks annotations given by a caller: absent (`undefined`), or an object of strings with non-empty
+ * keys. Returns them, or undefined when absent or empty; otherwise throws {@link ValidationError}
+ * naming `what` (whose annotations they are).
+ */
+export function checkAnnotations(value: unknown, what: string): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value)) throw new ValidationError(`${what}: annotations must be an object of strings`);
+  for (const [key, v] of Object.entries(value)) {
+    if (key === '') throw new ValidationError(`${what}: annotation keys must not be empty`);
+    if (typeof v !== 'string') throw new ValidationError(`${what}: annotation ${JSON.stringify(key)} must be a string, got ${JSON.stringify(v) ?? typeof v}`);
+  }
+  return Object.keys(value).length > 0 ? (value as Record<string, string>) : undefined;
 }

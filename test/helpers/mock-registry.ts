@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MockAgent, type Dispatcher } from 'undici';
+import { afterAll, afterEach } from 'vitest';
 import { RegistryClient, type RegistryClientOptions } from '../../src/client.js';
 
 /** The registry name the tests use (not loopback, so it is reached over HTTPS only). */
@@ -68,14 +69,11 @@ class RecordingAgent extends MockAgent {
  * (each once unless `times`/`persist` say otherwise); anything unrouted fails as a network error.
  */
 export class MockRegistry {
-  /** Pass this as the client's `dispatcher`. */
-  readonly agent: MockAgent;
-  readonly #agent: RecordingAgent;
+  #agent = openAgent();
 
-  constructor() {
-    this.#agent = new RecordingAgent();
-    this.#agent.disableNetConnect();
-    this.agent = this.#agent;
+  /** Pass this as the client's `dispatcher`. */
+  get agent(): MockAgent {
+    return this.#agent;
   }
 
   /** Every request dispatched so far, including those answered with an error or matched by nothing. */
@@ -128,8 +126,31 @@ export class MockRegistry {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.#agent.close();
   }
+
+  /** Closes the agent and starts over with a fresh one: no routes, no requests seen. */
+  async restart(): Promise<void> {
+    await this.close();
+    this.#agent = openAgent();
+  }
+}
+
+function openAgent(): RecordingAgent {
+  const agent = new RecordingAgent();
+  agent.disableNetConnect();
+  return agent;
+}
+
+/**
+ * The {@link MockRegistry} of a test file: every test gets a fresh agent (no routes, nothing seen),
+ * closed after the test. Call it once at the top of the file, outside any test.
+ */
+export function useMockRegistry(): MockRegistry {
+  const mock = new MockRegistry();
+  afterEach(() => mock.restart());
+  afterAll(() => mock.close());
+  return mock;
 }
 
 function configure(scope: { times(n: number): unknown; persist(): unknown; delay(ms: number): unknown }, options: RouteOptions): void {

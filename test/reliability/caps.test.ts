@@ -3,9 +3,9 @@
  * catalog pages (16 MiB). Manifests, error bodies and blobs past their size are covered in
  * client-protocol.test.ts and client-blobs.test.ts; referrer lists in test/integration/faults.test.ts.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SizeLimitError } from '../../src/errors.js';
-import { MockRegistry, manifestReply, ociManifest, rejection } from '../helpers/mock-registry.js';
+import { manifestReply, ociManifest, rejection, useMockRegistry } from '../helpers/mock-registry.js';
 
 const MiB = 1024 * 1024;
 const AUTH_ORIGIN = 'https://auth.registry.test';
@@ -14,13 +14,7 @@ const challenge = {
   headers: { 'www-authenticate': `Bearer realm="${AUTH_ORIGIN}/token",service="registry.test",scope="repository:app:pull"` },
 };
 
-let mock: MockRegistry;
-beforeEach(() => {
-  mock = new MockRegistry();
-});
-afterEach(async () => {
-  await mock.close();
-});
+const mock = useMockRegistry();
 
 describe('token responses are read up to 1 MiB', () => {
   it('refuses a larger token response with SizeLimitError, after one token request', async () => {

@@ -4,23 +4,17 @@
  * the opt-in `consistency` option. undici MockAgent, network disabled.
  */
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/client.js';
 import { ValidationError } from '../../src/errors.js';
-import { MockRegistry, sha256 } from '../helpers/mock-registry.js';
+import { sha256, useMockRegistry } from '../helpers/mock-registry.js';
 
 const UPLOADS = '/v2/app/blobs/uploads/';
 const SESSION = '/v2/app/blobs/uploads/s1';
 const BLOB = Buffer.from('thirty-three bytes of blob data!!');
 const reset = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
 
-let mock: MockRegistry;
-beforeEach(() => {
-  mock = new MockRegistry();
-});
-afterEach(async () => {
-  await mock.close();
-});
+const mock = useMockRegistry();
 
 describe('upload status `Range: 0-0` after a broken first chunk', () => {
   it('is read as an empty session: the chunk is sent again from 0', async () => {

@@ -4,9 +4,9 @@
  * redirect led to, redirects and token realms aimed at loopback or private addresses of a public
  * registry, and secrets echoed back in error bodies. undici MockAgent, network disabled.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuthError, RegistryError, UnsafeRequestError } from '../../src/errors.js';
-import { MockRegistry, manifestReply, ociManifest, rejection, sha256 } from '../helpers/mock-registry.js';
+import { manifestReply, ociManifest, rejection, sha256, useMockRegistry } from '../helpers/mock-registry.js';
 
 const REF = 'registry.test/app:1.0';
 const MANIFEST_PATH = '/v2/app/manifests/1.0';
@@ -18,13 +18,7 @@ const credentials = { 'registry.test': { username: 'alice', password: PASSWORD }
 const BASIC = `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}`;
 const basicChallenge = { status: 401, headers: { 'www-authenticate': 'Basic realm="registry"' } };
 
-let mock: MockRegistry;
-beforeEach(() => {
-  mock = new MockRegistry();
-});
-afterEach(async () => {
-  await mock.close();
-});
+const mock = useMockRegistry();
 
 describe('a 401 from the origin a redirect led to', () => {
   it.each([

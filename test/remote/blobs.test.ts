@@ -8,10 +8,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/client.js';
 import { AbortError, DigestMismatchError, NetworkError, RegistryError } from '../../src/errors.js';
-import { MockRegistry, errorReply, rejection, sha256 } from '../helpers/mock-registry.js';
+import { errorReply, rejection, sha256, useMockRegistry } from '../helpers/mock-registry.js';
 
 const BLOB = Buffer.from('0123456789abcdefghij-the-blob-content');
 const DIGEST = sha256(BLOB);
@@ -24,13 +24,7 @@ async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-let mock: MockRegistry;
-beforeEach(() => {
-  mock = new MockRegistry();
-});
-afterEach(async () => {
-  await mock.close();
-});
+const mock = useMockRegistry();
 
 describe('getBlob verification', () => {
   it('streams a blob whose bytes match its digest', async () => {

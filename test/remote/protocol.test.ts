@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   AbortError,
   DigestMismatchError,
@@ -23,18 +23,12 @@ import {
 } from '../../src/errors.js';
 import { MANIFEST_MEDIA_TYPES, MediaType } from '../../src/oci/media-types.js';
 import { RegistryClient } from '../../src/client.js';
-import { MockRegistry, ORIGIN, errorReply, manifestReply, ociManifest, rejection, sha256 } from '../helpers/mock-registry.js';
+import { ORIGIN, errorReply, manifestReply, ociManifest, rejection, sha256, useMockRegistry } from '../helpers/mock-registry.js';
 
 const MANIFEST_PATH = '/v2/app/manifests/1.0';
 const REF = 'registry.test/app:1.0';
 
-let mock: MockRegistry;
-beforeEach(() => {
-  mock = new MockRegistry();
-});
-afterEach(async () => {
-  await mock.close();
-});
+const mock = useMockRegistry();
 
 describe('canary: the MockAgent really sees the client', () => {
   it('records the exact method, path and headers of a getManifest', async () => {

@@ -4,14 +4,14 @@
  * `OCI-Subject`, and what it leaves alone. Every request goes through a MockAgent.
  */
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RegistryError, SchemaError } from '../../src/errors.js';
 import { parseManifest } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { validateTag } from '../../src/oci/reference.js';
 import { referrerDescriptor, referrersTag } from '../../src/remote/referrers.js';
 import { referrersTag as publicReferrersTag } from '../../src/index.js';
-import { MockRegistry, errorReply, manifestReply, ociManifest, rejection, sha256, type Reply, type SeenRequest } from '../helpers/mock-registry.js';
+import { type MockRegistry, errorReply, manifestReply, ociManifest, rejection, sha256, type Reply, type SeenRequest, useMockRegistry } from '../helpers/mock-registry.js';
 
 const EMPTY = Buffer.from('{}');
 const SBOM = 'application/vnd.example.sbom.v1+json';
@@ -74,13 +74,7 @@ function statefulFallbackTag(mock: MockRegistry, getDelayMs?: number): { stored(
   return { stored: () => stored };
 }
 
-let mock: MockRegistry;
-beforeEach(() => {
-  mock = new MockRegistry();
-});
-afterEach(async () => {
-  await mock.close();
-});
+const mock = useMockRegistry();
 
 describe('referrersTag', () => {
   it('joins algorithm and encoded part with "-", truncated to 32 and 64 characters (distribution-spec examples)', () => {

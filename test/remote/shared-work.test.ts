@@ -2,9 +2,9 @@
  * Work that concurrent requests share (a token fetch, the scheme probe of a loopback registry)
  * must not be cancelled by one caller's signal, and must not be retried inside a retried request.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AbortError, RegistryError } from '../../src/errors.js';
-import { MockRegistry, manifestReply, ociManifest, rejection, type Reply } from '../helpers/mock-registry.js';
+import { manifestReply, ociManifest, rejection, type Reply, useMockRegistry } from '../helpers/mock-registry.js';
 
 const MANIFEST_PATH = '/v2/app/manifests/1.0';
 const REF = 'registry.test/app:1.0';
@@ -15,13 +15,7 @@ const challenge: Reply = {
   headers: { 'www-authenticate': `Bearer realm="${AUTH_ORIGIN}/token",service="registry.test",scope="repository:app:pull"` },
 };
 
-let mock: MockRegistry;
-beforeEach(() => {
-  mock = new MockRegistry();
-});
-afterEach(async () => {
-  await mock.close();
-});
+const mock = useMockRegistry();
 
 describe('a shared token fetch', () => {
   it('survives one waiter aborting: the other request still gets the token and its manifest', async () => {

@@ -4,9 +4,9 @@
  * token caching and lifetime, refusal without loops, identity tokens, unsafe realms.
  */
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, UnsafeRequestError } from '../../src/errors.js';
-import { MockRegistry, errorReply, manifestReply, ociManifest, rejection, sha256, type Reply } from '../helpers/mock-registry.js';
+import { errorReply, manifestReply, ociManifest, rejection, sha256, type Reply, useMockRegistry } from '../helpers/mock-registry.js';
 
 const MANIFEST_PATH = '/v2/app/manifests/1.0';
 const REF = 'registry.test/app:1.0';
@@ -27,13 +27,9 @@ function tokenReply(token: string, extra: Record<string, unknown> = {}): Reply {
   return { status: 200, body: { token, ...extra }, headers: { 'content-type': 'application/json' } };
 }
 
-let mock: MockRegistry;
-beforeEach(() => {
-  mock = new MockRegistry();
-});
-afterEach(async () => {
+const mock = useMockRegistry();
+afterEach(() => {
   vi.useRealTimers();
-  await mock.close();
 });
 
 describe('Basic', () => {
