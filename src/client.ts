@@ -27,6 +27,7 @@ import { RegistryTransport } from './transport/registry-transport.js';
 import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
 import type { Readable } from 'node:stream';
 import { normalizeRegistry, registryApiHost } from './oci/reference.js';
+import { KeyedLock } from './util/keyed-lock.js';
 import { VERSION } from './version.js';
 import { ValidationError } from './errors.js';
 import type { InspectResult, ManifestListSpec, PushManifestListResult } from './manifest-list/types.js';
@@ -136,6 +137,7 @@ export class RegistryClient {
       concurrency: Math.max(1, options.concurrency ?? 32),
       transferConcurrency: Math.max(1, options.transferConcurrency ?? 4),
       consistency: resolveConsistency(options.consistency),
+      locks: new KeyedLock(),
     };
   }
 

@@ -86,7 +86,7 @@ export async function addToReferrersTag(
   options: CallOptions = {},
 ): Promise<boolean> {
   const tagRef = pushedTo.withTag(referrersTag(manifest.subject.digest as Digest));
-  return oneAtATime(ctx, tagRef.toString(), async () => {
+  return ctx.locks.run(tagRef.toString(), async () => {
     const index = (await readFallbackIndex(ctx, tagRef, options, `; ${pushed.digest} was pushed, but not listed there`)) ?? emptyIndex();
     if (index.manifests.some((entry) => entry.digest === pushed.digest)) return false;
     const updated: OciImageIndex = { ...index, manifests: [...index.manifests, referrerDescriptor(manifest, pushed)] };
@@ -127,26 +127,4 @@ async function readFallbackIndex(ctx: RemoteContext, tagRef: Reference, options:
     throw new SchemaError(`referrers fallback tag ${tagRef.toString()}`, [`expected an OCI index, found ${manifest.mediaType}${consequence}`]);
   }
   return manifest;
-}
-
-const tails = new WeakMap<RemoteContext, Map<string, Promise<void>>>();
-
-/** Runs `section` after every earlier section this client started for `key` has settled. */
-async function oneAtATime<T>(ctx: RemoteContext, key: string, section: () => Promise<T>): Promise<T> {
-  let byKey = tails.get(ctx);
-  if (!byKey) {
-    byKey = new Map();
-    tails.set(ctx, byKey);
-  }
-  const current = (byKey.get(key) ?? Promise.resolve()).then(section);
-  const tail = current.then(
-    () => undefined,
-    () => undefined,
-  );
-  byKey.set(key, tail);
-  try {
-    return await current;
-  } finally {
-    if (byKey.get(key) === tail) byKey.delete(key);
-  }
 }
