@@ -1,16 +1,14 @@
 import { deleteScope, pullScope, pushScope, repositoryPath, type CallOptions, type RemoteContext } from './context.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { digestAlgorithm, digestOf, isDigest, parseDigest, readCapped, type Digest } from '../oci/digest.js';
-import { DigestMismatchError, RegistryError, SizeLimitError, ValidationError, isNotFound, isNotYetVisible } from '../errors.js';
-import { expectDigest, parseManifest, type Manifest, type ManifestResult } from '../oci/manifest.js';
-import { MANIFEST_ACCEPT, baseMediaType, isManifestMediaType, type ManifestMediaType } from '../oci/media-types.js';
+import { DigestMismatchError, RegistryError, SchemaError, SizeLimitError, ValidationError, isNotFound, isNotYetVisible } from '../errors.js';
+import { expectDigest, parseManifest, type Manifest, type ManifestResult, type OciImageIndex } from '../oci/manifest.js';
+import { MANIFEST_ACCEPT, MediaType, baseMediaType, isManifestMediaType, type ManifestMediaType } from '../oci/media-types.js';
 import type { Reference } from '../oci/reference.js';
-import { addToReferrersTag, hasSubject } from './referrers.js';
+import { emptyReferrersIndex, hasSubject, referrerDescriptor, referrersTag, withReferrer } from '../oci/referrers.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { header } from '../transport/http.js';
 import { sleep } from '../transport/retry.js';
-
-// The referrers listing lives in referrers.ts; re-exported here for the modules that import it from this one.
 
 /** Options for reading manifests. */
 export interface GetManifestOptions extends CallOptions {
@@ -175,6 +173,54 @@ export async function manifestExists(ctx: RemoteContext, input: ReferenceInput, 
     if (isNotFound(error)) return false;
     throw error;
   }
+}
+
+/**
+ * After `manifest` was pushed to `pushedTo` and the registry did not answer `OCI-Subject` (it has
+ * no referrers API), adds the manifest to the index at its subject's fallback tag in the same
+ * repository: reads the index (none yet: starts an empty one), appends a descriptor unless one with
+ * the same digest is listed already, and pushes it back.
+ *
+ * This is read-modify-write, as the distribution-spec describes it: two clients updating the same
+ * tag at the same moment can lose one entry, and only a registry with the referrers API avoids
+ * that. Within one client, updates of the same tag run one after the other (`ctx.locks`).
+ *
+ * @returns whether the tag was written (false when the manifest was already listed).
+ * @throws {SchemaError} when the tag holds something other than an OCI index; the tag is left as it is.
+ */
+export async function addToReferrersTag(
+  ctx: RemoteContext,
+  pushedTo: Reference,
+  manifest: Manifest & { subject: Descriptor },
+  pushed: Descriptor,
+  options: CallOptions = {},
+): Promise<boolean> {
+  const tagRef = pushedTo.withTag(referrersTag(manifest.subject.digest as Digest));
+  return ctx.locks.run(tagRef.toString(), async () => {
+    const index = (await readFallbackIndex(ctx, tagRef, options, `; ${pushed.digest} was pushed, but not listed there`)) ?? emptyReferrersIndex();
+    const updated = withReferrer(index, referrerDescriptor(manifest, pushed));
+    if (updated === undefined) return false;
+    await putManifest(ctx, tagRef, Buffer.from(JSON.stringify(updated)), { signal: options.signal, referrersFallback: false });
+    return true;
+  });
+}
+
+/**
+ * The index at a referrers fallback tag, or undefined when there is no such tag (or repository).
+ * @throws {SchemaError} when the tag holds something other than an OCI index (`consequence` is added to the message).
+ */
+export async function readFallbackIndex(ctx: RemoteContext, tagRef: Reference, options: CallOptions, consequence = ''): Promise<OciImageIndex | undefined> {
+  let manifest: Manifest;
+  try {
+    manifest = (await getManifest(ctx, tagRef, options)).manifest;
+  } catch (error) {
+    if (isNotYetVisible(error) || (error instanceof RegistryError && error.hasCode('NAME_UNKNOWN'))) return undefined;
+    throw error;
+  }
+  if (manifest.mediaType !== MediaType.OciIndex) {
+    throw new SchemaError(`referrers fallback tag ${tagRef.toString()}`, [`expected an OCI index, found ${manifest.mediaType}${consequence}`]);
+  }
+  return manifest;
 }
 
 /**
