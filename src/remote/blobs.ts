@@ -1,7 +1,8 @@
 import { open, stat } from 'node:fs/promises';
 import { Readable, pipeline } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { pullScope, pushScope, repositoryPath, type CallOptions, type RemoteContext } from './context.js';
+import type { CallOptions, RemoteContext } from './context.js';
+import { pullScope, pushScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { Digester, VerifyingStream, digestAlgorithm, digestOf, parseDigest, type Digest } from '../oci/digest.js';
 import { NetworkError, RegistryError, ValidationError, isAuthError } from '../errors.js';
@@ -35,10 +36,6 @@ export interface BlobPushResult extends Descriptor {
   outcome: 'existing' | 'mounted' | 'uploaded';
 }
 
-function blobPath(ref: Reference, digest: string): string {
-  return `${repositoryPath(ref)}/blobs/${digest}`;
-}
-
 function repoLabel(ref: Reference): string {
   return `${ref.registry}/${ref.repository}`;
 }
@@ -50,7 +47,7 @@ export async function headBlob(ctx: RemoteContext, repo: ReferenceInput, digestI
   const res = await ctx.transport.request({
     registry: ref.registry,
     method: 'HEAD',
-    path: blobPath(ref, digest),
+    path: routes.blob(ref, digest),
     // Before a push, ask with the push scope so that one token serves the HEAD and the upload.
     scopes: [options.forPush ? pushScope(ref) : pullScope(ref)],
     operation: `HEAD blob ${repoLabel(ref)}@${digest}`,
@@ -104,7 +101,7 @@ async function openBlob(ctx: RemoteContext, ref: Reference, digest: Digest, offs
   return ctx.transport.request({
     registry: ref.registry,
     method: 'GET',
-    path: blobPath(ref, digest),
+    path: routes.blob(ref, digest),
     headers: offset > 0 ? { range: formatRangeRequest(offset), 'accept-encoding': 'identity' } : {},
     scopes: [pullScope(ref)],
     operation: offset > 0 ? `${what} (resuming at byte ${offset})` : what,

@@ -1,4 +1,3 @@
-import type { Reference } from '../oci/reference.js';
 import type { RegistryTransport } from '../transport/registry-transport.js';
 import type { KeyedLock } from '../util/keyed-lock.js';
 
@@ -33,12 +32,3 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-
-/** `/v2/<repository>` for a reference. */
-export function repositoryPath(ref: Reference): string {
-  return `/v2/${ref.repository}`;
-}
-
-export const pullScope = (ref: Reference) => `repository:${ref.repository}:pull`;
-export const pushScope = (ref: Reference) => `repository:${ref.repository}:pull,push`;
-export const deleteScope = (ref: Reference) => `repository:${ref.repository}:delete`;

@@ -1,4 +1,5 @@
-import { deleteScope, pullScope, pushScope, repositoryPath, type CallOptions, type RemoteContext } from './context.js';
+import type { CallOptions, RemoteContext } from './context.js';
+import { deleteScope, pullScope, pushScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { digestAlgorithm, digestOf, isDigest, parseDigest, readCapped, type Digest } from '../oci/digest.js';
 import { DigestMismatchError, RegistryError, SchemaError, SizeLimitError, ValidationError, isNotFound, isNotYetVisible } from '../errors.js';
@@ -39,7 +40,7 @@ function readManifestRequest(ctx: RemoteContext, ref: Reference, method: 'GET' |
   return ctx.transport.request({
     registry: ref.registry,
     method,
-    path: `${repositoryPath(ref)}/manifests/${ref.reference}`,
+    path: routes.manifest(ref),
     headers: { accept: options.accept ?? MANIFEST_ACCEPT },
     scopes: [pullScope(ref)],
     operation,
@@ -125,7 +126,7 @@ export async function putManifest(
     ctx.transport.request({
       registry: ref.registry,
       method: 'PUT',
-      path: `${repositoryPath(ref)}/manifests/${ref.digest ?? ref.tag ?? 'latest'}`,
+      path: routes.manifest(ref),
       headers: { 'content-type': mediaType },
       body,
       scopes: [pushScope(ref)],
@@ -154,7 +155,7 @@ export async function deleteManifest(ctx: RemoteContext, input: ReferenceInput, 
   const res = await ctx.transport.request({
     registry: ref.registry,
     method: 'DELETE',
-    path: `${repositoryPath(ref)}/manifests/${digest}`,
+    path: routes.manifest(ref, digest),
     scopes: [deleteScope(ref)],
     operation: `DELETE manifest ${label(ref)}${ref.digest ? '' : ` (${digest})`}`,
     expect: [200, 202, 204],

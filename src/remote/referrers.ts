@@ -3,7 +3,8 @@
  * `<alg>-<hex>` fallback tag on registries without it. Keeping that tag up to date after a push is
  * part of putManifest (manifests.ts); the pure rules are in oci/referrers.ts.
  */
-import { pullScope, repositoryPath, type CallOptions, type RemoteContext } from './context.js';
+import type { CallOptions, RemoteContext } from './context.js';
+import { pullScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { parseDigest, readCapped } from '../oci/digest.js';
 import { RegistryError } from '../errors.js';
@@ -34,7 +35,7 @@ export async function listReferrers(ctx: RemoteContext, input: ReferenceInput, o
     res = await ctx.transport.request({
       registry: ref.registry,
       method: 'GET',
-      path: `${repositoryPath(ref)}/referrers/${subject}`,
+      path: routes.referrers(ref, subject),
       query: { artifactType: options.artifactType },
       headers: { accept: MediaType.OciIndex },
       scopes: [pullScope(ref)],

@@ -1,4 +1,5 @@
-import { pushScope, repositoryPath, type RemoteContext } from './context.js';
+import type { RemoteContext } from './context.js';
+import { pullScope, pushScope, routes } from './routes.js';
 import { Digester, digestAlgorithm, type Digest, type DigestAlgorithm } from '../oci/digest.js';
 import { DigestMismatchError, MultiplatformError, RegistryError } from '../errors.js';
 import type { Reference } from '../oci/reference.js';
@@ -37,12 +38,12 @@ export class UploadSession {
     if (options.mount) {
       query['mount'] = options.mount.digest;
       query['from'] = options.mount.from.repository;
-      scopes.push(`repository:${options.mount.from.repository}:pull`);
+      scopes.push(pullScope(options.mount.from));
     }
     const res = await ctx.transport.request({
       registry: ref.registry,
       method: 'POST',
-      path: `${repositoryPath(ref)}/blobs/uploads/`,
+      path: routes.uploads(ref),
       query,
       headers: { 'content-length': '0' },
       scopes,
@@ -186,7 +187,7 @@ export class UploadSession {
       const res = await this.ctx.transport.request({
         registry: this.ref.registry,
         method: 'HEAD',
-        path: `${repositoryPath(this.ref)}/blobs/${digest}`,
+        path: routes.blob(this.ref, digest),
         scopes: [pushScope(this.ref)],
         operation: `HEAD blob ${this.ref.registry}/${this.ref.repository}@${digest}`,
         expect: [200],
