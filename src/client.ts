@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
-import { copyBlob, getBlob, getBlobBytes, headBlob, blobExists, mountBlob, pushBlob, type BlobData, type BlobPushResult, type GetBlobOptions, type MountBlobOptions, type PushBlobOptions } from './remote/blobs.js';
+import { getBlob, getBlobBytes, headBlob, blobExists, type GetBlobOptions } from './remote/blobs.js';
+import { copyBlob, mountBlob, pushBlob, type BlobData, type BlobPushResult, type MountBlobOptions, type PushBlobOptions } from './remote/blob-push.js';
 import type { CallOptions, RemoteContext, ConsistencyPolicy } from './remote/context.js';
 import type { ReferenceInput } from './oci/reference.js';
 import { CredentialStore, type Credential } from './credentials/index.js';

@@ -1,5 +1,6 @@
 import type { RemoteContext } from './context.js';
 import { pullScope, pushScope, routes } from './routes.js';
+import { OCTET_STREAM, headBlob } from './blobs.js';
 import { Digester, digestAlgorithm, type Digest, type DigestAlgorithm } from '../oci/digest.js';
 import { DigestMismatchError, MultiplatformError, RegistryError } from '../errors.js';
 import type { Reference } from '../oci/reference.js';
@@ -81,7 +82,7 @@ export class UploadSession {
           method: 'PATCH',
           path: this.location,
           headers: {
-            'content-type': 'application/octet-stream',
+            'content-type': OCTET_STREAM,
             'content-length': String(piece.length),
             'content-range': formatChunkRange(this.offset, this.offset + piece.length - 1),
           },
@@ -134,7 +135,7 @@ export class UploadSession {
   async finish(digest: Digest, body?: { source: BodySource; size: number }, signal?: AbortSignal): Promise<void> {
     const url = new URL(this.location);
     url.searchParams.set('digest', digest);
-    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'content-length': String(body?.size ?? 0) };
+    const headers: Record<string, string> = { 'content-type': OCTET_STREAM, 'content-length': String(body?.size ?? 0) };
     const res = await this.ctx.transport.request({
       registry: this.ref.registry,
       method: 'PUT',
@@ -181,19 +182,10 @@ export class UploadSession {
     return this.ctx.transport.retryPolicy;
   }
 
-  /** True when the repository has the blob (used after an uncertain final PUT). */
+  /** True when the repository has the blob (used after an uncertain final PUT); any failure to tell counts as absent. */
   async blobCommitted(digest: Digest, signal?: AbortSignal): Promise<boolean> {
     try {
-      const res = await this.ctx.transport.request({
-        registry: this.ref.registry,
-        method: 'HEAD',
-        path: routes.blob(this.ref, digest),
-        scopes: [pushScope(this.ref)],
-        operation: `HEAD blob ${this.ref.registry}/${this.ref.repository}@${digest}`,
-        expect: [200],
-        signal,
-      });
-      await res.body.dump().catch(() => undefined);
+      await headBlob(this.ctx, this.ref, digest, { signal, forPush: true });
       this.closed = true;
       return true;
     } catch {
