@@ -14,6 +14,7 @@ import type { Descriptor } from '../oci/schemas.js';
 import { header, toTransportError, type HttpResponse } from '../transport/http.js';
 import { formatRangeRequest, parseContentRange } from '../oci/range.js';
 import { isRetryableError } from '../transport/retry.js';
+import { discard } from '../util/streams.js';
 
 /** The media type a blob is reported with when nothing more is known about it. */
 export const OCTET_STREAM = 'application/octet-stream';
@@ -37,7 +38,7 @@ export async function headBlob(ctx: RemoteContext, repo: ReferenceInput, digestI
     expect: [200],
     signal: options.signal,
   });
-  await res.body.dump().catch(() => undefined);
+  await discard(res.body);
   const size = Number(header(res, 'content-length'));
   return { mediaType: OCTET_STREAM, digest, size: Number.isSafeInteger(size) ? size : -1 };
 }
@@ -110,7 +111,7 @@ async function* resumingChunks(
     else if (res.status === 206) {
       const range = parseContentRange(header(res, 'content-range'));
       if (!range || range.start !== delivered) {
-        await res.body.dump().catch(() => undefined);
+        await discard(res.body);
         throw new NetworkError(what, `resume answered with an unexpected Content-Range ${header(res, 'content-range') ?? '(none)'}`);
       }
     }

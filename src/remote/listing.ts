@@ -1,7 +1,7 @@
 import type { CallOptions, RemoteContext } from './context.js';
 import { CATALOG_SCOPE, pullScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
-import { readCapped } from '../oci/digest.js';
+import { readCapped } from '../util/streams.js';
 import { MultiplatformError } from '../errors.js';
 import { normalizeRegistry } from '../oci/reference.js';
 import { CatalogSchema, TagListSchema, parseJson, validate } from '../oci/schemas.js';

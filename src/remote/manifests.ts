@@ -1,7 +1,7 @@
 import type { CallOptions, RemoteContext } from './context.js';
 import { deleteScope, pullScope, pushScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
-import { digestAlgorithm, digestOf, isDigest, parseDigest, readCapped, type Digest } from '../oci/digest.js';
+import { digestAlgorithm, digestOf, isDigest, parseDigest, type Digest } from '../oci/digest.js';
 import { DigestMismatchError, RegistryError, SchemaError, SizeLimitError, ValidationError, isNotFound, isNotYetVisible } from '../errors.js';
 import { expectDigest, parseManifest, type Manifest, type ManifestResult, type OciImageIndex } from '../oci/manifest.js';
 import { MANIFEST_ACCEPT, MediaType, baseMediaType, isManifestMediaType, type ManifestMediaType } from '../oci/media-types.js';
@@ -9,7 +9,8 @@ import type { Reference } from '../oci/reference.js';
 import { emptyReferrersIndex, hasSubject, referrerDescriptor, referrersTag, withReferrer } from '../oci/referrers.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { header } from '../transport/http.js';
-import { sleep } from '../transport/retry.js';
+import { sleep } from '../util/abort.js';
+import { discard, readCapped } from '../util/streams.js';
 
 /** Options for reading manifests. */
 export interface GetManifestOptions extends CallOptions {
@@ -56,7 +57,7 @@ export async function getManifest(ctx: RemoteContext, input: ReferenceInput, opt
   const res = await readManifestRequest(ctx, ref, 'GET', operation, options);
   const declaredLength = Number(header(res, 'content-length'));
   if (Number.isFinite(declaredLength) && declaredLength > ctx.maxManifestBytes) {
-    await res.body.dump().catch(() => undefined);
+    await discard(res.body);
     throw new SizeLimitError(operation, ctx.maxManifestBytes);
   }
   const bytes = await readCapped(res.body, ctx.maxManifestBytes, operation);
@@ -82,7 +83,7 @@ export async function headManifest(ctx: RemoteContext, input: ReferenceInput, op
     if (error instanceof RegistryError && (error.status === 405 || error.status === 501)) return descriptorByGet(ctx, ref, options);
     throw error;
   }
-  await res.body.dump().catch(() => undefined);
+  await discard(res.body);
   const digestHeader = header(res, 'docker-content-digest');
   const mediaType = baseMediaType(header(res, 'content-type'));
   const size = Number(header(res, 'content-length'));
@@ -135,7 +136,7 @@ export async function putManifest(
       signal: options.signal,
     });
   const res = await withConsistencyRetry(ctx, send, { signal: options.signal });
-  await res.body.dump().catch(() => undefined);
+  await discard(res.body);
   checkRegistryDigest(operation, header(res, 'docker-content-digest'), body, digest);
   const pushed = { mediaType, digest, size: body.length };
   if (options.referrersFallback !== false && hasSubject(manifest) && header(res, 'oci-subject') === undefined) {
@@ -161,7 +162,7 @@ export async function deleteManifest(ctx: RemoteContext, input: ReferenceInput, 
     expect: [200, 202, 204],
     signal: options.signal,
   });
-  await res.body.dump().catch(() => undefined);
+  await discard(res.body);
   return digest;
 }
 

@@ -6,7 +6,8 @@
 import type { CallOptions, RemoteContext } from './context.js';
 import { pullScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
-import { parseDigest, readCapped } from '../oci/digest.js';
+import { parseDigest } from '../oci/digest.js';
+import { readCapped } from '../util/streams.js';
 import { RegistryError } from '../errors.js';
 import { headManifest, readFallbackIndex } from './manifests.js';
 import { MediaType } from '../oci/media-types.js';

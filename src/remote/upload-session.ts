@@ -7,7 +7,9 @@ import type { Reference } from '../oci/reference.js';
 import type { BodySource } from '../transport/body.js';
 import { header } from '../transport/http.js';
 import { formatChunkRange, parseUploadRange } from '../oci/range.js';
-import { isRetryableError, sleep } from '../transport/retry.js';
+import { isRetryableError } from '../transport/retry.js';
+import { sleep } from '../util/abort.js';
+import { discard } from '../util/streams.js';
 
 /** An open upload session: where to send the next request, and how far the registry has got. */
 export class UploadSession {
@@ -52,7 +54,7 @@ export class UploadSession {
       expect: options.mount ? [201, 202] : [202],
       signal: options.signal,
     });
-    await res.body.dump().catch(() => undefined);
+    await discard(res.body);
     if (res.status === 201) return 'mounted';
     const location = header(res, 'location');
     if (!location) throw new MultiplatformError(`start upload into ${ref.registry}/${ref.repository}: the registry sent no Location`);
@@ -93,7 +95,7 @@ export class UploadSession {
           signal,
           retry: false,
         });
-        await res.body.dump().catch(() => undefined);
+        await discard(res.body);
         this.follow(header(res, 'location'), res.url);
         this.offset += piece.length;
         return;
@@ -123,7 +125,7 @@ export class UploadSession {
       expect: [204, 200],
       signal,
     });
-    await res.body.dump().catch(() => undefined);
+    await discard(res.body);
     this.follow(header(res, 'location'), res.url);
     const range = parseUploadRange(header(res, 'range'));
     if (!range) return 0;
@@ -149,7 +151,7 @@ export class UploadSession {
       // A final PUT that failed may still have committed: the caller checks with a HEAD first.
       retry: false,
     });
-    await res.body.dump().catch(() => undefined);
+    await discard(res.body);
     this.closed = true;
     const confirmed = header(res, 'docker-content-digest');
     if (confirmed && confirmed !== digest && confirmed.startsWith(`${digestAlgorithm(digest)}:`)) {
@@ -172,7 +174,7 @@ export class UploadSession {
         retry: false,
         signal: AbortSignal.timeout(10_000),
       });
-      await res.body.dump().catch(() => undefined);
+      await discard(res.body);
     } catch {
       // The session expires on its own on the registry.
     }

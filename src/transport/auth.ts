@@ -1,11 +1,11 @@
 import { AuthError, RegistryError, UnsafeRequestError, rememberSecret, type CredentialSource } from '../errors.js';
 import type { ResolvedCredential } from '../credentials/index.js';
-import { readCapped } from '../oci/digest.js';
+import { discard, readCapped } from '../util/streams.js';
 import { TokenResponseSchema, parseJson, validate } from '../oci/schemas.js';
 import { hostnameOf, isInternalHost } from './address.js';
 import { findChallenge, parseWwwAuthenticate, scopesFromChallenge } from './headers/challenge.js';
 import type { HttpTransport } from './http.js';
-import { raceSignal } from './retry.js';
+import { raceSignal } from '../util/abort.js';
 
 /** The registry a request goes to: the name credentials are kept under, and where it is reached. */
 export interface RegistryTarget {
@@ -216,12 +216,12 @@ export class Authenticator {
         }
         res = await this.http.send({ method: 'GET', url: url.toString(), headers, operation: `${operation} (token request)`, followRedirects: false });
         if ((res.status === 404 || res.status === 405) && mayUseCredentials && cred?.username !== undefined && cred.password !== undefined) {
-          await res.body.dump().catch(() => undefined);
+          await discard(res.body);
           res = await this.postToken(realm, params, scopes, { grant_type: 'password', username: cred.username, password: cred.password }, operation);
         }
       }
       const body = await readCapped(res.body, TOKEN_BODY_LIMIT, `${operation}: token response`).catch(async (e) => {
-        await res.body.dump().catch(() => undefined);
+        await discard(res.body);
         throw e;
       });
       if (res.status === 401 || res.status === 403) {
