@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
-import { copyBlob, getBlob, getBlobBytes, headBlob, blobExists, mountBlob, pushBlob, type BlobData, type BlobPushResult, type GetBlobOptions, type MountBlobOptions, type PushBlobOptions } from './remote/blobs.js';
+import { getBlob, getBlobBytes, headBlob, blobExists, type GetBlobOptions } from './remote/blobs.js';
+import { copyBlob, mountBlob, pushBlob, type BlobData, type BlobPushResult, type MountBlobOptions, type PushBlobOptions } from './remote/blob-push.js';
 import type { CallOptions, RemoteContext, ConsistencyPolicy } from './remote/context.js';
 import type { ReferenceInput } from './oci/reference.js';
 import { CredentialStore, type Credential } from './credentials/index.js';
@@ -27,6 +28,7 @@ import { RegistryTransport } from './transport/registry-transport.js';
 import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
 import type { Readable } from 'node:stream';
 import { normalizeRegistry, registryApiHost } from './oci/reference.js';
+import { KeyedLock } from './util/keyed-lock.js';
 import { VERSION } from './version.js';
 import { ValidationError } from './errors.js';
 import type { InspectResult, ManifestListSpec, PushManifestListResult } from './manifest-list/types.js';
@@ -136,6 +138,7 @@ export class RegistryClient {
       concurrency: Math.max(1, options.concurrency ?? 32),
       transferConcurrency: Math.max(1, options.transferConcurrency ?? 4),
       consistency: resolveConsistency(options.consistency),
+      locks: new KeyedLock(),
     };
   }
 

@@ -45,8 +45,10 @@ export {
 } from './oci/manifest.js';
 export { withConsistencyRetry } from './remote/manifests.js';
 export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor } from './remote/manifests.js';
-export { referrersTag, type ReferrersOptions } from './remote/referrers.js';
-export type { BlobData, BlobPushResult, GetBlobOptions, MountBlobOptions, PushBlobOptions } from './remote/blobs.js';
+export { referrersTag } from './oci/referrers.js';
+export type { ReferrersOptions } from './remote/referrers.js';
+export type { GetBlobOptions } from './remote/blobs.js';
+export type { BlobData, BlobPushResult, MountBlobOptions, PushBlobOptions } from './remote/blob-push.js';
 export type { ListOptions } from './remote/listing.js';
 export type {
   ManifestListSpec,

@@ -3,14 +3,13 @@
  * map by whatever was typed at `docker login` (`https://ghcr.io`, `ghcr.io/v1/`, …), so
  * keys are reduced to a bare host before they are compared.
  */
+import { DOCKER_HUB, DOCKER_HUB_ALIASES } from '../oci/reference.js';
 
 /** The key Docker uses for Docker Hub in config.json `auths` and when asking a credential helper. */
 export const dockerHubAuthKey = 'https://index.docker.io/v1/';
 
 /** The host name references use for Docker Hub. */
-export const dockerHubHost = 'docker.io';
-
-const dockerHubAliases: ReadonlySet<string> = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+export const dockerHubHost = DOCKER_HUB;
 
 /**
  * Reduces a registry name or config key to a lower-case `host[:port]`: drops an
@@ -31,7 +30,7 @@ export function hostOfConfigKey(key: string): string {
  */
 export function normaliseRegistryHost(name: string): string {
   const host = hostOfConfigKey(name);
-  return dockerHubAliases.has(host) ? dockerHubHost : host;
+  return DOCKER_HUB_ALIASES.has(host) ? dockerHubHost : host;
 }
 
 /**

@@ -72,51 +72,40 @@ export function findJsonSyntaxProblem(text: string): JsonSyntaxProblem | undefin
     pos += match[0].length;
   };
 
+  /** Reads `open item (, item)* close` or an empty `open close`, starting at `open`. */
+  const parseContainer = (close: '}' | ']', parseItem: () => void, afterItem: string): void => {
+    pos++;
+    skipWhitespace();
+    if (text.charAt(pos) === close) {
+      pos++;
+      return;
+    }
+    for (;;) {
+      parseItem();
+      skipWhitespace();
+      if (text.charAt(pos) === ',') {
+        pos++;
+        continue;
+      }
+      expect(close, afterItem);
+      return;
+    }
+  };
+
   const parseValue = (depth: number): void => {
     if (depth > MAX_DEPTH) fail('nesting too deep');
     skipWhitespace();
     const char = text.charAt(pos);
-    if (char === '{') {
-      pos++;
+    const parseMember = (): void => {
       skipWhitespace();
-      if (text.charAt(pos) === '}') {
-        pos++;
-        return;
-      }
-      for (;;) {
-        skipWhitespace();
-        if (text.charAt(pos) !== '"') fail("expected a property name in double quotes");
-        parseString();
-        skipWhitespace();
-        expect(':', "':' after a property name");
-        parseValue(depth + 1);
-        skipWhitespace();
-        if (text.charAt(pos) === ',') {
-          pos++;
-          continue;
-        }
-        expect('}', "',' or '}' after a property value");
-        return;
-      }
-    }
-    if (char === '[') {
-      pos++;
+      if (text.charAt(pos) !== '"') fail("expected a property name in double quotes");
+      parseString();
       skipWhitespace();
-      if (text.charAt(pos) === ']') {
-        pos++;
-        return;
-      }
-      for (;;) {
-        parseValue(depth + 1);
-        skipWhitespace();
-        if (text.charAt(pos) === ',') {
-          pos++;
-          continue;
-        }
-        expect(']', "',' or ']' after an array element");
-        return;
-      }
-    }
+      expect(':', "':' after a property name");
+      parseValue(depth + 1);
+    };
+    if (char === '{') return parseContainer('}', parseMember, "',' or '}' after a property value");
+    if (char === '[') return parseContainer(']', () => parseValue(depth + 1), "',' or ']' after an array element");
     if (char === '"') return parseString();
     if (char === '-' || (char >= '0' && char <= '9')) return parseNumber();
     for (const literal of ['true', 'false', 'null']) {

@@ -1,4 +1,4 @@
-import { copyBlob, mountBlob } from '../remote/blobs.js';
+import { copyBlob, mountBlob } from '../remote/blob-push.js';
 import type { RemoteContext } from '../remote/context.js';
 import { putManifest } from '../remote/manifests.js';
 import type { Reference } from '../oci/reference.js';

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { DigestMismatchError, InvalidDigestError, SizeLimitError } from '../errors.js';
+import { DigestMismatchError, InvalidDigestError } from '../errors.js';
 
 /** A validated content digest such as `sha256:2c26…`. */
 export type Digest = `${string}:${string}`;
@@ -104,16 +104,4 @@ export class VerifyingStream extends Transform {
     }
     callback();
   }
-}
-
-/** Reads an async iterable of chunks into one Buffer, failing past `limit` bytes. */
-export async function readCapped(source: AsyncIterable<Uint8Array>, limit: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of source) {
-    total += chunk.byteLength;
-    if (total > limit) throw new SizeLimitError(what, limit);
-    chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-  }
-  return Buffer.concat(chunks, total);
 }

@@ -8,8 +8,10 @@ export const DOCKER_HUB = 'docker.io';
 /** The host Docker Hub's registry API is served from. */
 export const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
 
-/** Names Docker Hub is also known by; all normalise to {@link DOCKER_HUB}. */
-const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+/** Every name of Docker Hub's registry (lower case); all normalise to {@link DOCKER_HUB}. */
+export const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set([DOCKER_HUB, 'index.docker.io', DOCKER_HUB_API_HOST]);
+/** The host of Docker Hub's token server, the one realm outside the registry's own host trusted with Docker Hub credentials. */
+export const DOCKER_HUB_AUTH_HOST = 'auth.docker.io';
 const OFFICIAL_IMAGE_NAMESPACE = 'library/';
 
 /** The distribution-spec limit on `registry/repository`. */

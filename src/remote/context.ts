@@ -1,5 +1,5 @@
-import type { Reference } from '../oci/reference.js';
 import type { RegistryTransport } from '../transport/registry-transport.js';
+import type { KeyedLock } from '../util/keyed-lock.js';
 
 /** What every operation needs from the client that runs it. */
 export interface RemoteContext {
@@ -14,6 +14,8 @@ export interface RemoteContext {
   transferConcurrency: number;
   /** Bounded retry when content pushed moments ago is reported unknown; absent means off. */
   consistency?: ConsistencyPolicy;
+  /** Read-modify-write updates (a referrers fallback tag) of one key run one after the other within this client. */
+  locks: KeyedLock;
 }
 
 /** How long to wait for a registry that is only eventually consistent (see `withConsistencyRetry`). */
@@ -30,12 +32,3 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-
-/** `/v2/<repository>` for a reference. */
-export function repositoryPath(ref: Reference): string {
-  return `/v2/${ref.repository}`;
-}
-
-export const pullScope = (ref: Reference) => `repository:${ref.repository}:pull`;
-export const pushScope = (ref: Reference) => `repository:${ref.repository}:pull,push`;
-export const deleteScope = (ref: Reference) => `repository:${ref.repository}:delete`;

@@ -1,6 +1,7 @@
-import { pullScope, repositoryPath, type CallOptions, type RemoteContext } from './context.js';
+import type { CallOptions, RemoteContext } from './context.js';
+import { CATALOG_SCOPE, pullScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
-import { readCapped } from '../oci/digest.js';
+import { readCapped } from '../util/streams.js';
 import { MultiplatformError } from '../errors.js';
 import { normalizeRegistry } from '../oci/reference.js';
 import { CatalogSchema, TagListSchema, parseJson, validate } from '../oci/schemas.js';
@@ -18,7 +19,7 @@ export interface ListOptions extends CallOptions {
 export async function listTags(ctx: RemoteContext, repo: ReferenceInput, options: ListOptions = {}): Promise<string[]> {
   const ref = toReference(repo);
   const tags: string[] = [];
-  await paginate(ctx, ref.registry, `${repositoryPath(ref)}/tags/list`, [pullScope(ref)], `list tags of ${ref.registry}/${ref.repository}`, options, (body, what) => {
+  await paginate(ctx, ref.registry, routes.tags(ref), [pullScope(ref)], `list tags of ${ref.registry}/${ref.repository}`, options, (body, what) => {
     const page = validate(TagListSchema, parseJson(body, what), what);
     tags.push(...(page.tags ?? []));
   });
@@ -29,7 +30,7 @@ export async function listTags(ctx: RemoteContext, repo: ReferenceInput, options
 export async function catalog(ctx: RemoteContext, registry: string, options: ListOptions = {}): Promise<string[]> {
   const name = normalizeRegistry(registry);
   const repositories: string[] = [];
-  await paginate(ctx, name, '/v2/_catalog', ['registry:catalog:*'], `list repositories of ${name}`, options, (body, what) => {
+  await paginate(ctx, name, routes.catalog(), [CATALOG_SCOPE], `list repositories of ${name}`, options, (body, what) => {
     const page = validate(CatalogSchema, parseJson(body, what), what);
     repositories.push(...(page.repositories ?? []));
   });

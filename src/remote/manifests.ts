@@ -1,16 +1,16 @@
-import { deleteScope, pullScope, pushScope, repositoryPath, type CallOptions, type RemoteContext } from './context.js';
+import type { CallOptions, RemoteContext } from './context.js';
+import { deleteScope, pullScope, pushScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
-import { digestAlgorithm, digestOf, isDigest, parseDigest, readCapped, type Digest } from '../oci/digest.js';
-import { DigestMismatchError, RegistryError, SizeLimitError, ValidationError, isNotFound, isNotYetVisible } from '../errors.js';
-import { expectDigest, parseManifest, type Manifest, type ManifestResult } from '../oci/manifest.js';
-import { MANIFEST_ACCEPT, baseMediaType, isManifestMediaType, type ManifestMediaType } from '../oci/media-types.js';
+import { digestAlgorithm, digestOf, isDigest, parseDigest, type Digest } from '../oci/digest.js';
+import { DigestMismatchError, RegistryError, SchemaError, SizeLimitError, ValidationError, isNotFound, isNotYetVisible } from '../errors.js';
+import { expectDigest, parseManifest, type Manifest, type ManifestResult, type OciImageIndex } from '../oci/manifest.js';
+import { MANIFEST_ACCEPT, MediaType, baseMediaType, isManifestMediaType, type ManifestMediaType } from '../oci/media-types.js';
 import type { Reference } from '../oci/reference.js';
-import { addToReferrersTag, hasSubject } from './referrers.js';
+import { emptyReferrersIndex, hasSubject, referrerDescriptor, referrersTag, withReferrer } from '../oci/referrers.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { header } from '../transport/http.js';
-import { sleep } from '../transport/retry.js';
-
-// The referrers listing lives in referrers.ts; re-exported here for the modules that import it from this one.
+import { sleep } from '../util/abort.js';
+import { discard, readCapped } from '../util/streams.js';
 
 /** Options for reading manifests. */
 export interface GetManifestOptions extends CallOptions {
@@ -41,7 +41,7 @@ function readManifestRequest(ctx: RemoteContext, ref: Reference, method: 'GET' |
   return ctx.transport.request({
     registry: ref.registry,
     method,
-    path: `${repositoryPath(ref)}/manifests/${ref.reference}`,
+    path: routes.manifest(ref),
     headers: { accept: options.accept ?? MANIFEST_ACCEPT },
     scopes: [pullScope(ref)],
     operation,
@@ -57,7 +57,7 @@ export async function getManifest(ctx: RemoteContext, input: ReferenceInput, opt
   const res = await readManifestRequest(ctx, ref, 'GET', operation, options);
   const declaredLength = Number(header(res, 'content-length'));
   if (Number.isFinite(declaredLength) && declaredLength > ctx.maxManifestBytes) {
-    await res.body.dump().catch(() => undefined);
+    await discard(res.body);
     throw new SizeLimitError(operation, ctx.maxManifestBytes);
   }
   const bytes = await readCapped(res.body, ctx.maxManifestBytes, operation);
@@ -83,7 +83,7 @@ export async function headManifest(ctx: RemoteContext, input: ReferenceInput, op
     if (error instanceof RegistryError && (error.status === 405 || error.status === 501)) return descriptorByGet(ctx, ref, options);
     throw error;
   }
-  await res.body.dump().catch(() => undefined);
+  await discard(res.body);
   const digestHeader = header(res, 'docker-content-digest');
   const mediaType = baseMediaType(header(res, 'content-type'));
   const size = Number(header(res, 'content-length'));
@@ -127,7 +127,7 @@ export async function putManifest(
     ctx.transport.request({
       registry: ref.registry,
       method: 'PUT',
-      path: `${repositoryPath(ref)}/manifests/${ref.digest ?? ref.tag ?? 'latest'}`,
+      path: routes.manifest(ref),
       headers: { 'content-type': mediaType },
       body,
       scopes: [pushScope(ref)],
@@ -136,7 +136,7 @@ export async function putManifest(
       signal: options.signal,
     });
   const res = await withConsistencyRetry(ctx, send, { signal: options.signal });
-  await res.body.dump().catch(() => undefined);
+  await discard(res.body);
   checkRegistryDigest(operation, header(res, 'docker-content-digest'), body, digest);
   const pushed = { mediaType, digest, size: body.length };
   if (options.referrersFallback !== false && hasSubject(manifest) && header(res, 'oci-subject') === undefined) {
@@ -156,13 +156,13 @@ export async function deleteManifest(ctx: RemoteContext, input: ReferenceInput, 
   const res = await ctx.transport.request({
     registry: ref.registry,
     method: 'DELETE',
-    path: `${repositoryPath(ref)}/manifests/${digest}`,
+    path: routes.manifest(ref, digest),
     scopes: [deleteScope(ref)],
     operation: `DELETE manifest ${label(ref)}${ref.digest ? '' : ` (${digest})`}`,
     expect: [200, 202, 204],
     signal: options.signal,
   });
-  await res.body.dump().catch(() => undefined);
+  await discard(res.body);
   return digest;
 }
 
@@ -175,6 +175,54 @@ export async function manifestExists(ctx: RemoteContext, input: ReferenceInput, 
     if (isNotFound(error)) return false;
     throw error;
   }
+}
+
+/**
+ * After `manifest` was pushed to `pushedTo` and the registry did not answer `OCI-Subject` (it has
+ * no referrers API), adds the manifest to the index at its subject's fallback tag in the same
+ * repository: reads the index (none yet: starts an empty one), appends a descriptor unless one with
+ * the same digest is listed already, and pushes it back.
+ *
+ * This is read-modify-write, as the distribution-spec describes it: two clients updating the same
+ * tag at the same moment can lose one entry, and only a registry with the referrers API avoids
+ * that. Within one client, updates of the same tag run one after the other (`ctx.locks`).
+ *
+ * @returns whether the tag was written (false when the manifest was already listed).
+ * @throws {SchemaError} when the tag holds something other than an OCI index; the tag is left as it is.
+ */
+export async function addToReferrersTag(
+  ctx: RemoteContext,
+  pushedTo: Reference,
+  manifest: Manifest & { subject: Descriptor },
+  pushed: Descriptor,
+  options: CallOptions = {},
+): Promise<boolean> {
+  const tagRef = pushedTo.withTag(referrersTag(manifest.subject.digest as Digest));
+  return ctx.locks.run(tagRef.toString(), async () => {
+    const index = (await readFallbackIndex(ctx, tagRef, options, `; ${pushed.digest} was pushed, but not listed there`)) ?? emptyReferrersIndex();
+    const updated = withReferrer(index, referrerDescriptor(manifest, pushed));
+    if (updated === undefined) return false;
+    await putManifest(ctx, tagRef, Buffer.from(JSON.stringify(updated)), { signal: options.signal, referrersFallback: false });
+    return true;
+  });
+}
+
+/**
+ * The index at a referrers fallback tag, or undefined when there is no such tag (or repository).
+ * @throws {SchemaError} when the tag holds something other than an OCI index (`consequence` is added to the message).
+ */
+export async function readFallbackIndex(ctx: RemoteContext, tagRef: Reference, options: CallOptions, consequence = ''): Promise<OciImageIndex | undefined> {
+  let manifest: Manifest;
+  try {
+    manifest = (await getManifest(ctx, tagRef, options)).manifest;
+  } catch (error) {
+    if (isNotYetVisible(error) || (error instanceof RegistryError && error.hasCode('NAME_UNKNOWN'))) return undefined;
+    throw error;
+  }
+  if (manifest.mediaType !== MediaType.OciIndex) {
+    throw new SchemaError(`referrers fallback tag ${tagRef.toString()}`, [`expected an OCI index, found ${manifest.mediaType}${consequence}`]);
+  }
+  return manifest;
 }
 
 /**

@@ -1,11 +1,16 @@
-import { pushScope, repositoryPath, type RemoteContext } from './context.js';
+import type { RemoteContext } from './context.js';
+import { pullScope, pushScope, routes } from './routes.js';
+import { OCTET_STREAM, headBlob, repoLabel } from './blobs.js';
 import { Digester, digestAlgorithm, type Digest, type DigestAlgorithm } from '../oci/digest.js';
 import { DigestMismatchError, MultiplatformError, RegistryError } from '../errors.js';
 import type { Reference } from '../oci/reference.js';
 import type { BodySource } from '../transport/body.js';
-import { header } from '../transport/http.js';
+import { header, type HttpResponse } from '../transport/http.js';
+import type { RegistryRequest } from '../transport/registry-transport.js';
 import { formatChunkRange, parseUploadRange } from '../oci/range.js';
-import { isRetryableError, sleep } from '../transport/retry.js';
+import { isRetryableError } from '../transport/retry.js';
+import { sleep } from '../util/abort.js';
+import { discard } from '../util/streams.js';
 
 /** An open upload session: where to send the next request, and how far the registry has got. */
 export class UploadSession {
@@ -37,25 +42,32 @@ export class UploadSession {
     if (options.mount) {
       query['mount'] = options.mount.digest;
       query['from'] = options.mount.from.repository;
-      scopes.push(`repository:${options.mount.from.repository}:pull`);
+      scopes.push(pullScope(options.mount.from));
     }
     const res = await ctx.transport.request({
       registry: ref.registry,
       method: 'POST',
-      path: `${repositoryPath(ref)}/blobs/uploads/`,
+      path: routes.uploads(ref),
       query,
       headers: { 'content-length': '0' },
       scopes,
-      operation: `${options.mount ? 'mount' : 'start upload of'} blob into ${ref.registry}/${ref.repository}`,
+      operation: `${options.mount ? 'mount' : 'start upload of'} blob into ${repoLabel(ref)}`,
       expect: options.mount ? [201, 202] : [202],
       signal: options.signal,
     });
-    await res.body.dump().catch(() => undefined);
+    await discard(res.body);
     if (res.status === 201) return 'mounted';
     const location = header(res, 'location');
-    if (!location) throw new MultiplatformError(`start upload into ${ref.registry}/${ref.repository}: the registry sent no Location`);
+    if (!location) throw new MultiplatformError(`start upload into ${repoLabel(ref)}: the registry sent no Location`);
     const minChunk = Number(header(res, 'oci-chunk-min-length')) || 0;
     return new UploadSession(ctx, ref, new URL(location, res.url).toString(), minChunk);
+  }
+
+  /** Sends one request of this session: to its location unless `path` says otherwise, with the push scope; the answer's body is discarded. */
+  private async send(req: Omit<RegistryRequest, 'registry' | 'scopes' | 'path'> & { path?: string }): Promise<HttpResponse> {
+    const res = await this.ctx.transport.request({ registry: this.ref.registry, path: this.location, scopes: [pushScope(this.ref)], ...req });
+    await discard(res.body);
+    return res;
   }
 
   private follow(location: string | undefined, requestUrl: string): void {
@@ -75,23 +87,19 @@ export class UploadSession {
       const piece = chunk.subarray(sent);
       if (piece.length === 0) return;
       try {
-        const res = await this.ctx.transport.request({
-          registry: this.ref.registry,
+        const res = await this.send({
           method: 'PATCH',
-          path: this.location,
           headers: {
-            'content-type': 'application/octet-stream',
+            'content-type': OCTET_STREAM,
             'content-length': String(piece.length),
             'content-range': formatChunkRange(this.offset, this.offset + piece.length - 1),
           },
           body: piece,
-          scopes: [pushScope(this.ref)],
-          operation: `upload chunk to ${this.ref.registry}/${this.ref.repository}`,
+          operation: `upload chunk to ${repoLabel(this.ref)}`,
           expect: [202, 201, 204],
           signal,
           retry: false,
         });
-        await res.body.dump().catch(() => undefined);
         this.follow(header(res, 'location'), res.url);
         this.offset += piece.length;
         return;
@@ -112,16 +120,7 @@ export class UploadSession {
    * one): it is read as empty, unless `refusedAtZero` says a chunk starting at 0 was just refused.
    */
   async status(signal?: AbortSignal, refusedAtZero = false): Promise<number> {
-    const res = await this.ctx.transport.request({
-      registry: this.ref.registry,
-      method: 'GET',
-      path: this.location,
-      scopes: [pushScope(this.ref)],
-      operation: `upload status at ${this.ref.registry}/${this.ref.repository}`,
-      expect: [204, 200],
-      signal,
-    });
-    await res.body.dump().catch(() => undefined);
+    const res = await this.send({ method: 'GET', operation: `upload status at ${repoLabel(this.ref)}`, expect: [204, 200], signal });
     this.follow(header(res, 'location'), res.url);
     const range = parseUploadRange(header(res, 'range'));
     if (!range) return 0;
@@ -133,25 +132,22 @@ export class UploadSession {
   async finish(digest: Digest, body?: { source: BodySource; size: number }, signal?: AbortSignal): Promise<void> {
     const url = new URL(this.location);
     url.searchParams.set('digest', digest);
-    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'content-length': String(body?.size ?? 0) };
-    const res = await this.ctx.transport.request({
-      registry: this.ref.registry,
+    const headers: Record<string, string> = { 'content-type': OCTET_STREAM, 'content-length': String(body?.size ?? 0) };
+    const res = await this.send({
       method: 'PUT',
       path: url.toString(),
       headers,
       body: body?.source,
-      scopes: [pushScope(this.ref)],
-      operation: `complete upload of ${digest} to ${this.ref.registry}/${this.ref.repository}`,
+      operation: `complete upload of ${digest} to ${repoLabel(this.ref)}`,
       expect: [201, 204],
       signal,
       // A final PUT that failed may still have committed: the caller checks with a HEAD first.
       retry: false,
     });
-    await res.body.dump().catch(() => undefined);
     this.closed = true;
     const confirmed = header(res, 'docker-content-digest');
     if (confirmed && confirmed !== digest && confirmed.startsWith(`${digestAlgorithm(digest)}:`)) {
-      throw new DigestMismatchError(`upload to ${this.ref.registry}/${this.ref.repository}`, { digest }, { digest: confirmed });
+      throw new DigestMismatchError(`upload to ${repoLabel(this.ref)}`, { digest }, { digest: confirmed });
     }
   }
 
@@ -160,17 +156,7 @@ export class UploadSession {
     if (this.closed) return;
     this.closed = true;
     try {
-      const res = await this.ctx.transport.request({
-        registry: this.ref.registry,
-        method: 'DELETE',
-        path: this.location,
-        scopes: [pushScope(this.ref)],
-        operation: `cancel upload to ${this.ref.registry}/${this.ref.repository}`,
-        expect: [200, 202, 204, 404],
-        retry: false,
-        signal: AbortSignal.timeout(10_000),
-      });
-      await res.body.dump().catch(() => undefined);
+      await this.send({ method: 'DELETE', operation: `cancel upload to ${repoLabel(this.ref)}`, expect: [200, 202, 204, 404], retry: false, signal: AbortSignal.timeout(10_000) });
     } catch {
       // The session expires on its own on the registry.
     }
@@ -180,19 +166,10 @@ export class UploadSession {
     return this.ctx.transport.retryPolicy;
   }
 
-  /** True when the repository has the blob (used after an uncertain final PUT). */
+  /** True when the repository has the blob (used after an uncertain final PUT); any failure to tell counts as absent. */
   async blobCommitted(digest: Digest, signal?: AbortSignal): Promise<boolean> {
     try {
-      const res = await this.ctx.transport.request({
-        registry: this.ref.registry,
-        method: 'HEAD',
-        path: `${repositoryPath(this.ref)}/blobs/${digest}`,
-        scopes: [pushScope(this.ref)],
-        operation: `HEAD blob ${this.ref.registry}/${this.ref.repository}@${digest}`,
-        expect: [200],
-        signal,
-      });
-      await res.body.dump().catch(() => undefined);
+      await headBlob(this.ctx, this.ref, digest, { signal, forPush: true });
       this.closed = true;
       return true;
     } catch {

@@ -1,11 +1,12 @@
 import { AuthError, RegistryError, UnsafeRequestError, rememberSecret, type CredentialSource } from '../errors.js';
 import type { ResolvedCredential } from '../credentials/index.js';
-import { readCapped } from '../oci/digest.js';
+import { discard, readCapped } from '../util/streams.js';
 import { TokenResponseSchema, parseJson, validate } from '../oci/schemas.js';
-import { hostnameOf, isInternalHost } from './address.js';
+import { isInternalHost } from './address.js';
 import { findChallenge, parseWwwAuthenticate, scopesFromChallenge } from './headers/challenge.js';
 import type { HttpTransport } from './http.js';
-import { raceSignal } from './retry.js';
+import { raceSignal } from '../util/abort.js';
+import { realmMayReceiveCredentials } from './realms.js';
 
 /** The registry a request goes to: the name credentials are kept under, and where it is reached. */
 export interface RegistryTarget {
@@ -216,12 +217,12 @@ export class Authenticator {
         }
         res = await this.http.send({ method: 'GET', url: url.toString(), headers, operation: `${operation} (token request)`, followRedirects: false });
         if ((res.status === 404 || res.status === 405) && mayUseCredentials && cred?.username !== undefined && cred.password !== undefined) {
-          await res.body.dump().catch(() => undefined);
+          await discard(res.body);
           res = await this.postToken(realm, params, scopes, { grant_type: 'password', username: cred.username, password: cred.password }, operation);
         }
       }
       const body = await readCapped(res.body, TOKEN_BODY_LIMIT, `${operation}: token response`).catch(async (e) => {
-        await res.body.dump().catch(() => undefined);
+        await discard(res.body);
         throw e;
       });
       if (res.status === 401 || res.status === 403) {
@@ -308,24 +309,3 @@ function refreshMarginMs(lifetimeS: number): number {
   const lifetimeMs = lifetimeS * 1000;
   return lifetimeMs - Math.min(10_000, lifetimeMs * 0.1);
 }
-
-/** Docker Hub's registry hosts and the token server they use. */
-const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-const DOCKER_HUB_REALM_HOST = 'auth.docker.io';
-
-/**
- * A user's registry credentials go to a token realm on the registry's own host, to Docker Hub's
- * token server for Docker Hub, or to a host the user listed in `trustedTokenRealms`. Any other
- * realm gets an anonymous token request. (A "same parent domain" rule would leak credentials
- * across tenants of shared suffixes such as `github.io` or `co.uk`.)
- */
-export function realmMayReceiveCredentials(target: RegistryTarget, realm: string, trusted: ReadonlySet<string> = new Set()): boolean {
-  const realmUrl = new URL(realm);
-  const realmHost = realmUrl.hostname.toLowerCase();
-  const registryHost = new URL(target.origin).hostname.toLowerCase();
-  const configuredHost = hostnameOf(target.registry).toLowerCase();
-  if (realmHost === registryHost || realmHost === configuredHost) return true;
-  if (realmHost === DOCKER_HUB_REALM_HOST && (DOCKER_HUB_HOSTS.has(registryHost) || DOCKER_HUB_HOSTS.has(configuredHost))) return true;
-  return trusted.has(realmHost) || trusted.has(realmUrl.host.toLowerCase());
-}
-

@@ -1,6 +1,7 @@
 import { NetworkError } from '../errors.js';
 import type { HttpTransport } from './http.js';
-import { raceSignal } from './retry.js';
+import { raceSignal } from '../util/abort.js';
+import { discard } from '../util/streams.js';
 
 /**
  * Decides how each registry host is reached. Secure registries are always HTTPS. An insecure
@@ -36,7 +37,7 @@ export class Endpoints {
     const https = `https://${apiHost}`;
     try {
       const res = await this.http.send({ method: 'GET', url: `${https}/v2/`, operation: `probe ${apiHost}`, followRedirects: false, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
-      await res.body.dump().catch(() => undefined);
+      await discard(res.body);
       return https;
     } catch (error) {
       if (error instanceof NetworkError && isConnectionLevelFailure(error.code)) {

@@ -2,6 +2,8 @@ import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { AbortError, NetworkError, UnsafeRequestError, redact } from '../errors.js';
 import { isInternalHost, isLoopbackHost } from './address.js';
 import { BodyOpener, type BodySource } from './body.js';
+import { abortError } from '../util/abort.js';
+import { discard } from '../util/streams.js';
 
 export type ResponseBody = Dispatcher.ResponseData['body'];
 
@@ -96,7 +98,7 @@ export class HttpTransport {
       const res = await this.once(method, url, headers, method === req.method ? opener : undefined, req);
       const location = header(res, 'location');
       if (!follow || !REDIRECT_STATUSES.has(res.status) || !location) return res;
-      await res.body.dump().catch(() => undefined);
+      await discard(res.body);
       if (hop + 1 > MAX_REDIRECTS) {
         throw new UnsafeRequestError(`${req.operation}: more than ${MAX_REDIRECTS} redirects`);
       }
@@ -194,11 +196,7 @@ const NETWORK_CODE_HINTS: Record<string, string> = {
 /** Converts what undici or the socket threw into this library's errors. */
 export function toTransportError(error: unknown, operation: string, signal?: AbortSignal): Error {
   if (error instanceof NetworkError || error instanceof AbortError || error instanceof UnsafeRequestError) return error;
-  if (signal?.aborted) {
-    const reason = signal.reason as { name?: string } | undefined;
-    const timedOut = reason?.name === 'TimeoutError';
-    return new AbortError(`${operation}: ${timedOut ? 'timed out' : 'aborted by the caller'}`, { cause: signal.reason });
-  }
+  if (signal?.aborted) return abortError(signal, operation);
   const err = error as { code?: string; message?: string; name?: string; cause?: { code?: string; message?: string } };
   if (err?.name === 'AbortError') return new AbortError(`${operation}: aborted`, { cause: error });
   const code = err?.code ?? err?.cause?.code;

@@ -1,5 +1,5 @@
 import { RegistryError, redact, type RegistryErrorDetail } from '../errors.js';
-import { readCapped } from '../oci/digest.js';
+import { discard, readCapped } from '../util/streams.js';
 import { registryApiHost } from '../oci/reference.js';
 import { ErrorBodySchema, matches } from '../oci/schemas.js';
 import type { Authenticator, RegistryTarget } from './auth.js';
@@ -77,12 +77,12 @@ export class RegistryTransport {
     const registryRefused = (r: HttpResponse) => r.status === 401 && new URL(r.url).origin === origin;
     if (sameOrigin && registryRefused(res)) {
       const challenge = res.headers['www-authenticate'];
-      await res.body.dump().catch(() => undefined);
+      await discard(res.body);
       authorization = await this.auth.answerChallenge(target, req.scopes, challenge, authorization, req.operation, req.signal);
       res = await this.send(req, url, opener, authorization);
       if (registryRefused(res)) {
         const again = res.headers['www-authenticate'];
-        await res.body.dump().catch(() => undefined);
+        await discard(res.body);
         throw await this.auth.refused(target, again, req.operation);
       }
     }
@@ -133,7 +133,7 @@ export async function errorFromResponse(res: HttpResponse, operation: string): P
     }
   } catch {
     // An oversize or unreadable error body still yields an error for the status.
-    await res.body.dump().catch(() => undefined);
+    await discard(res.body);
   }
   const retryAfterMs = parseRetryAfter(header(res, 'retry-after'));
   return new RegistryError(operation, res.status, errors, { retryAfterMs });

@@ -1,5 +1,6 @@
 import pRetry from 'p-retry';
 import { AbortError, NetworkError, RegistryError } from '../errors.js';
+import { sleep } from '../util/abort.js';
 
 /** How failed requests are retried. */
 export interface RetryOptions {
@@ -115,55 +116,4 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
 
 function retryAfterTooLong(error: unknown, policy: ResolvedRetryPolicy): boolean {
   return error instanceof RegistryError && error.retryAfterMs !== undefined && error.retryAfterMs > policy.maxRetryAfterMs;
-}
-
-/** Waits `ms`, or rejects with an {@link AbortError} when the signal aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortErrorOf(signal));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortErrorOf(signal));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function abortErrorOf(signal: AbortSignal | undefined): AbortError {
-  const reason = signal?.reason as { name?: string } | undefined;
-  return new AbortError(reason?.name === 'TimeoutError' ? 'timed out while waiting to retry' : 'aborted by the caller while waiting to retry', { cause: signal?.reason });
-}
-
-/**
- * Waits for `work` (shared with other callers) unless this caller's `signal` aborts first: then
- * only this caller gets an {@link AbortError}, and the shared work goes on for the others.
- */
-export function raceSignal<T>(work: Promise<T>, signal: AbortSignal | undefined, operation: string): Promise<T> {
-  if (!signal) return work;
-  const aborted = () => {
-    const reason = signal.reason as { name?: string } | undefined;
-    return new AbortError(`${operation}: ${reason?.name === 'TimeoutError' ? 'timed out' : 'aborted by the caller'}`, { cause: signal.reason });
-  };
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.reject(aborted());
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(aborted());
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -11,6 +11,7 @@ import { pushManifestList } from '../../src/manifest-list/push.js';
 import { isAttestationEntry } from '../../src/oci/attestation.js';
 import { mapPool } from '../../src/util/pool.js';
 import type { PlannedEntry } from '../../src/manifest-list/entries.js';
+import { KeyedLock } from '../../src/util/keyed-lock.js';
 import { carryOut } from '../../src/manifest-list/transfer.js';
 import { parseReference } from '../../src/oci/reference.js';
 import { parseSpec } from '../../src/manifest-list/spec.js';
@@ -26,7 +27,7 @@ function noRequestContext(): { ctx: RemoteContext; requests: () => number } {
       throw new Error('no request may be made');
     },
   } as unknown as RegistryTransport;
-  return { ctx: { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency: 4, transferConcurrency: 2 }, requests: () => count };
+  return { ctx: { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency: 4, transferConcurrency: 2, locks: new KeyedLock() }, requests: () => count };
 }
 
 async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
@@ -302,7 +303,7 @@ class ReadOnlyRegistry {
 
   context(concurrency: number): RemoteContext {
     const transport = { request: (req: RegistryRequest) => this.request(req) } as unknown as RegistryTransport;
-    return { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency, transferConcurrency: concurrency };
+    return { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency, transferConcurrency: concurrency, locks: new KeyedLock() };
   }
 
   private async request(req: RegistryRequest): Promise<HttpResponse> {
@@ -399,7 +400,7 @@ describe('carrying out a plan', () => {
         return reply(404, url);
       },
     } as unknown as RegistryTransport;
-    const ctx: RemoteContext = { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency: 4, transferConcurrency: 2 };
+    const ctx: RemoteContext = { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency: 4, transferConcurrency: 2, locks: new KeyedLock() };
     const target = parseReference('target.test/app:1');
     const entry = (source: string, blobs: ReturnType<typeof blob>[]) =>
       ({ source: parseReference(source), blobs, manifestPresent: true }) as unknown as PlannedEntry;

@@ -1,16 +1,12 @@
 /**
  * The referrers fallback tag (distribution-spec "Pushing Manifests with Subject"): what a push
  * of a manifest with `subject` writes to `<alg>-<hex>` when the registry does not answer
- * `OCI-Subject`, and what it leaves alone. Every request goes through a MockAgent.
+ * `OCI-Subject`, and what it leaves alone. Every request goes through a MockAgent. The pure rules
+ * (the tag's name, the entry a referrer gets) are tested in test/oci/referrers.test.ts.
  */
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RegistryError, SchemaError } from '../../src/errors.js';
-import { parseManifest } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/media-types.js';
-import { validateTag } from '../../src/oci/reference.js';
-import { referrerDescriptor, referrersTag } from '../../src/remote/referrers.js';
-import { referrersTag as publicReferrersTag } from '../../src/index.js';
 import { type MockRegistry, errorReply, manifestReply, ociManifest, rejection, sha256, type Reply, type SeenRequest, useMockRegistry } from '../helpers/mock-registry.js';
 
 const EMPTY = Buffer.from('{}');
@@ -75,68 +71,6 @@ function statefulFallbackTag(mock: MockRegistry, getDelayMs?: number): { stored(
 }
 
 const mock = useMockRegistry();
-
-describe('referrersTag', () => {
-  it('joins algorithm and encoded part with "-", truncated to 32 and 64 characters (distribution-spec examples)', () => {
-    expect(referrersTag(`sha256:${'a'.repeat(64)}`)).toBe(`sha256-${'a'.repeat(64)}`);
-    expect(referrersTag(`sha512:${'a'.repeat(128)}`)).toBe(`sha512-${'a'.repeat(64)}`);
-    expect(
-      referrersTag(
-        'test+algorithm+using+algorithm+separators+and+lots+of+characters+to+excercise+overall+truncation:alsoSome=InTheEncodedSectionToShowHyphenReplacementAndLotsAndLotsOfCharactersToExcerciseEncodedTruncation',
-      ),
-    ).toBe('test-algorithm-using-algorithm-s-alsoSome-InTheEncodedSectionToShowHyphenReplacementAndLotsAndLot');
-  });
-
-  it('is a valid tag for any digest the grammar allows', () => {
-    const component = fc.stringMatching(/^[a-z0-9]{1,12}$/);
-    const algorithm = fc
-      .tuple(component, fc.array(fc.tuple(fc.constantFrom('+', '.', '_', '-'), component), { maxLength: 6 }))
-      .map(([first, rest]) => first + rest.map(([sep, part]) => sep + part).join(''));
-    const encoded = fc.stringMatching(/^[a-zA-Z0-9=_-]{1,150}$/);
-    fc.assert(
-      fc.property(algorithm, encoded, (alg, enc) => {
-        const tag = referrersTag(`${alg}:${enc}`);
-        expect(validateTag(tag)).toBe(tag);
-        expect(tag.length).toBeLessThanOrEqual(32 + 1 + 64);
-      }),
-    );
-  });
-
-  it('is exported from the package entry point', () => {
-    expect(publicReferrersTag).toBe(referrersTag);
-  });
-});
-
-describe('referrerDescriptor', () => {
-  const pushed = { mediaType: MediaType.OciManifest, digest: sha256('pushed'), size: 123 };
-  const manifestOf = (doc: object) => parseManifest(Buffer.from(JSON.stringify(doc)), undefined, 'test');
-  const config = { mediaType: 'application/vnd.example.config.v1+json', digest: sha256('c'), size: 1 };
-
-  it("takes the manifest's artifactType and copies its annotations", () => {
-    const manifest = manifestOf({ schemaVersion: 2, mediaType: MediaType.OciManifest, artifactType: SBOM, config, layers: [], annotations: { 'org.example.k': 'v' } });
-    expect(referrerDescriptor(manifest, pushed)).toEqual({ ...pushed, artifactType: SBOM, annotations: { 'org.example.k': 'v' } });
-  });
-
-  it("uses the config's mediaType for an image manifest without (or with an empty) artifactType", () => {
-    expect(referrerDescriptor(manifestOf({ schemaVersion: 2, mediaType: MediaType.OciManifest, config, layers: [] }), pushed)).toEqual({
-      ...pushed,
-      artifactType: config.mediaType,
-    });
-    expect(referrerDescriptor(manifestOf({ schemaVersion: 2, mediaType: MediaType.OciManifest, artifactType: '', config, layers: [] }), pushed)).toEqual({
-      ...pushed,
-      artifactType: config.mediaType,
-    });
-  });
-
-  it('gives an index its own artifactType, or none', () => {
-    const index = { mediaType: MediaType.OciIndex, digest: sha256('index'), size: 10 };
-    expect(referrerDescriptor(manifestOf({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] }), index)).toEqual(index);
-    expect(referrerDescriptor(manifestOf({ schemaVersion: 2, mediaType: MediaType.OciIndex, artifactType: SBOM, manifests: [] }), index)).toEqual({
-      ...index,
-      artifactType: SBOM,
-    });
-  });
-});
 
 describe('putManifest with a subject, registry without OCI-Subject', () => {
   it('starts an empty OCI index at <alg>-<hex> when the tag is absent, holding the new descriptor', async () => {

@@ -1,4 +1,4 @@
-import { TCHAR, isWhitespace, parseEachValue } from './syntax.js';
+import { HeaderReader, isWhitespace, parseEachValue, setParam } from './syntax.js';
 
 /**
  * Parsing of `WWW-Authenticate` headers (RFC 9110 §11.6.1). The parser is lenient: it never
@@ -16,6 +16,8 @@ export interface Challenge {
 }
 
 const TOKEN68 = /[A-Za-z0-9\-._~+/]+=*/y;
+/** Where an unquoted parameter value ends: it may hold the `/` and `:` some servers leave unquoted. */
+const BARE_VALUE_END = /[\s,"]/;
 
 /**
  * Parses one or more `WWW-Authenticate` header values into challenges, in order. Several challenges
@@ -37,16 +39,7 @@ export function scopesFromChallenge(challenge: Challenge | undefined): string[] 
   return scope === undefined ? [] : scope.split(/[ \t]+/).filter((s) => s.length > 0);
 }
 
-/** Sets a key as an own property, so that names such as `__proto__` are kept as data. */
-function setParam(params: Record<string, string>, key: string, value: string): void {
-  if (Object.hasOwn(params, key)) return;
-  Object.defineProperty(params, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-class ChallengeParser {
-  private pos = 0;
-  constructor(private readonly text: string) {}
-
+class ChallengeParser extends HeaderReader {
   parse(): Challenge[] {
     const challenges: Challenge[] = [];
     let current: Challenge | undefined;
@@ -95,7 +88,7 @@ class ChallengeParser {
       }
       this.pos++;
       this.skipWhitespace();
-      const value = this.peek() === '"' ? this.readQuoted() : this.readBareValue();
+      const value = this.peek() === '"' ? this.readQuoted() : this.readBareValue(BARE_VALUE_END);
       setParam(challenge.params, name.toLowerCase(), value);
       this.skipWhitespace();
       if (this.peek() === undefined) return;
@@ -123,40 +116,10 @@ class ChallengeParser {
     return match[0];
   }
 
-  private readToken(): string {
-    const start = this.pos;
-    while (this.pos < this.text.length && TCHAR.test(this.text[this.pos]!)) this.pos++;
-    return this.text.slice(start, this.pos);
-  }
-
-  /** Reads an unquoted value: a token, tolerating the `/` and `:` some servers leave unquoted. */
-  private readBareValue(): string {
-    const start = this.pos;
-    while (this.pos < this.text.length && !/[\s,"]/.test(this.text[this.pos]!)) this.pos++;
-    return this.text.slice(start, this.pos);
-  }
-
-  /** Reads a quoted-string starting at `"`; an unterminated one runs to the end of the text. */
-  private readQuoted(): string {
-    this.pos++;
-    let value = '';
-    while (this.pos < this.text.length) {
-      const c = this.text[this.pos++]!;
-      if (c === '"') return value;
-      if (c === '\\' && this.pos < this.text.length) value += this.text[this.pos++];
-      else value += c;
-    }
-    return value;
-  }
-
   /** Skips whitespace and commas; false at the end of the text. */
   private skipSeparators(): boolean {
     while (this.pos < this.text.length && (isWhitespace(this.text[this.pos]) || this.text[this.pos] === ',')) this.pos++;
     return this.pos < this.text.length;
-  }
-
-  private skipWhitespace(): void {
-    while (isWhitespace(this.text[this.pos])) this.pos++;
   }
 
   /** Recovers from garbage: moves past the next comma that is not inside a quoted string. */
@@ -169,9 +132,5 @@ class ChallengeParser {
         if (c === ',') return;
       }
     }
-  }
-
-  private peek(): string | undefined {
-    return this.text[this.pos];
   }
 }

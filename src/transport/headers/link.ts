@@ -1,4 +1,4 @@
-import { TCHAR, isWhitespace, parseEachValue } from './syntax.js';
+import { HeaderReader, isWhitespace, parseEachValue, setParam } from './syntax.js';
 
 /**
  * Parsing of `Link` headers (RFC 8288), which registries use to paginate tag lists and the catalog.
@@ -40,10 +40,10 @@ export function relations(link: Link): string[] {
   return rel === undefined ? [] : rel.toLowerCase().split(/\s+/).filter((r) => r.length > 0);
 }
 
-class LinkParser {
-  private pos = 0;
-  constructor(private readonly text: string) {}
+/** Where an unquoted parameter value ends. */
+const BARE_VALUE_END = /[\s,;"]/;
 
+class LinkParser extends HeaderReader {
   parse(): Link[] {
     const links: Link[] = [];
     for (;;) {
@@ -84,35 +84,10 @@ class LinkParser {
       if (this.peek() === '=') {
         this.pos++;
         this.skipWhitespace();
-        value = this.peek() === '"' ? this.readQuoted() : this.readBareValue();
+        value = this.peek() === '"' ? this.readQuoted() : this.readBareValue(BARE_VALUE_END);
       }
       if (name.length > 0) setParam(params, name.toLowerCase(), value);
     }
-  }
-
-  private readToken(): string {
-    const start = this.pos;
-    while (this.pos < this.text.length && TCHAR.test(this.text[this.pos]!)) this.pos++;
-    return this.text.slice(start, this.pos);
-  }
-
-  private readBareValue(): string {
-    const start = this.pos;
-    while (this.pos < this.text.length && !/[\s,;"]/.test(this.text[this.pos]!)) this.pos++;
-    return this.text.slice(start, this.pos);
-  }
-
-  /** Reads a quoted-string starting at `"`; an unterminated one runs to the end of the text. */
-  private readQuoted(): string {
-    this.pos++;
-    let value = '';
-    while (this.pos < this.text.length) {
-      const c = this.text[this.pos++]!;
-      if (c === '"') return value;
-      if (c === '\\' && this.pos < this.text.length) value += this.text[this.pos++];
-      else value += c;
-    }
-    return value;
   }
 
   /** Recovers from garbage: moves to the next of `stops` outside a quoted string (not past it). */
@@ -124,18 +99,4 @@ class LinkParser {
       else this.pos++;
     }
   }
-
-  private skipWhitespace(): void {
-    while (isWhitespace(this.peek())) this.pos++;
-  }
-
-  private peek(): string | undefined {
-    return this.text[this.pos];
-  }
-}
-
-/** Sets a key as an own property, so that names such as `__proto__` are kept as data. */
-function setParam(params: Record<string, string>, key: string, value: string): void {
-  if (Object.hasOwn(params, key)) return;
-  Object.defineProperty(params, key, { value, enumerable: true, writable: true, configurable: true });
 }
