@@ -10,7 +10,7 @@ import { parseManifest } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { validateTag } from '../../src/oci/reference.js';
 import { referrerDescriptor, referrersTag } from '../../src/remote/referrers.js';
-import { referrersTag as publicReferrersTag } from '../../src/index.js';
+import { referrersTag as publicReferrersTag } from '../../src/oci/index.js';
 import { MockRegistry, errorReply, manifestReply, ociManifest, rejection, sha256, type Reply, type SeenRequest } from '../helpers/mock-registry.js';
 
 const EMPTY = Buffer.from('{}');
