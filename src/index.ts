@@ -6,7 +6,7 @@
  * `multiplatform/oci`.
  * @packageDocumentation
  */
-export { RegistryClient, type RegistryClientOptions } from './client.js';
+export { RegistryClient, type RegistryClientOptions, type GetBlobBytesOptions } from './client.js';
 export type { CallOptions } from './remote/context.js';
 export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor } from './remote/manifests.js';
 export type { ReferrersOptions } from './remote/referrers.js';

@@ -25,8 +25,18 @@ export interface PushBlobOptions extends CallOptions {
   size?: number;
   /** Media type for the returned descriptor (default `application/octet-stream`). */
   mediaType?: string;
-  /** @internal The caller has just checked that the repository lacks the blob: don't ask again. */
+}
+
+/** Internal to the library: its own callers' flags, kept out of the public option types. */
+export interface SkipExistenceCheck {
+  /** The caller has just checked that the target lacks the blob: don't ask again. */
   knownAbsent?: boolean;
+}
+
+/** Internal to the library: see {@link SkipExistenceCheck}. */
+export interface PushScopedLookup {
+  /** Before a push, ask with the push scope so that one token serves the lookup and the upload. */
+  forPush?: boolean;
 }
 
 /** The descriptor of a pushed or mounted blob, and whether anything had to be sent. */
@@ -44,7 +54,7 @@ function repoLabel(ref: Reference): string {
 }
 
 /** HEAD a blob: its digest and size. Throws a RegistryError (404, `BLOB_UNKNOWN`) when absent. */
-export async function headBlob(ctx: RemoteContext, repo: ReferenceInput, digestInput: string, options: CallOptions & { forPush?: boolean } = {}): Promise<Descriptor> {
+export async function headBlob(ctx: RemoteContext, repo: ReferenceInput, digestInput: string, options: CallOptions & PushScopedLookup = {}): Promise<Descriptor> {
   const ref = toReference(repo);
   const digest = parseDigest(digestInput);
   const res = await ctx.transport.request({
@@ -63,7 +73,7 @@ export async function headBlob(ctx: RemoteContext, repo: ReferenceInput, digestI
 }
 
 /** True when the repository has the blob. */
-export async function blobExists(ctx: RemoteContext, repo: ReferenceInput, digest: string, options: CallOptions & { forPush?: boolean } = {}): Promise<boolean> {
+export async function blobExists(ctx: RemoteContext, repo: ReferenceInput, digest: string, options: CallOptions & PushScopedLookup = {}): Promise<boolean> {
   try {
     await headBlob(ctx, repo, digest, options);
     return true;
@@ -183,7 +193,7 @@ export async function getBlobBytes(ctx: RemoteContext, repo: ReferenceInput, des
  * Pushes a blob and returns its descriptor. Bytes and files are sent in one monolithic PUT after a
  * POST; streams of unknown length are sent in PATCH chunks. A blob the repository already has is not sent.
  */
-export async function pushBlob(ctx: RemoteContext, repo: ReferenceInput, data: BlobData, options: PushBlobOptions = {}): Promise<BlobPushResult> {
+export async function pushBlob(ctx: RemoteContext, repo: ReferenceInput, data: BlobData, options: PushBlobOptions & SkipExistenceCheck = {}): Promise<BlobPushResult> {
   const ref = toReference(repo);
   const mediaType = options.mediaType ?? OCTET_STREAM;
   const what = `push blob to ${repoLabel(ref)}`;
@@ -259,8 +269,6 @@ export interface MountBlobOptions extends CallOptions {
   /** The blob's size, if known (saves a HEAD). */
   size?: number;
   mediaType?: string;
-  /** @internal The caller has just checked that the target lacks the blob: don't ask again. */
-  knownAbsent?: boolean;
 }
 
 /**
@@ -268,7 +276,7 @@ export interface MountBlobOptions extends CallOptions {
  * `insufficient_scope` on the source), the blob is copied through this client instead, so the call
  * succeeds whenever the source is readable.
  */
-export async function mountBlob(ctx: RemoteContext, target: ReferenceInput, digestInput: string, options: MountBlobOptions): Promise<BlobPushResult> {
+export async function mountBlob(ctx: RemoteContext, target: ReferenceInput, digestInput: string, options: MountBlobOptions & SkipExistenceCheck): Promise<BlobPushResult> {
   const ref = toReference(target);
   const from = toReference(options.from);
   const digest = parseDigest(digestInput);
@@ -312,7 +320,7 @@ export async function copyBlob(
   from: ReferenceInput,
   to: ReferenceInput,
   descriptor: Descriptor,
-  options: CallOptions & { /** @internal */ knownAbsent?: boolean } = {},
+  options: CallOptions & SkipExistenceCheck = {},
 ): Promise<BlobPushResult> {
   const source = toReference(from);
   const target = toReference(to);
