@@ -226,8 +226,9 @@ export class RegistryClient {
     });
   }
 
-  /** A blob's digest and size. Throws a {@link RegistryError} (404) when the repository lacks it. */
+  /** The digest and size of the blob `repo@digest`. Throws a `RegistryError` (404) when the repository lacks it. */
   headBlob(blob: ReferenceInput, options?: CallOptions): Promise<Descriptor>;
+  /** A blob's digest and size, the blob named by `digest` or a descriptor in `repo`. */
   headBlob(repo: ReferenceInput, digest: string | Descriptor, options?: CallOptions): Promise<Descriptor>;
   headBlob(repo: ReferenceInput, second?: string | Descriptor | CallOptions, third?: CallOptions): Promise<Descriptor> {
     return checked(() => {
@@ -236,8 +237,9 @@ export class RegistryClient {
     });
   }
 
-  /** True when the repository has the blob. */
+  /** True when the repository has the blob `repo@digest`. */
   blobExists(blob: ReferenceInput, options?: CallOptions): Promise<boolean>;
+  /** True when `repo` has the blob named by `digest` or a descriptor. */
   blobExists(repo: ReferenceInput, digest: string | Descriptor, options?: CallOptions): Promise<boolean>;
   blobExists(repo: ReferenceInput, second?: string | Descriptor | CallOptions, third?: CallOptions): Promise<boolean> {
     return checked(() => {
@@ -246,8 +248,9 @@ export class RegistryClient {
     });
   }
 
-  /** Streams a blob, verified against its digest (and size, when known) as it flows. */
+  /** Streams the blob `repo@digest`, verified against its digest (and size, when known) as it flows. */
   getBlob(blob: ReferenceInput, options?: GetBlobOptions): Promise<Readable>;
+  /** Streams the blob named by `digest` or a descriptor (whose size is then verified too) from `repo`. */
   getBlob(repo: ReferenceInput, digest: string | Descriptor, options?: GetBlobOptions): Promise<Readable>;
   getBlob(repo: ReferenceInput, second?: string | Descriptor | GetBlobOptions, third?: GetBlobOptions): Promise<Readable> {
     return checked(() => {
@@ -261,6 +264,7 @@ export class RegistryClient {
    * (default: the client's `maxManifestBytes`, 4 MiB). A descriptor's size is checked before anything is read.
    */
   getBlobBytes(blob: ReferenceInput, options?: GetBlobBytesOptions): Promise<Buffer>;
+  /** Reads the blob named by a descriptor (refused before reading when over `limit`) or a digest from `repo` into memory. */
   getBlobBytes(repo: ReferenceInput, descriptor: string | Descriptor, options?: GetBlobBytesOptions): Promise<Buffer>;
   getBlobBytes(repo: ReferenceInput, second?: string | Descriptor | GetBlobBytesOptions, third?: GetBlobBytesOptions): Promise<Buffer> {
     return checked(async () => {
@@ -295,6 +299,7 @@ export class RegistryClient {
    * registry declines). A descriptor's size and media type serve as defaults for the options'.
    */
   mountBlob(blob: ReferenceInput, options: MountBlobOptions): Promise<BlobPushResult>;
+  /** Mounts the blob named by `digest` or a descriptor into `targetRepo` from `options.from`. */
   mountBlob(targetRepo: ReferenceInput, digest: string | Descriptor, options: MountBlobOptions): Promise<BlobPushResult>;
   mountBlob(targetRepo: ReferenceInput, second: string | Descriptor | MountBlobOptions, third?: MountBlobOptions): Promise<BlobPushResult> {
     return checked(() => {
@@ -310,6 +315,7 @@ export class RegistryClient {
    * `descriptor` (or a digest, whose size is looked up first) in `from`, or the digest of `from` itself.
    */
   copyBlob(from: ReferenceInput, to: ReferenceInput, options?: CallOptions): Promise<BlobPushResult>;
+  /** Copies the blob named by `descriptor` (or a digest, whose size is looked up first) from `from` to `to`. */
   copyBlob(from: ReferenceInput, to: ReferenceInput, descriptor: string | Descriptor, options?: CallOptions): Promise<BlobPushResult>;
   copyBlob(from: ReferenceInput, to: ReferenceInput, third?: string | Descriptor | CallOptions, fourth?: CallOptions): Promise<BlobPushResult> {
     return checked(async () => {
