@@ -11,7 +11,7 @@ const undiciLite: NonNullable<Options['esbuildPlugins']>[number] = {
 
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', 'registry/index': 'src/registry/index.ts' },
+    entry: { index: 'src/index.ts', 'oci/index': 'src/oci/index.ts', 'registry/index': 'src/registry/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

@@ -1,8 +1,9 @@
 import type { Dispatcher } from 'undici';
+import type { Readable } from 'node:stream';
 import { getBlob, getBlobBytes, headBlob, blobExists, type GetBlobOptions } from './remote/blobs.js';
 import { copyBlob, mountBlob, pushBlob, type BlobData, type BlobPushResult, type MountBlobOptions, type PushBlobOptions } from './remote/blob-push.js';
 import type { CallOptions, RemoteContext, ConsistencyPolicy } from './remote/context.js';
-import type { ReferenceInput } from './oci/reference.js';
+import { isReference, normalizeRegistry, registryApiHost, toReference, type Reference, type ReferenceInput } from './oci/reference.js';
 import { CredentialStore, type Credential } from './credentials/index.js';
 import { catalog, listTags, type ListOptions } from './remote/listing.js';
 import type { ManifestResult } from './oci/manifest.js';
@@ -12,6 +13,7 @@ import {
   headManifest,
   manifestExists,
   putManifest,
+  withConsistencyRetry,
   type GetManifestOptions,
   type ManifestDescriptor,
   type PutManifestOptions,
@@ -26,13 +28,23 @@ import { Endpoints } from './transport/endpoints.js';
 import { HttpTransport, proxyFromEnv } from './transport/http.js';
 import { RegistryTransport } from './transport/registry-transport.js';
 import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
-import type { Readable } from 'node:stream';
-import { normalizeRegistry, registryApiHost } from './oci/reference.js';
 import { KeyedLock } from './util/keyed-lock.js';
 import { VERSION } from './version.js';
 import { ValidationError } from './errors.js';
+import { pushManifestList } from './manifest-list/push.js';
+import { inspect } from './manifest-list/inspect.js';
 import type { InspectResult, ManifestListSpec, PushManifestListResult } from './manifest-list/types.js';
-
+import {
+  argumentError,
+  checkArgument,
+  checkFields,
+  checkOptions,
+  isNonNegativeNumber,
+  isPlainObject,
+  isPositiveInteger,
+  isStringArray,
+  type FieldChecks,
+} from './util/args.js';
 
 /** Options of {@link RegistryClient}. Every one is optional. */
 export interface RegistryClientOptions {
@@ -96,10 +108,16 @@ export interface RegistryClientOptions {
   consistency?: { retries?: number; delayMs?: number } | false;
 }
 
+let readContext: (client: RegistryClient) => RemoteContext;
+
 /**
  * A client for the OCI / Docker Registry HTTP API V2. One instance keeps a connection pool per
  * registry origin and a token cache; share it across calls. Every method takes an optional
- * `{ signal }` to cancel it.
+ * `{ signal }` to cancel it, and checks its arguments before sending anything: a wrong one is a
+ * {@link ValidationError} that names it.
+ *
+ * Blob methods name a blob either with one reference, `'ghcr.io/me/app@sha256:…'`, or with a
+ * repository and a digest or descriptor, `('ghcr.io/me/app', 'sha256:…')`.
  *
  * @example
  * ```ts
@@ -108,15 +126,20 @@ export interface RegistryClientOptions {
  * ```
  */
 export class RegistryClient {
-  /** @internal */
-  readonly context: RemoteContext;
-  private readonly http: HttpTransport;
-  private readonly auth: Authenticator;
+  readonly #context: RemoteContext;
+  readonly #http: HttpTransport;
+  readonly #auth: Authenticator;
 
+  static {
+    readContext = (client) => client.#context;
+  }
+
+  /** @throws {ValidationError} for an option this client does not know or a value of the wrong type. */
   constructor(options: RegistryClientOptions = {}) {
+    checkClientOptions(options);
     const isInsecure = insecurePredicate(options.insecure);
     const retryPolicy = resolveRetryPolicy(options.retry);
-    this.http = new HttpTransport({
+    this.#http = new HttpTransport({
       dispatcher: options.dispatcher,
       userAgent: options.userAgent ?? `multiplatform/${VERSION}`,
       skipTlsVerify: isInsecure,
@@ -126,12 +149,12 @@ export class RegistryClient {
     });
     const credentials = new CredentialStore({ credentials: options.credentials, dockerConfig: options.dockerConfig, env: options.env });
     const trustedRealms = new Set((options.trustedTokenRealms ?? []).map((h) => h.toLowerCase()));
-    this.auth = new Authenticator(this.http, credentials, isInsecure, trustedRealms);
-    const transport = new RegistryTransport(this.http, this.auth, new Endpoints(this.http, isInsecure), retryPolicy, {
+    this.#auth = new Authenticator(this.#http, credentials, isInsecure, trustedRealms);
+    const transport = new RegistryTransport(this.#http, this.#auth, new Endpoints(this.#http, isInsecure), retryPolicy, {
       onWarning: options.onWarning,
       onRetry: options.onRetry,
     });
-    this.context = {
+    this.#context = {
       transport,
       maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024,
       chunkSize: options.chunkSize ?? 8 * 1024 * 1024,
@@ -144,67 +167,151 @@ export class RegistryClient {
 
   /** Number of token requests this client has sent (the cache keeps it low). */
   get tokenRequests(): number {
-    return this.auth.tokenFetches;
+    return this.#auth.tokenFetches;
   }
 
   /** Fetches a manifest: its descriptor, exact bytes and the parsed, validated document. */
   getManifest(ref: ReferenceInput, options?: GetManifestOptions): Promise<ManifestResult> {
-    return getManifest(this.context, ref, options);
+    return checked(() => {
+      checkReference('getManifest', 'ref', ref);
+      checkOptions('getManifest', 'options', options);
+      return getManifest(this.#context, ref, options);
+    });
   }
 
   /** A manifest's media type, digest and size, without its body (falls back to GET when HEAD says too little). */
   headManifest(ref: ReferenceInput, options?: GetManifestOptions): Promise<ManifestDescriptor> {
-    return headManifest(this.context, ref, options);
+    return checked(() => {
+      checkReference('headManifest', 'ref', ref);
+      checkOptions('headManifest', 'options', options);
+      return headManifest(this.#context, ref, options);
+    });
   }
 
   /** True when the manifest exists. */
   manifestExists(ref: ReferenceInput, options?: CallOptions): Promise<boolean> {
-    return manifestExists(this.context, ref, options);
+    return checked(() => {
+      checkReference('manifestExists', 'ref', ref);
+      checkOptions('manifestExists', 'options', options);
+      return manifestExists(this.#context, ref, options);
+    });
   }
 
   /** Pushes manifest bytes as they are, to a tag or a digest; returns the descriptor of what was written. */
   putManifest(ref: ReferenceInput, bytes: Uint8Array, options?: PutManifestOptions): Promise<Descriptor & { mediaType: ManifestMediaType }> {
-    return putManifest(this.context, ref, bytes, options);
+    return checked(() => {
+      checkReference('putManifest', 'ref', ref);
+      checkArgument('putManifest', 'bytes', bytes, (value) => value instanceof Uint8Array, 'a Buffer or Uint8Array');
+      checkOptions('putManifest', 'options', options);
+      return putManifest(this.#context, ref, bytes, options);
+    });
   }
 
   /** Deletes a manifest (a tag is resolved to its digest first); returns the digest deleted. */
   deleteManifest(ref: ReferenceInput, options?: CallOptions): Promise<Digest> {
-    return deleteManifest(this.context, ref, options);
+    return checked(() => {
+      checkReference('deleteManifest', 'ref', ref);
+      checkOptions('deleteManifest', 'options', options);
+      return deleteManifest(this.#context, ref, options);
+    });
   }
 
-  /** A blob's digest and size. */
-  headBlob(repo: ReferenceInput, digest: string, options?: CallOptions): Promise<Descriptor> {
-    return headBlob(this.context, repo, digest, options);
+  /** The digest and size of the blob `repo@digest`. Throws a `RegistryError` (404) when the repository lacks it. */
+  headBlob(blob: ReferenceInput, options?: CallOptions): Promise<Descriptor>;
+  /** A blob's digest and size, the blob named by `digest` or a descriptor in `repo`. */
+  headBlob(repo: ReferenceInput, digest: string | Descriptor, options?: CallOptions): Promise<Descriptor>;
+  headBlob(repo: ReferenceInput, second?: string | Descriptor | CallOptions, third?: CallOptions): Promise<Descriptor> {
+    return checked(() => {
+      const { ref, digest, options } = blobArguments<CallOptions>('headBlob', repo, second, third);
+      return headBlob(this.#context, ref, digest, options);
+    });
   }
 
-  /** True when the repository has the blob. */
-  blobExists(repo: ReferenceInput, digest: string, options?: CallOptions): Promise<boolean> {
-    return blobExists(this.context, repo, digest, options);
+  /** True when the repository has the blob `repo@digest`. */
+  blobExists(blob: ReferenceInput, options?: CallOptions): Promise<boolean>;
+  /** True when `repo` has the blob named by `digest` or a descriptor. */
+  blobExists(repo: ReferenceInput, digest: string | Descriptor, options?: CallOptions): Promise<boolean>;
+  blobExists(repo: ReferenceInput, second?: string | Descriptor | CallOptions, third?: CallOptions): Promise<boolean> {
+    return checked(() => {
+      const { ref, digest, options } = blobArguments<CallOptions>('blobExists', repo, second, third);
+      return blobExists(this.#context, ref, digest, options);
+    });
   }
 
-  /** Streams a blob, verified against its digest (and size, when given) as it flows. */
-  getBlob(repo: ReferenceInput, digest: string | Descriptor, options?: GetBlobOptions): Promise<Readable> {
-    return getBlob(this.context, repo, digest, options);
+  /** Streams the blob `repo@digest`, verified against its digest (and size, when known) as it flows. */
+  getBlob(blob: ReferenceInput, options?: GetBlobOptions): Promise<Readable>;
+  /** Streams the blob named by `digest` or a descriptor (whose size is then verified too) from `repo`. */
+  getBlob(repo: ReferenceInput, digest: string | Descriptor, options?: GetBlobOptions): Promise<Readable>;
+  getBlob(repo: ReferenceInput, second?: string | Descriptor | GetBlobOptions, third?: GetBlobOptions): Promise<Readable> {
+    return checked(() => {
+      const { ref, descriptor, digest, options } = blobArguments<GetBlobOptions>('getBlob', repo, second, third);
+      return getBlob(this.#context, ref, descriptor ?? digest, options);
+    });
   }
 
-  /** Reads a small blob (such as an image config) into memory, refusing blobs over `limit` bytes (default 4 MiB). */
-  getBlobBytes(repo: ReferenceInput, descriptor: Descriptor, options?: CallOptions & { limit?: number }): Promise<Buffer> {
-    return getBlobBytes(this.context, repo, descriptor, options?.limit ?? this.context.maxManifestBytes, options);
+  /**
+   * Reads a small blob (such as an image config) into memory, refusing blobs over `limit` bytes
+   * (default: the client's `maxManifestBytes`, 4 MiB). A descriptor's size is checked before anything is read.
+   */
+  getBlobBytes(blob: ReferenceInput, options?: GetBlobBytesOptions): Promise<Buffer>;
+  /** Reads the blob named by a descriptor (refused before reading when over `limit`) or a digest from `repo` into memory. */
+  getBlobBytes(repo: ReferenceInput, descriptor: string | Descriptor, options?: GetBlobBytesOptions): Promise<Buffer>;
+  getBlobBytes(repo: ReferenceInput, second?: string | Descriptor | GetBlobBytesOptions, third?: GetBlobBytesOptions): Promise<Buffer> {
+    return checked(async () => {
+      const { ref, descriptor, digest, options } = blobArguments<GetBlobBytesOptions>('getBlobBytes', repo, second, third);
+      if (options?.limit !== undefined) checkArgument('getBlobBytes', 'options.limit', options.limit, isNonNegativeNumber, 'a non-negative number');
+      const limit = options?.limit ?? this.#context.maxManifestBytes;
+      return getBlobBytes(this.#context, ref, descriptor !== undefined && descriptor.size >= 0 ? descriptor : digest, limit, options);
+    });
   }
 
-  /** Pushes a blob from bytes, a file path or a stream; skips blobs the repository already has. */
+  /**
+   * Pushes a blob from bytes, a file path (a string, or `{ path }`) or a stream; skips blobs the
+   * repository already has. To push a string's content, pass `Buffer.from(text)`: a string is a path.
+   */
   pushBlob(repo: ReferenceInput, data: BlobData, options?: PushBlobOptions): Promise<BlobPushResult> {
-    return pushBlob(this.context, repo, data, options);
+    return checked(async () => {
+      checkReference('pushBlob', 'repo', repo);
+      checkArgument('pushBlob', 'data', data, isBlobData, 'a Buffer or Uint8Array, a file path (string or { path }), a Readable or an AsyncIterable of Uint8Array');
+      checkOptions('pushBlob', 'options', options);
+      try {
+        return await pushBlob(this.#context, repo, data, options);
+      } catch (error) {
+        throw typeof data === 'string' && isMissingFile(error, data) ? stringIsNotAFile(error) : error;
+      }
+    });
   }
 
-  /** Mounts a blob from another repository of the same registry (copying it when the registry declines). */
-  mountBlob(targetRepo: ReferenceInput, digest: string, options: MountBlobOptions): Promise<BlobPushResult> {
-    return mountBlob(this.context, targetRepo, digest, options);
+  /**
+   * Mounts a blob from `options.from`, another repository of the same registry (copying it when the
+   * registry declines). A descriptor's size and media type serve as defaults for the options'.
+   */
+  mountBlob(blob: ReferenceInput, options: MountBlobOptions): Promise<BlobPushResult>;
+  /** Mounts the blob named by `digest` or a descriptor into `targetRepo` from `options.from`. */
+  mountBlob(targetRepo: ReferenceInput, digest: string | Descriptor, options: MountBlobOptions): Promise<BlobPushResult>;
+  mountBlob(targetRepo: ReferenceInput, second: string | Descriptor | MountBlobOptions, third?: MountBlobOptions): Promise<BlobPushResult> {
+    return checked(() => {
+      const { ref, descriptor, digest, options } = blobArguments<MountBlobOptions>('mountBlob', targetRepo, second, third, { optionsRequired: true });
+      const mount = options as MountBlobOptions;
+      checkReference('mountBlob', 'options.from', mount.from);
+      return mountBlob(this.#context, ref, digest, { ...mount, size: mount.size ?? descriptor?.size, mediaType: mount.mediaType ?? descriptor?.mediaType });
+    });
   }
 
-  /** Copies a blob between repositories on any registries, mounting when possible. */
-  copyBlob(from: ReferenceInput, to: ReferenceInput, descriptor: Descriptor, options?: CallOptions): Promise<BlobPushResult> {
-    return copyBlob(this.context, from, to, descriptor, options);
+  /**
+   * Copies a blob between repositories on any registries, mounting when possible. The blob is
+   * `descriptor` (or a digest, whose size is looked up first) in `from`, or the digest of `from` itself.
+   */
+  copyBlob(from: ReferenceInput, to: ReferenceInput, options?: CallOptions): Promise<BlobPushResult>;
+  /** Copies the blob named by `descriptor` (or a digest, whose size is looked up first) from `from` to `to`. */
+  copyBlob(from: ReferenceInput, to: ReferenceInput, descriptor: string | Descriptor, options?: CallOptions): Promise<BlobPushResult>;
+  copyBlob(from: ReferenceInput, to: ReferenceInput, third?: string | Descriptor | CallOptions, fourth?: CallOptions): Promise<BlobPushResult> {
+    return checked(async () => {
+      checkReference('copyBlob', 'to', to);
+      const { ref, descriptor, digest, options } = blobArguments<CallOptions>('copyBlob', from, third, fourth, { first: 'from' });
+      const source = descriptor ?? (await headBlob(this.#context, ref, digest, options));
+      return copyBlob(this.#context, ref, to, source, options);
+    });
   }
 
   /**
@@ -212,17 +319,29 @@ export class RegistryClient {
    * referrers API or, where the registry has none, from the `<alg>-<hex>` fallback tag.
    */
   listReferrers(subject: ReferenceInput, options?: ReferrersOptions): Promise<Descriptor[]> {
-    return listReferrers(this.context, subject, options);
+    return checked(() => {
+      checkReference('listReferrers', 'subject', subject);
+      checkOptions('listReferrers', 'options', options);
+      return listReferrers(this.#context, subject, options);
+    });
   }
 
   /** Every tag of a repository. */
   listTags(repo: ReferenceInput, options?: ListOptions): Promise<string[]> {
-    return listTags(this.context, repo, options);
+    return checked(() => {
+      checkReference('listTags', 'repo', repo);
+      checkOptions('listTags', 'options', options);
+      return listTags(this.#context, repo, options);
+    });
   }
 
-  /** Every repository of a registry. */
+  /** Every repository of a registry (`host[:port]`). */
   catalog(registry: string, options?: ListOptions): Promise<string[]> {
-    return catalog(this.context, registry, options);
+    return checked(() => {
+      checkArgument('catalog', 'registry', registry, (value) => typeof value === 'string', 'a registry host string such as "ghcr.io"');
+      checkOptions('catalog', 'options', options);
+      return catalog(this.#context, registry, options);
+    });
   }
 
   /**
@@ -232,18 +351,165 @@ export class RegistryClient {
    * repository (mounted or copied) before the index is written. With `dryRun`, nothing is written.
    */
   pushManifestList(spec: ManifestListSpec, options?: CallOptions): Promise<PushManifestListResult> {
-    return import('./manifest-list/push.js').then((m) => m.pushManifestList(this.context, spec, options));
+    return checked(() => {
+      checkArgument('pushManifestList', 'spec', spec, isPlainObject, 'a manifest list spec object ({ image, manifests })');
+      checkOptions('pushManifestList', 'options', options);
+      return pushManifestList(this.#context, spec, options);
+    });
   }
 
   /** Whether a reference is a list, with its platforms; or the single image's platform. */
   inspect(ref: ReferenceInput, options?: CallOptions): Promise<InspectResult> {
-    return import('./manifest-list/inspect.js').then((m) => m.inspect(this.context, ref, options));
+    return checked(() => {
+      checkReference('inspect', 'ref', ref);
+      checkOptions('inspect', 'options', options);
+      return inspect(this.#context, ref, options);
+    });
+  }
+
+  /**
+   * Runs `operation`, and when this client has a `consistency` policy, runs it again (at most
+   * `retries` more times, `delayMs` apart) while it fails with an error {@link isNotYetVisible}
+   * accepts. Without the policy, or after an abort, the first failure is final. Use it around a
+   * lookup of content this client has just pushed.
+   *
+   * @example
+   * ```ts
+   * const descriptor = await client.withConsistencyRetry(() => client.headManifest(childRef, { signal }), { signal });
+   * ```
+   */
+  withConsistencyRetry<T>(operation: () => Promise<T>, options?: CallOptions): Promise<T> {
+    return checked(() => {
+      checkArgument('withConsistencyRetry', 'operation', operation, (value) => typeof value === 'function', 'a function that returns a Promise');
+      checkOptions('withConsistencyRetry', 'options', options);
+      return withConsistencyRetry(this.#context, operation, { signal: options?.signal });
+    });
   }
 
   /** Closes the connection pools this client opened. A dispatcher passed in options is left open. */
   close(): Promise<void> {
-    return this.http.close();
+    return this.#http.close();
   }
+}
+
+/** The context a client's operations run in. Internal to the library and its tests: `multiplatform` does not export it. */
+export function contextOf(client: RegistryClient): RemoteContext {
+  return readContext(client);
+}
+
+/** Options of {@link RegistryClient.getBlobBytes}. */
+export interface GetBlobBytesOptions extends CallOptions {
+  /** Largest blob read, in bytes (default: the client's `maxManifestBytes`). */
+  limit?: number;
+}
+
+/** Runs argument checks and the call they guard, so that a failed check rejects the returned promise instead of throwing. */
+function checked<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+const REFERENCE_EXPECTED = 'a reference string or Reference';
+
+/** A reference string, a Reference of this copy of the library, or one of another copy (same shape). */
+function isReferenceInput(value: unknown): value is ReferenceInput {
+  if (typeof value === 'string' || isReference(value)) return true;
+  const fields = value as Partial<Record<keyof Reference, unknown>> | null;
+  return typeof value === 'object' && value !== null && typeof fields?.registry === 'string' && typeof fields.repository === 'string' && typeof fields.reference === 'string';
+}
+
+function checkReference(method: string, name: string, value: unknown): asserts value is ReferenceInput {
+  checkArgument(method, name, value, isReferenceInput, REFERENCE_EXPECTED);
+}
+
+const isDescriptor = (value: unknown): value is Descriptor => isPlainObject(value) && typeof value.digest === 'string';
+
+/** Where a blob method's arguments name the blob, and the options that come after it. */
+interface BlobArguments<O> {
+  ref: Reference;
+  digest: string;
+  /** Present when the caller passed a descriptor. */
+  descriptor?: Descriptor;
+  options: O | undefined;
+}
+
+/**
+ * Reads a blob method's arguments in either form: `(repo@digest, options?)` or
+ * `(repo, digest | descriptor, options?)`. A descriptor is told from options by its `digest`.
+ */
+function blobArguments<O>(
+  method: string,
+  first: unknown,
+  second: unknown,
+  third: unknown,
+  { first: firstName = 'repo', optionsRequired = false }: { first?: string; optionsRequired?: boolean } = {},
+): BlobArguments<O> {
+  checkArgument(method, firstName, first, isReferenceInput, `${REFERENCE_EXPECTED} (repo@digest, or a repository followed by the digest)`);
+  if (typeof second === 'string' || isDescriptor(second)) {
+    checkOptions(method, 'options', third, optionsRequired);
+    const descriptor = typeof second === 'string' ? undefined : second;
+    return { ref: toReference(first as ReferenceInput), digest: descriptor?.digest ?? (second as string), descriptor, options: third as O | undefined };
+  }
+  if (second !== undefined && !isPlainObject(second)) {
+    throw argumentError(method, 'digest', 'a digest string or Descriptor (or options, after a repo@digest reference)', second);
+  }
+  if (third !== undefined) throw argumentError(method, 'digest', 'a digest string or Descriptor', second);
+  checkOptions(method, 'options', second, optionsRequired);
+  const ref = toReference(first as ReferenceInput);
+  if (ref.digest === undefined) {
+    throw new ValidationError(`${method}: ${ref.toString()} names no blob: pass repo@digest, or the digest (or descriptor) as the second argument`);
+  }
+  if (ref.tag !== undefined) throw new ValidationError(`${method}: ${ref.toString()} has a tag, which a blob cannot have: pass repo@digest`);
+  return { ref, digest: ref.digest, options: second as O | undefined };
+}
+
+function isBlobData(value: unknown): value is BlobData {
+  if (typeof value === 'string' || value instanceof Uint8Array) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  return typeof (value as { path?: unknown }).path === 'string' || typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+}
+
+function isMissingFile(error: unknown, path: string): boolean {
+  const { code, path: failedPath } = (error ?? {}) as { code?: unknown; path?: unknown };
+  return (code === 'ENOENT' || code === 'ENOTDIR') && failedPath === path;
+}
+
+function stringIsNotAFile(cause: unknown): ValidationError {
+  return new ValidationError(
+    'pushBlob: data is a string, which is read as a file path, and no such file exists; to push the string itself, pass a Buffer or Uint8Array (Buffer.from(text))',
+    { cause },
+  );
+}
+
+const OPTION_CHECKS = {
+  credentials: [isPlainObject, "an object of credentials by registry, e.g. { 'ghcr.io': { username, password } }"],
+  dockerConfig: [(value) => typeof value === 'string' || value === false, 'a path string or false'],
+  insecure: [(value) => typeof value === 'boolean' || typeof value === 'function' || isStringArray(value), 'true, false, a list of host[:port] strings or a function'],
+  trustedTokenRealms: [isStringArray, 'a list of host[:port] strings'],
+  dispatcher: [(value) => typeof (value as { dispatch?: unknown } | null)?.dispatch === 'function', 'an undici Dispatcher'],
+  userAgent: [(value) => typeof value === 'string', 'a string'],
+  retry: [(value) => value === false || isPlainObject(value), 'retry options ({ retries, minDelayMs, … }) or false'],
+  maxManifestBytes: [isPositiveInteger, 'a positive integer'],
+  chunkSize: [isPositiveInteger, 'a positive integer'],
+  concurrency: [isPositiveInteger, 'a positive integer'],
+  transferConcurrency: [isPositiveInteger, 'a positive integer'],
+  headersTimeoutMs: [isNonNegativeNumber, 'a non-negative number of milliseconds'],
+  bodyTimeoutMs: [isNonNegativeNumber, 'a non-negative number of milliseconds'],
+  onWarning: [(value) => typeof value === 'function', 'a function'],
+  onRetry: [(value) => typeof value === 'function', 'a function'],
+  env: [isPlainObject, 'an object of environment variables'],
+  consistency: [(value) => value === false || isPlainObject(value), '{ retries, delayMs } or false'],
+} as const satisfies Record<keyof RegistryClientOptions, FieldChecks[string]>;
+
+const CREDENTIALS_HINT = "credentials go in the credentials option by registry: credentials: { 'host': { username, password } }";
+const OPTION_HINTS: Record<string, string> = { username: CREDENTIALS_HINT, password: CREDENTIALS_HINT, token: CREDENTIALS_HINT, auth: CREDENTIALS_HINT };
+
+function checkClientOptions(options: unknown): void {
+  checkArgument('new RegistryClient', 'options', options, isPlainObject, 'an object or undefined');
+  checkFields('new RegistryClient', 'options', options as Record<string, unknown>, OPTION_CHECKS, OPTION_HINTS);
 }
 
 function resolveConsistency(option: RegistryClientOptions['consistency']): ConsistencyPolicy | undefined {

@@ -25,7 +25,11 @@ export interface PushBlobOptions extends CallOptions {
   size?: number;
   /** Media type for the returned descriptor (default `application/octet-stream`). */
   mediaType?: string;
-  /** @internal The caller has just checked that the repository lacks the blob: don't ask again. */
+}
+
+/** Internal to the library: its own callers' flags, kept out of the public option types. */
+export interface SkipExistenceCheck {
+  /** The caller has just checked that the target lacks the blob: don't ask again. */
   knownAbsent?: boolean;
 }
 
@@ -39,7 +43,7 @@ export interface BlobPushResult extends Descriptor {
  * Pushes a blob and returns its descriptor. Bytes and files are sent in one monolithic PUT after a
  * POST; streams of unknown length are sent in PATCH chunks. A blob the repository already has is not sent.
  */
-export async function pushBlob(ctx: RemoteContext, repo: ReferenceInput, data: BlobData, options: PushBlobOptions = {}): Promise<BlobPushResult> {
+export async function pushBlob(ctx: RemoteContext, repo: ReferenceInput, data: BlobData, options: PushBlobOptions & SkipExistenceCheck = {}): Promise<BlobPushResult> {
   const ref = toReference(repo);
   const mediaType = options.mediaType ?? OCTET_STREAM;
   const what = `push blob to ${repoLabel(ref)}`;
@@ -115,8 +119,6 @@ export interface MountBlobOptions extends CallOptions {
   /** The blob's size, if known (saves a HEAD). */
   size?: number;
   mediaType?: string;
-  /** @internal The caller has just checked that the target lacks the blob: don't ask again. */
-  knownAbsent?: boolean;
 }
 
 /**
@@ -124,7 +126,7 @@ export interface MountBlobOptions extends CallOptions {
  * `insufficient_scope` on the source), the blob is copied through this client instead, so the call
  * succeeds whenever the source is readable.
  */
-export async function mountBlob(ctx: RemoteContext, target: ReferenceInput, digestInput: string, options: MountBlobOptions): Promise<BlobPushResult> {
+export async function mountBlob(ctx: RemoteContext, target: ReferenceInput, digestInput: string, options: MountBlobOptions & SkipExistenceCheck): Promise<BlobPushResult> {
   const ref = toReference(target);
   const from = toReference(options.from);
   const digest = parseDigest(digestInput);
@@ -168,7 +170,7 @@ export async function copyBlob(
   from: ReferenceInput,
   to: ReferenceInput,
   descriptor: Descriptor,
-  options: CallOptions & { /** @internal */ knownAbsent?: boolean } = {},
+  options: CallOptions & SkipExistenceCheck = {},
 ): Promise<BlobPushResult> {
   const source = toReference(from);
   const target = toReference(to);

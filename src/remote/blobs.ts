@@ -14,7 +14,7 @@ import type { Descriptor } from '../oci/schemas.js';
 import { header, toTransportError, type HttpResponse } from '../transport/http.js';
 import { formatRangeRequest, parseContentRange } from '../oci/range.js';
 import { isRetryableError } from '../transport/retry.js';
-import { discard } from '../util/streams.js';
+import { discard, readCapped } from '../util/streams.js';
 
 /** The media type a blob is reported with when nothing more is known about it. */
 export const OCTET_STREAM = 'application/octet-stream';
@@ -24,8 +24,13 @@ export function repoLabel(ref: Reference): string {
   return `${ref.registry}/${ref.repository}`;
 }
 
+/** Internal to the library: before a push, look up with the push scope so that one token serves the lookup and the upload. */
+export interface PushScopedLookup {
+  forPush?: boolean;
+}
+
 /** HEAD a blob: its digest and size. Throws a RegistryError (404, `BLOB_UNKNOWN`) when absent. */
-export async function headBlob(ctx: RemoteContext, repo: ReferenceInput, digestInput: string, options: CallOptions & { forPush?: boolean } = {}): Promise<Descriptor> {
+export async function headBlob(ctx: RemoteContext, repo: ReferenceInput, digestInput: string, options: CallOptions & PushScopedLookup = {}): Promise<Descriptor> {
   const ref = toReference(repo);
   const digest = parseDigest(digestInput);
   const res = await ctx.transport.request({
@@ -44,7 +49,7 @@ export async function headBlob(ctx: RemoteContext, repo: ReferenceInput, digestI
 }
 
 /** True when the repository has the blob. */
-export async function blobExists(ctx: RemoteContext, repo: ReferenceInput, digest: string, options: CallOptions & { forPush?: boolean } = {}): Promise<boolean> {
+export async function blobExists(ctx: RemoteContext, repo: ReferenceInput, digest: string, options: CallOptions & PushScopedLookup = {}): Promise<boolean> {
   try {
     await headBlob(ctx, repo, digest, options);
     return true;
@@ -152,9 +157,14 @@ function decoded(res: HttpResponse): AsyncIterable<Uint8Array> {
 }
 
 /** Reads a whole blob into memory (for configs and other small documents), capped at `limit` bytes. */
-export async function getBlobBytes(ctx: RemoteContext, repo: ReferenceInput, descriptor: Descriptor, limit: number, options: CallOptions = {}): Promise<Buffer> {
-  if (descriptor.size > limit) throw new ValidationError(`blob ${descriptor.digest} is ${descriptor.size} bytes, over the ${limit}-byte limit for this read`);
-  const stream = await getBlob(ctx, repo, descriptor, options);
+export async function getBlobBytes(ctx: RemoteContext, repo: ReferenceInput, blob: Descriptor | string, limit: number, options: CallOptions = {}): Promise<Buffer> {
+  if (typeof blob === 'string') {
+    // Without a size, the cap applies while reading.
+    const ref = toReference(repo);
+    return readCapped(await getBlob(ctx, ref, blob, options), limit, `GET blob ${repoLabel(ref)}@${blob}`);
+  }
+  if (blob.size > limit) throw new ValidationError(`blob ${blob.digest} is ${blob.size} bytes, over the ${limit}-byte limit for this read`);
+  const stream = await getBlob(ctx, repo, blob, options);
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

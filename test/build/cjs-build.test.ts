@@ -119,3 +119,48 @@ describe('built package', () => {
     expect(report.version).toBe(expectedVersion());
   });
 });
+
+/**
+ * The error guards work across the package's entries and module systems: each built entry carries
+ * its own copy of the error classes, so `instanceof` fails between them and the guards go by the
+ * errors' registered-symbol brand. One node process loads the CommonJS and the ESM builds of the
+ * main entry and the CommonJS build of `multiplatform/registry`.
+ */
+describe('error guards across built entries', () => {
+  it('an error of the CommonJS registry entry passes isValidationError of both main builds, and an ESM error the CommonJS guard', async () => {
+    const files = { cjsMain: requireBuilt('index.cjs'), cjsRegistry: requireBuilt('registry/index.cjs'), esmMain: pathToFileURL(requireBuilt('index.js')).href };
+    const script = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(process.cwd() + '/');
+      const cjsMain = require(${JSON.stringify(files.cjsMain)});
+      const cjsRegistry = require(${JSON.stringify(files.cjsRegistry)});
+      const esmMain = await import(${JSON.stringify(files.esmMain)});
+      const caught = async (run) => { try { await run(); } catch (error) { return error; } throw new Error('expected a failure'); };
+
+      const fromRegistry = await caught(() => cjsRegistry.startBlobMirror({}));
+      const fromEsm = await caught(() => new esmMain.RegistryClient({ username: 'me' }));
+      console.log(JSON.stringify({
+        registryMessage: fromRegistry.message,
+        registryInstanceOfCjsMain: fromRegistry instanceof cjsMain.ValidationError,
+        registryPassesCjsGuard: cjsMain.isValidationError(fromRegistry),
+        registryPassesEsmGuard: esmMain.isValidationError(fromRegistry),
+        registryPassesEsmBaseGuard: esmMain.isMultiplatformError(fromRegistry),
+        registryFailsOtherGuard: cjsMain.isNetworkError(fromRegistry),
+        esmInstanceOfCjsMain: fromEsm instanceof cjsMain.ValidationError,
+        esmPassesCjsGuard: cjsMain.isValidationError(fromEsm),
+      }));
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, timeout: 20_000 });
+    const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
+    expect(report).toEqual({
+      registryMessage: 'startBlobMirror: expected a registry returned by startRegistry',
+      registryInstanceOfCjsMain: false,
+      registryPassesCjsGuard: true,
+      registryPassesEsmGuard: true,
+      registryPassesEsmBaseGuard: true,
+      registryFailsOtherGuard: false,
+      esmInstanceOfCjsMain: false,
+      esmPassesCjsGuard: true,
+    });
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SpecFileError } from '../../src/cli/errors.js';
 import { parseSpecFile } from '../../src/cli/spec-file.js';
-import { parseReference, validateTag } from '../../src/index.js';
+import { parseReference, validateTag } from '../../src/oci/index.js';
 
 function problemsOf(text: string, checks = {}): string[] {
   try {

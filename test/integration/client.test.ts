@@ -12,10 +12,10 @@ import {
   RegistryClient,
   RegistryError,
   SizeLimitError,
-  digestOf,
   isImageIndex,
   isNotFound,
 } from '../../src/index.js';
+import { digestOf } from '../../src/oci/index.js';
 import { blobsOf, buildImage, buildIndex, writeOciLayout, type BuiltImage } from '../helpers/images.js';
 import { readTokenStats, sharedRegistries } from '../helpers/registries.js';
 import { skopeoCopy, skopeoInspectRaw } from '../helpers/skopeo.js';

@@ -50,6 +50,7 @@ import { buildImage, type BuiltImage } from '../helpers/images.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const PACKAGE_ENTRIES = [
   { specifier: 'multiplatform', source: join(ROOT, 'src/index.ts') },
+  { specifier: 'multiplatform/oci', source: join(ROOT, 'src/oci/index.ts') },
   { specifier: 'multiplatform/registry', source: join(ROOT, 'src/registry/index.ts') },
 ] as const;
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');

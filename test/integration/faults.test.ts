@@ -21,7 +21,6 @@ import {
   SchemaError,
   SizeLimitError,
 } from '../../src/errors.js';
-import { headManifest, withConsistencyRetry } from '../../src/remote/manifests.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { startBlobMirror, startRegistry, type RunningRegistry } from '../../src/registry/index.js';
 import { buildImage, type BuiltImage } from '../helpers/images.js';
@@ -634,14 +633,14 @@ describe('child or blob unknown just after push: opt-in bounded retry', () => {
     const count = counter(registry);
     registry.faults.add({ method: 'HEAD', path: `/v2/${repo}/manifests/v1`, status: 404 });
 
-    const descriptor = await withConsistencyRetry(client.context, () => headManifest(client.context, ref));
+    const descriptor = await client.withConsistencyRetry(() => client.headManifest(ref));
 
     expect(descriptor.digest).toBe(image.manifest.digest);
     expect(count('HEAD manifest')).toBe(2);
 
     const off = clientFor();
     registry.faults.add({ method: 'HEAD', path: `/v2/${repo}/manifests/v1`, status: 404 });
-    const error = await rejection(withConsistencyRetry(off.context, () => headManifest(off.context, ref)));
+    const error = await rejection(off.withConsistencyRetry(() => off.headManifest(ref)));
     expect((error as RegistryError).status).toBe(404);
     expect(count('HEAD manifest')).toBe(3);
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../src/client.js';
+import { RegistryClient, contextOf } from '../../src/client.js';
 import { digestOf, type Digest } from '../../src/oci/digest.js';
 import { DigestMismatchError, InvalidReferenceError, ValidationError } from '../../src/errors.js';
 import type { ManifestListSpec, PushManifestListResult } from '../../src/manifest-list/types.js';
@@ -276,7 +276,7 @@ describe.each(['plain', 'basic', 'token', 'embedded-plain', 'embedded-basic', 'e
       for (const blob of [part.config, ...part.layers]) expect(await client.blobExists(target, blob.digest)).toBe(true);
     }
 
-    const inspected = await inspect(client.context, `${target}:1`);
+    const inspected = await inspect(contextOf(client), `${target}:1`);
     expect(inspected.entries.map((e) => [e.platform, e.attestation])).toEqual([
       ['linux/amd64', false],
       ['unknown/unknown', true],
@@ -455,7 +455,7 @@ describe.each(['plain', 'basic', 'token', 'embedded-plain', 'embedded-basic', 'e
     for (const [i, image] of golden.entries()) refs.push(await pushImage(client, source, image, `p${i}`));
     const spec: ManifestListSpec = { image: `${source}:golden`, manifests: refs.map((image) => ({ image })), annotations: { 'org.opencontainers.image.title': 'golden' } };
 
-    const result = await pushManifestList(client.context, spec);
+    const result = await pushManifestList(contextOf(client), spec);
 
     expect(result.bytes.toString('utf8')).toBe(GOLDEN_JSON);
     expect(result.digest).toBe(GOLDEN_DIGEST);

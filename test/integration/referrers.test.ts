@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MediaType, digestOf, type Descriptor, type RegistryClient } from '../../src/index.js';
+import { MediaType, type Descriptor, type RegistryClient } from '../../src/index.js';
+import { digestOf } from '../../src/oci/index.js';
 import { buildImage, type BuiltImage } from '../helpers/images.js';
 import { skopeoInspectRaw } from '../helpers/skopeo.js';
 import { allTargets, type RegistryTarget } from '../helpers/targets.js';

@@ -6,7 +6,7 @@ import { parseManifest, type OciImageIndex } from '../../src/oci/manifest.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { validateTag } from '../../src/oci/reference.js';
 import { emptyReferrersIndex, hasSubject, referrerDescriptor, referrersTag, withReferrer } from '../../src/oci/referrers.js';
-import { referrersTag as publicReferrersTag } from '../../src/index.js';
+import { referrersTag as publicReferrersTag } from '../../src/oci/index.js';
 
 const SBOM = 'application/vnd.example.sbom.v1+json';
 const sha256 = (text: string) => digestOf(Buffer.from(text));

@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../src/client.js';
+import { RegistryClient, contextOf } from '../../src/client.js';
 import { ValidationError } from '../../src/errors.js';
 import { sha256, useMockRegistry } from '../helpers/mock-registry.js';
 
@@ -62,9 +62,9 @@ describe('the consistency option', () => {
   });
 
   it('is off unless given, and has defaults once enabled', () => {
-    expect(new RegistryClient({ dockerConfig: false }).context.consistency).toBeUndefined();
-    expect(new RegistryClient({ dockerConfig: false, consistency: false }).context.consistency).toBeUndefined();
-    expect(new RegistryClient({ dockerConfig: false, consistency: {} }).context.consistency).toEqual({ retries: 3, delayMs: 500 });
-    expect(new RegistryClient({ dockerConfig: false, consistency: { retries: 0, delayMs: 0 } }).context.consistency).toEqual({ retries: 0, delayMs: 0 });
+    expect(contextOf(new RegistryClient({ dockerConfig: false })).consistency).toBeUndefined();
+    expect(contextOf(new RegistryClient({ dockerConfig: false, consistency: false })).consistency).toBeUndefined();
+    expect(contextOf(new RegistryClient({ dockerConfig: false, consistency: {} })).consistency).toEqual({ retries: 3, delayMs: 500 });
+    expect(contextOf(new RegistryClient({ dockerConfig: false, consistency: { retries: 0, delayMs: 0 } })).consistency).toEqual({ retries: 0, delayMs: 0 });
   });
 });

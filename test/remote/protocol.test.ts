@@ -22,7 +22,7 @@ import {
   rememberSecret,
 } from '../../src/errors.js';
 import { MANIFEST_MEDIA_TYPES, MediaType } from '../../src/oci/media-types.js';
-import { RegistryClient } from '../../src/client.js';
+import { RegistryClient, contextOf } from '../../src/client.js';
 import { ORIGIN, errorReply, manifestReply, ociManifest, rejection, sha256, useMockRegistry } from '../helpers/mock-registry.js';
 
 const MANIFEST_PATH = '/v2/app/manifests/1.0';
@@ -170,7 +170,7 @@ describe('retries', () => {
     mock.on('PUT', '/v2/app/blobs/uploads/x', errorReply(503, 'UNAVAILABLE'), { persist: true });
     const client = mock.client();
     const error = await rejection(
-      client.context.transport.request({
+      contextOf(client).transport.request({
         registry: 'registry.test',
         method: 'PUT',
         path: '/v2/app/blobs/uploads/x',

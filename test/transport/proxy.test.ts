@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetworkError, RegistryClient, digestOf } from '../../src/index.js';
+import { NetworkError, RegistryClient } from '../../src/index.js';
+import { digestOf } from '../../src/oci/index.js';
 import { startRegistry, type RunningRegistry } from '../../src/registry/index.js';
 
 /**

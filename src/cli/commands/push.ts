@@ -7,10 +7,10 @@ import {
   ValidationError,
   parsePlatform,
   parseReference,
-  validateTag,
   type ManifestListSpec,
   type Reference,
 } from '../../index.js';
+import { validateTag } from '../../oci/index.js';
 import { booleanFlag, listFlag, splitList, stringFlag, type FlagValues } from '../args.js';
 import { clientOptions, readCredentials } from '../connection.js';
 import { UsageError } from '../errors.js';
