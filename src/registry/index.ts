@@ -5,6 +5,6 @@
 export { createRegistryHandler } from './handler.js';
 export { startRegistry } from './server.js';
 export { startBlobMirror, type BlobMirror, type MirrorRequest } from './mirror.js';
-export { runRegistryCommand, type RegistryCommandIo } from './serve.js';
+export { serveRegistry, type ServeRegistryIo, type ServeRegistryOptions } from './serve.js';
 export type { Fault, FaultInjector } from './faults/faults.js';
 export type { RegistryHandler, RegistryHandlerOptions, RegistryOptions, RegistryStats, RunningRegistry } from './types.js';
