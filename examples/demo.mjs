@@ -1,57 +1,16 @@
 // The seed walkthrough in one process: per-platform images are pushed to a registry and combined
 // into one multi-platform tag, with no Docker daemon and no external service.
 // Run with `npm run demo` (it builds the package first).
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import { RegistryClient } from 'multiplatform';
-import { startRegistry } from 'multiplatform/registry';
+import { pushImage, randomImage, startRegistry } from 'multiplatform/registry';
 
-const sha256 = (bytes) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
-/** A one-file POSIX tar archive with fixed metadata, so the same text always gives the same layer. */
-function tarOf(name, text) {
-  const content = Buffer.from(text);
-  const header = Buffer.alloc(512);
-  const field = (value, offset, length) => header.write(value, offset, length, 'ascii');
-  field(name, 0, 100);
-  field('0000644\0', 100, 8);
-  field('0000000\0', 108, 8);
-  field('0000000\0', 116, 8);
-  field(content.length.toString(8).padStart(11, '0') + '\0', 124, 12);
-  field('00000000000\0', 136, 12);
-  field('        ', 148, 8);
-  field('0', 156, 1);
-  field('ustar\0', 257, 6);
-  field('00', 263, 2);
-  const checksum = header.reduce((sum, byte) => sum + byte, 0);
-  field(checksum.toString(8).padStart(6, '0') + '\0 ', 148, 8);
-  const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
-  return Buffer.concat([header, content, padding, Buffer.alloc(1024)]);
-}
-
-/** A tiny image for one platform: a layer holding the program's "binary", a config and a manifest. */
-function buildImage(platform, program) {
-  const tar = tarOf(program, `#!/bin/quotes for ${platform.os}/${platform.architecture}\n`);
-  const layer = gzipSync(tar);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: platform.architecture,
-      os: platform.os,
-      ...(platform.variant ? { variant: platform.variant } : {}),
-      ...(platform.osVersion ? { 'os.version': platform.osVersion } : {}),
-      config: { Entrypoint: [`./${program}`], ExposedPorts: { '8080/tcp': {} } },
-      rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
-    }),
-  );
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }],
-    }),
-  );
-  return { layer, config, manifest };
+/** A tiny image for one platform: one layer holding the program's "binary", and a config that runs it. */
+function quotesImage(platform) {
+  return randomImage({
+    platform: { os: platform.os, architecture: platform.architecture, variant: platform.variant, 'os.version': platform.osVersion },
+    layers: [{ files: [{ name: platform.program, content: `#!/bin/quotes for ${platform.os}/${platform.architecture}\n` }] }],
+    config: { Entrypoint: [`./${platform.program}`], ExposedPorts: { '8080/tcp': {} } },
+  });
 }
 
 const started = performance.now();
@@ -67,10 +26,7 @@ try {
     { tag: '24-go-windows-amd64', os: 'windows', architecture: 'amd64', osVersion: '10.0.17763.1234', program: 'quotes-windows-amd64.exe' },
   ];
   for (const platform of platforms) {
-    const image = buildImage(platform, platform.program);
-    await client.pushBlob(repo, image.layer);
-    await client.pushBlob(repo, image.config);
-    const pushed = await client.putManifest(`${repo}:${platform.tag}`, image.manifest);
+    const pushed = await pushImage(client, `${repo}:${platform.tag}`, quotesImage(platform));
     console.log(`Pushed ${repo}:${platform.tag}  ${pushed.digest}`);
   }
 

@@ -1,13 +1,8 @@
 /**
- * Tiny single-platform OCI images for the compose benchmark: one small gzipped layer and a config
- * that names the platform, so every image (and so every index entry) is distinct.
+ * Tiny single-platform OCI images for the compose benchmark (the library's randomImage): one small
+ * layer and a config that names the platform, so every image (and so every index entry) is distinct.
  */
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-const OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+import { pushImage, randomImage } from 'multiplatform/registry';
 
 /**
  * 32 distinct platforms, in the order the benchmark takes them (N = 2 uses the first two).
@@ -53,28 +48,10 @@ export function platformTag(platform) {
   return [platform.os, platform.architecture, platform.variant, platform['os.version']].filter(Boolean).join('-');
 }
 
-function blob(bytes, mediaType) {
-  return { bytes, mediaType, size: bytes.length, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
-}
-
-function descriptor(b) {
-  return { mediaType: b.mediaType, digest: b.digest, size: b.size };
-}
-
-/** Builds one tiny image for `platform`: `{ manifest, config, layer }`, each `{ bytes, digest, size, mediaType }`. */
+/** One tiny image for `platform`, the same bytes on every run (seeded by its tag). */
 export function tinyImage(platform) {
-  const content = Buffer.from(`hello from ${platformTag(platform)}\n`);
-  const layer = blob(gzipSync(content), OCI_LAYER_GZIP);
-  const diffId = `sha256:${createHash('sha256').update(content).digest('hex')}`;
-  const config = blob(
-    Buffer.from(JSON.stringify({ ...platform, config: { Cmd: ['/hello'] }, rootfs: { type: 'layers', diff_ids: [diffId] } })),
-    OCI_CONFIG,
-  );
-  const manifest = blob(
-    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: descriptor(config), layers: [descriptor(layer)] })),
-    OCI_MANIFEST,
-  );
-  return { manifest, config, layer };
+  const tag = platformTag(platform);
+  return randomImage({ platform, layers: [{ files: [{ name: 'hello', content: `hello from ${tag}\n` }] }], config: { Cmd: ['/hello'] } });
 }
 
 /**
@@ -84,11 +61,8 @@ export function tinyImage(platform) {
 export async function pushChildren(client, repo, platforms) {
   return Promise.all(
     platforms.map(async (platform) => {
-      const image = tinyImage(platform);
       const ref = `${repo}:${platformTag(platform)}`;
-      await client.pushBlob(repo, image.layer.bytes);
-      await client.pushBlob(repo, image.config.bytes);
-      await client.putManifest(ref, image.manifest.bytes, { mediaType: image.manifest.mediaType });
+      await pushImage(client, ref, tinyImage(platform));
       return ref;
     }),
   );

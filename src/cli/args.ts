@@ -10,7 +10,6 @@ export type FlagValues = Record<string, string | boolean | string[] | undefined>
 export type ParsedCommandLine =
   | { kind: 'version' }
   | { kind: 'help'; topic: CommandSpec | string | undefined }
-  | { kind: 'registry'; argv: string[] }
   | { kind: 'run'; command: CommandSpec; positionals: string[]; flags: FlagValues };
 
 const TOP_LEVEL = [...new Set(COMMANDS.map((c) => c.path[0] ?? ''))];
@@ -71,20 +70,11 @@ function checkValue(token: Token & { kind: 'option' }, flag: FlagSpec, command: 
  * before or after the command words; `--` ends the flags. Throws {@link UsageError} for an unknown
  * command or flag (with a suggestion when one is close), a flag of another command, a string flag
  * without a value, a boolean flag with one, a repeated flag that is not repeatable, or a wrong
- * number of arguments. `registry` hands every following argument to the registry command as is.
+ * number of arguments.
  */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
-  const registryAt = argv.indexOf('registry');
   const known = allFlags();
   const tokens = tokenize([...argv], known);
-  const firstPositional = tokens.find((t) => t.kind === 'positional');
-  if (firstPositional?.kind === 'positional' && firstPositional.value === 'registry' && firstPositional.index === registryAt) {
-    const before = argv.slice(0, registryAt);
-    if (before.some((arg) => arg === '--version')) return { kind: 'version' };
-    if (before.length > 0 && before.every((arg) => arg === '--help' || arg === '-h')) return { kind: 'registry', argv: ['--help'] };
-    if (before.length > 0) throw new UsageError(`flags of registry go after the command (got ${before.join(' ')} before it)`, 'registry');
-    return { kind: 'registry', argv: argv.slice(registryAt + 1) };
-  }
 
   const words = tokens.flatMap((t) => (t.kind === 'positional' ? [t.value] : []));
   const optionTokens = tokens.filter((t): t is Token & { kind: 'option' } => t.kind === 'option');

@@ -100,10 +100,16 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     path: ['registry'],
     usage: 'registry [--port N] [--host H] [--dir DIR] [--verbose]',
-    summary: 'run a local OCI registry until interrupted',
+    summary: 'run a local OCI registry (distribution-spec v1.1, plain HTTP) until interrupted',
     positionals: { names: [], required: 0 },
-    flags: [HELP],
-    examples: ['multiplatform registry --port 5000 --dir ./registry-data'],
+    flags: [
+      { name: 'port', type: 'string', value: 'N', description: 'port to listen on (default 0: any free port)' },
+      { name: 'host', type: 'string', value: 'H', description: 'address to listen on (default 127.0.0.1)' },
+      { name: 'dir', type: 'string', value: 'DIR', description: 'keep blobs and repositories in DIR, so they survive a restart (default: in memory)' },
+      { name: 'verbose', type: 'boolean', description: 'log every request to stderr' },
+      HELP,
+    ],
+    examples: ['multiplatform registry', 'multiplatform registry --port 5000 --dir ./registry-data'],
   },
 ];
 

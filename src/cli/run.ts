@@ -34,11 +34,8 @@ async function execute(parsed: ParsedCommandLine, io: CliIo): Promise<number> {
     case 'help':
       if (parsed.topic === undefined) io.stdout.write(programHelp());
       else if (typeof parsed.topic === 'string') io.stdout.write(groupHelp(parsed.topic));
-      else if (parsed.topic.path[0] === 'registry') return runRegistry(['--help'], io);
       else io.stdout.write(commandHelp(parsed.topic));
       return 0;
-    case 'registry':
-      return runRegistry(parsed.argv, io);
     case 'run': {
       const [group, mode] = parsed.command.path;
       if (group === 'push' && (mode === 'from-spec' || mode === 'from-args')) {
@@ -49,14 +46,13 @@ async function execute(parsed: ParsedCommandLine, io: CliIo): Promise<number> {
         const { runInspect } = await import('./commands/inspect.js');
         return runInspect({ positionals: parsed.positionals, flags: parsed.flags }, io);
       }
+      if (group === 'registry') {
+        const { runRegistry } = await import('./commands/registry.js');
+        return runRegistry({ flags: parsed.flags }, io);
+      }
       throw new UsageError(`command ${parsed.command.path.join(' ')} is not implemented`);
     }
   }
-}
-
-async function runRegistry(argv: string[], io: CliIo): Promise<number> {
-  const { runRegistryCommand } = await import('../registry/serve.js');
-  return runRegistryCommand(argv, { stdout: io.stdout, stderr: io.stderr });
 }
 
 /** Values that must never be printed: passwords given as flags. */

@@ -1,7 +1,12 @@
 /**
- * The byte-range headers of the registry API. Parsers return `undefined` for anything malformed
- * (negative or non-integer numbers, an end before the start, numbers beyond
- * `Number.MAX_SAFE_INTEGER`) and never throw; formatters throw {@link ValidationError} on such numbers.
+ * The byte-range headers of the registry API, the one copy for client and embedded registry. Parsers
+ * return `undefined` for anything malformed (negative or non-integer numbers, an end before the start,
+ * numbers beyond `Number.MAX_SAFE_INTEGER`) and never throw; formatters throw {@link ValidationError}
+ * on such numbers.
+ *
+ * Two forms, never mixed: the upload form `start-end` (inclusive; `Content-Range` of a chunk PATCH and
+ * `Range` of an upload's status, the distribution-spec's `^[0-9]+-[0-9]+$`) and the HTTP form of
+ * RFC 9110 (`Range: bytes=…` requests, `Content-Range: bytes start-end/total` of a 206).
  */
 import { ValidationError } from '../errors.js';
 
@@ -19,7 +24,7 @@ export interface ContentRange extends ByteRange {
 
 const UPLOAD_RANGE = /^(?:bytes=)?(\d+)-(\d+)$/i;
 const CONTENT_RANGE = /^bytes[ \t]+(\d+)-(\d+)\/(\d+|\*)$/i;
-const RANGE_REQUEST = /^bytes=(\d+)-(\d*)$/i;
+const RANGE_REQUEST = /^bytes=(\d*)-(\d*)$/i;
 
 function safeInteger(digits: string | undefined): number | undefined {
   if (digits === undefined) return undefined;
@@ -35,8 +40,9 @@ function orderedRange(startDigits: string | undefined, endDigits: string | undef
 }
 
 /**
- * Parses the `Range` header of an upload-status or chunk response (`0-1023`, inclusive end; a
- * `bytes=` prefix is tolerated). The registry holds bytes `start` through `end`.
+ * Parses an upload range (`0-1023`, inclusive end; a `bytes=` prefix, which some registries send, is
+ * tolerated): the `Range` of an upload-status or chunk response, where the registry holds bytes `start`
+ * through `end`, and the `Content-Range` of a chunk PATCH, where the chunk is bytes `start` through `end`.
  */
 export function parseUploadRange(value: string | undefined): ByteRange | undefined {
   if (typeof value !== 'string') return undefined;
@@ -66,6 +72,12 @@ export function parseContentRange(value: string | undefined): ContentRange | und
   return total === undefined || range.end >= total ? undefined : { ...range, total };
 }
 
+/** The `Range` of an upload holding `received` bytes: `0-<last byte>`, and `0-0` while it is empty (as Docker's registry does). */
+export function formatUploadRange(received: number): string {
+  checkOffset(received, 'received size');
+  return formatChunkRange(0, Math.max(0, received - 1));
+}
+
 /** Formats the `Content-Range` of a 206 response: `bytes start-end/total`, or `/*` without a total. */
 export function formatContentRange(start: number, endInclusive: number, total?: number): string {
   const range = formatChunkRange(start, endInclusive);
@@ -88,12 +100,40 @@ export function formatRangeRequest(offset: number): string {
 export function parseRangeRequest(value: string | undefined): { start: number; end?: number } | undefined {
   if (typeof value !== 'string') return undefined;
   const match = RANGE_REQUEST.exec(value.trim());
-  if (match === null) return undefined;
+  if (match === null || match[1] === '') return undefined;
   if (match[2] === '') {
     const start = safeInteger(match[1]);
     return start === undefined ? undefined : { start };
   }
   return orderedRange(match[1], match[2]);
+}
+
+/** What a `Range` request asks of a body of known size. */
+export type RangeRequest = { kind: 'whole' } | { kind: 'partial'; range: ByteRange } | { kind: 'unsatisfiable' };
+
+/**
+ * Interprets a `Range` request header for a body of `size` bytes (RFC 9110 §14), suffix ranges
+ * (`bytes=-N`) included; an end past the body is clamped to it. Headers a server need not honour
+ * (multiple ranges, other units, malformed values) give `whole`, which the RFC allows.
+ */
+export function rangeOfBody(header: string | undefined, size: number): RangeRequest {
+  if (!header) return { kind: 'whole' };
+  const match = RANGE_REQUEST.exec(header.trim());
+  if (!match) return { kind: 'whole' };
+  const [, first = '', last = ''] = match;
+  if (first === '' && last === '') return { kind: 'whole' };
+  if (first === '') {
+    const suffix = safeInteger(last);
+    if (suffix === undefined) return { kind: 'whole' };
+    if (suffix === 0 || size === 0) return { kind: 'unsatisfiable' };
+    return { kind: 'partial', range: { start: Math.max(0, size - suffix), end: size - 1 } };
+  }
+  const start = safeInteger(first);
+  const end = last === '' ? size - 1 : safeInteger(last);
+  if (start === undefined || end === undefined) return { kind: 'whole' };
+  if (last !== '' && end < start) return { kind: 'whole' };
+  if (start >= size) return { kind: 'unsatisfiable' };
+  return { kind: 'partial', range: { start, end: Math.min(end, size - 1) } };
 }
 
 function checkOffset(n: number, what: string): void {

@@ -1,6 +1,7 @@
 import { isIPv6 } from 'node:net';
 import { inspect, type InspectOptions } from 'node:util';
 import { parseDigest, type Digest } from './digest.js';
+import { NAME_MAX_LENGTH, PATH_COMPONENT, TAG, TAG_MAX_LENGTH } from './grammar.js';
 import { InvalidDigestError, InvalidReferenceError, ValidationError } from '../errors.js';
 
 /** The registry a reference without a registry part points to. */
@@ -14,12 +15,6 @@ export const DOCKER_HUB_ALIASES: ReadonlySet<string> = new Set([DOCKER_HUB, 'ind
 export const DOCKER_HUB_AUTH_HOST = 'auth.docker.io';
 const OFFICIAL_IMAGE_NAMESPACE = 'library/';
 
-/** The distribution-spec limit on `registry/repository`. */
-const NAME_MAX_LENGTH = 255;
-const TAG_MAX_LENGTH = 128;
-
-const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const TAG = /^\w[\w.-]*$/;
 const DOMAIN_COMPONENT = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
 const IPV6_LITERAL = /^\[([a-fA-F0-9:]+)\]$/;
 /** A bare image ID, which Docker refuses as a repository name. */

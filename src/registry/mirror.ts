@@ -6,7 +6,7 @@ import { checkDigest } from './grammar.js';
 import { serveBlob } from './handlers/blobs.js';
 import { createExchange, sendError } from './http-io.js';
 import { blobStores } from './internals.js';
-import type { RunningRegistry } from './types.js';
+import type { RegistryHandler, RunningRegistry } from './types.js';
 
 /** A request received by a {@link BlobMirror}. */
 export interface MirrorRequest {
@@ -36,9 +36,9 @@ export interface BlobMirror {
  * const mirror = await startBlobMirror(registry);
  * registry.faults.add({ method: 'GET', path: /\/blobs\//, redirectTo: mirror.url });
  */
-export async function startBlobMirror(registry: RunningRegistry, options: { host?: string } = {}): Promise<BlobMirror> {
+export async function startBlobMirror(registry: RunningRegistry | RegistryHandler, options: { host?: string } = {}): Promise<BlobMirror> {
   const store = blobStores.get(registry);
-  if (!store) throw new ValidationError('startBlobMirror: expected a registry returned by startRegistry');
+  if (!store) throw new ValidationError('startBlobMirror: expected a registry returned by startRegistry or createRegistryHandler');
   const requests: MirrorRequest[] = [];
   const server = createServer((req, res) => {
     req.on('error', () => {});

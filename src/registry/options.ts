@@ -18,12 +18,11 @@ export const DEFAULT_MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_TOKEN_SERVICE = 'multiplatform';
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 300;
 
-const invalid = (message: string): never => {
-  throw new ValidationError(`startRegistry: ${message}`);
-};
-
-/** Validates options, throwing {@link ValidationError} naming the bad one. */
-export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
+/** Validates options, throwing {@link ValidationError} naming `caller` and the bad option. */
+export function resolveOptions(options: RegistryOptions = {}, caller = 'startRegistry'): ResolvedOptions {
+  const invalid = (message: string): never => {
+    throw new ValidationError(`${caller}: ${message}`);
+  };
   const { port = 0, host = '127.0.0.1', storage = 'memory', maxManifestBytes = DEFAULT_MAX_MANIFEST_BYTES, log } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) invalid(`port must be an integer from 0 to 65535, got ${String(port)}`);
   if (typeof host !== 'string' || host === '') invalid('host must be a non-empty string');
@@ -38,10 +37,10 @@ export function resolveOptions(options: RegistryOptions = {}): ResolvedOptions {
     invalid(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
   }
   if (log !== undefined && typeof log !== 'function') invalid('log must be a function');
-  return { port, host, dir, auth: resolveAuth(options.auth), maxManifestBytes, log: log ?? (() => {}) };
+  return { port, host, dir, auth: resolveAuth(options.auth, invalid), maxManifestBytes, log: log ?? (() => {}) };
 }
 
-function resolveAuth(auth: RegistryOptions['auth']): ResolvedOptions['auth'] {
+function resolveAuth(auth: RegistryOptions['auth'], invalid: (message: string) => never): ResolvedOptions['auth'] {
   if (auth === undefined) return { kind: 'none' };
   if (typeof auth !== 'object' || auth === null) return invalid('auth must be { basic: ... } or { token: ... }');
   if ('basic' in auth) {

@@ -1,11 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultInjector } from './faults/faults.js';
 
-/** Options of {@link startRegistry}. */
-export interface RegistryOptions {
-  /** Port to listen on; default 0 (a free port chosen by the system). */
-  port?: number;
-  /** Address to listen on; default `127.0.0.1`. */
-  host?: string;
+/** Options of {@link createRegistryHandler}: what the registry stores and whom it serves. */
+export interface RegistryHandlerOptions {
   /**
    * Where content lives: `'memory'` (default) or a directory, where blobs and repositories are kept and
    * survive a restart with the same directory.
@@ -22,6 +19,14 @@ export interface RegistryOptions {
   maxManifestBytes?: number;
   /** Receives one line per request and any unexpected error. */
   log?: (line: string) => void;
+}
+
+/** Options of {@link startRegistry}: those of {@link createRegistryHandler} and where to listen. */
+export interface RegistryOptions extends RegistryHandlerOptions {
+  /** Port to listen on; default 0 (a free port chosen by the system). */
+  port?: number;
+  /** Address to listen on; default `127.0.0.1`. */
+  host?: string;
 }
 
 /** Request counters of a running registry. */
@@ -45,5 +50,20 @@ export interface RunningRegistry {
   faults: FaultInjector;
   stats: RegistryStats;
   /** Stops listening, drops open connections and upload sessions, and waits for stored state to be written. */
+  close(): Promise<void>;
+}
+
+/** A registry without a server of its own, made by {@link createRegistryHandler}: mount {@link RegistryHandler.handle} in any `node:http` server. */
+export interface RegistryHandler {
+  /** Answers one request; never throws, whatever the request. Bound, so it can be passed as is to `createServer`. */
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Injects failures into the next matching requests. */
+  readonly faults: FaultInjector;
+  readonly stats: RegistryStats;
+  /**
+   * Waits for the requests in progress (cutting short injected delays), drops open upload sessions, writes the
+   * stored state and releases the storage. Requests arriving afterwards get `503`. Does not close the server
+   * the handler is mounted in.
+   */
   close(): Promise<void>;
 }

@@ -51,13 +51,15 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['push', 'from-spec', '--help', '--type'])).toMatchObject({ kind: 'help' });
   });
 
-  it('hands everything after "registry" to the registry command', () => {
-    expect(parseCommandLine(['registry', '--port', '5000', '--dir', '/tmp/x', '--verbose'])).toEqual({
-      kind: 'registry',
-      argv: ['--port', '5000', '--dir', '/tmp/x', '--verbose'],
+  it('parses registry like every other command, from the command table', () => {
+    expect(parseCommandLine(['registry', '--port', '5000', '--dir', '/tmp/x', '--verbose'])).toMatchObject({
+      kind: 'run',
+      command: { path: ['registry'] },
+      flags: { port: '5000', dir: '/tmp/x', verbose: true },
     });
-    expect(parseCommandLine(['--help', 'registry'])).toEqual({ kind: 'registry', argv: ['--help'] });
-    expect(usageErrorOf(['--json', 'registry']).message).toContain('flags of registry go after the command');
+    expect(parseCommandLine(['--help', 'registry'])).toMatchObject({ kind: 'help', topic: { path: ['registry'] } });
+    expect(usageErrorOf(['--json', 'registry']).message).toBe('--json is not a flag of registry');
+    expect(usageErrorOf(['registry', '--hots', 'x']).message).toBe('unknown flag --hots (did you mean --host?)');
   });
 
   it('rejects unknown commands and subcommands, suggesting the close one', () => {

@@ -1,7 +1,8 @@
-import { constants as zlibConstants, gzipSync } from 'node:zlib';
+import { constants as zlibConstants } from 'node:zlib';
 import { digestOf, type Digest } from '../../src/oci/digest.js';
 import { ValidationError } from '../../src/errors.js';
 import { MediaType } from '../../src/oci/media-types.js';
+import { randomImage } from '../../src/registry/index.js';
 import { createTar } from './tar.js';
 
 export { writeDirLayout } from './dir-layout.js';
@@ -75,7 +76,8 @@ export function platformString(platform: Pick<TestPlatform, 'os' | 'architecture
 
 /**
  * Builds a tiny image deterministically: the same options always give the same bytes and
- * digests for manifest, config and layers.
+ * digests for manifest, config and layers. Built on the library's `randomImage`, with explicit
+ * content: each layer one text file (archived by {@link createTar}, gzipped at level 9).
  */
 export function buildImage(options: BuildImageOptions): BuiltImage {
   const format = options.format ?? 'oci';
@@ -93,27 +95,16 @@ export function buildImage(options: BuildImageOptions): BuiltImage {
   if (options.osFeatures !== undefined) platform['os.features'] = [...options.osFeatures];
 
   const content = options.content ?? `hello from ${platformString(platform)}\n`;
-  const types = mediaTypesFor(format);
-  const layers = Array.from({ length: layerCount }, (_, index) =>
-    buildLayer(`layer-${index}.txt`, layerCount === 1 ? content : `${content}layer ${index}\n`, types.layer),
-  );
-
-  const configDocument = {
-    ...platform,
-    config: { Cmd: ['cat', ...layers.map((_, index) => `/layer-${index}.txt`)] },
-    rootfs: { type: 'layers', diff_ids: layers.map((layer) => layer.diffId) },
-  };
-  const config = blobOf(Buffer.from(JSON.stringify(configDocument), 'utf8'), types.config);
-
-  const manifestDocument = {
-    schemaVersion: 2,
-    mediaType: types.manifest,
-    config: descriptorOf(config),
-    layers: layers.map(descriptorOf),
-    ...(options.annotations ? { annotations: { ...options.annotations } } : {}),
-  };
-  const manifest = blobOf(Buffer.from(JSON.stringify(manifestDocument), 'utf8'), types.manifest);
-  return { format, manifest, config, layers, platform };
+  const fileNames = Array.from({ length: layerCount }, (_, index) => `layer-${index}.txt`);
+  const image = randomImage({
+    platform,
+    format,
+    layers: fileNames.map((name, index) => ({ tar: createTar([{ name, content: layerCount === 1 ? content : `${content}layer ${index}\n` }]) })),
+    config: { Cmd: ['cat', ...fileNames.map((name) => `/${name}`)] },
+    compressionLevel: zlibConstants.Z_BEST_COMPRESSION,
+    ...(options.annotations ? { annotations: options.annotations } : {}),
+  });
+  return { ...image, platform };
 }
 
 /**
@@ -143,32 +134,6 @@ export function blobsOf(image: BuiltImage): BuiltBlob[] {
   return [image.manifest, image.config, ...image.layers];
 }
 
-/**
- * Gzips without a file name or timestamp. Node already writes mtime 0 and no name; the OS
- * byte comes from zlib's build, so it is pinned to 3 (Unix) for the same bytes everywhere.
- */
-export function deterministicGzip(data: Buffer): Buffer {
-  const gz = gzipSync(data, { level: zlibConstants.Z_BEST_COMPRESSION });
-  gz[9] = 3;
-  return gz;
-}
-
-function buildLayer(fileName: string, content: string, mediaType: string): BuiltLayer {
-  const tar = createTar([{ name: fileName, content }]);
-  const gz = deterministicGzip(tar);
-  return { ...blobOf(gz, mediaType), diffId: digestOf(tar) };
-}
-
-function blobOf(bytes: Buffer, mediaType: string): BuiltBlob {
-  return { bytes, digest: digestOf(bytes), size: bytes.length, mediaType };
-}
-
 function descriptorOf(blob: BuiltBlob): { mediaType: string; digest: Digest; size: number } {
   return { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
-}
-
-function mediaTypesFor(format: ImageFormat): { manifest: string; config: string; layer: string } {
-  return format === 'oci'
-    ? { manifest: MediaType.OciManifest, config: MediaType.OciConfig, layer: MediaType.OciLayerGzip }
-    : { manifest: MediaType.DockerManifest, config: MediaType.DockerConfig, layer: MediaType.DockerLayerGzip };
 }

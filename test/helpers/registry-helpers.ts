@@ -1,7 +1,11 @@
 // Shared helpers of the test/registry/*.test.ts files: a raw HTTP client (no URL normalisation, so
 // `../` reaches the server as sent), blob and manifest pushers, and a tiny tar writer.
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { RunningRegistry } from '../../src/registry/index.js';
 
 export interface RawResponse {
@@ -159,4 +163,25 @@ export async function eventually(check: () => Promise<void>, timeoutMs = 3000): 
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+}
+
+/** Polls `check` every 10 ms for up to 2 s; throws naming `what` when it never holds. */
+export async function waitUntil(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A fresh temporary directory for the test file, removed after all its tests. */
+export function useTempDir(prefix: string): { readonly path: string } {
+  const dir = { path: '' };
+  beforeAll(async () => {
+    dir.path = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    if (dir.path) await rm(dir.path, { recursive: true, force: true });
+  });
+  return dir;
 }

@@ -1,12 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import {
   formatChunkRange,
   formatContentRange,
   formatRangeRequest,
+  formatUploadRange,
   parseContentRange,
   parseRangeRequest,
   parseUploadRange,
+  rangeOfBody,
 } from '../../src/oci/range.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -86,5 +89,47 @@ describe('formatRangeRequest and parseRangeRequest', () => {
     expect(parseRangeRequest('bytes=0-1,5-6')).toBeUndefined();
     expect(parseRangeRequest('bytes=9-0')).toBeUndefined();
     expect(parseRangeRequest(undefined)).toBeUndefined();
+  });
+});
+
+describe('rangeOfBody (a Range request against a body of known size)', () => {
+  it.each([
+    [undefined, 10, { kind: 'whole' }],
+    ['bytes=0-', 10, { kind: 'partial', range: { start: 0, end: 9 } }],
+    ['bytes=3-5', 10, { kind: 'partial', range: { start: 3, end: 5 } }],
+    ['bytes=3-100', 10, { kind: 'partial', range: { start: 3, end: 9 } }],
+    ['bytes=-3', 10, { kind: 'partial', range: { start: 7, end: 9 } }],
+    ['bytes=-30', 10, { kind: 'partial', range: { start: 0, end: 9 } }],
+    ['bytes=10-', 10, { kind: 'unsatisfiable' }],
+    ['bytes=-0', 10, { kind: 'unsatisfiable' }],
+    ['bytes=0-', 0, { kind: 'unsatisfiable' }],
+    ['bytes=5-3', 10, { kind: 'whole' }],
+    ['bytes=0-1,3-4', 10, { kind: 'whole' }],
+    ['items=0-1', 10, { kind: 'whole' }],
+    ['BYTES=3-5', 10, { kind: 'partial', range: { start: 3, end: 5 } }],
+    ['bytes=-', 10, { kind: 'whole' }],
+  ])('%s of %i bytes', (header, size, expected) => {
+    expect(rangeOfBody(header, size)).toEqual(expected);
+  });
+
+  it('a partial range always lies inside the body', () => {
+    fc.assert(
+      fc.property(fc.nat(1000), fc.nat(1000), fc.integer({ min: 1, max: 1000 }), (a, b, size) => {
+        const result = rangeOfBody(`bytes=${a}-${b}`, size);
+        if (result.kind === 'partial') {
+          expect(result.range.start).toBeLessThanOrEqual(result.range.end);
+          expect(result.range.end).toBeLessThan(size);
+        }
+      }),
+    );
+  });
+});
+
+describe('formatUploadRange', () => {
+  it('upload Range is 0-<last byte>, 0-0 when empty', () => {
+    expect(formatUploadRange(0)).toBe('0-0');
+    expect(formatUploadRange(1)).toBe('0-0');
+    expect(formatUploadRange(100)).toBe('0-99');
+    expect(() => formatUploadRange(-1)).toThrow(ValidationError);
   });
 });

@@ -3,80 +3,26 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/registry/api-error.js';
 import { formatScope, parseScopes, requiredAccess } from '../../src/registry/auth/access.js';
 import { parseBasicAuthorization, parseBearerAuthorization } from '../../src/registry/auth/credentials.js';
-import { isRepositoryName, isTag, parseManifestReference } from '../../src/registry/grammar.js';
+import { parseManifestReference } from '../../src/registry/grammar.js';
 import { paginate } from '../../src/registry/handlers/listing.js';
-import { parseContentRange, parseRangeHeader, uploadRangeHeader } from '../../src/registry/range.js';
+import { parseChunkContentRange } from '../../src/registry/range.js';
 import { matchRoute } from '../../src/registry/router.js';
-
-describe('Range header', () => {
-  it.each([
-    [undefined, 10, { kind: 'whole' }],
-    ['bytes=0-', 10, { kind: 'partial', range: { start: 0, end: 9 } }],
-    ['bytes=3-5', 10, { kind: 'partial', range: { start: 3, end: 5 } }],
-    ['bytes=3-100', 10, { kind: 'partial', range: { start: 3, end: 9 } }],
-    ['bytes=-3', 10, { kind: 'partial', range: { start: 7, end: 9 } }],
-    ['bytes=-30', 10, { kind: 'partial', range: { start: 0, end: 9 } }],
-    ['bytes=10-', 10, { kind: 'unsatisfiable' }],
-    ['bytes=-0', 10, { kind: 'unsatisfiable' }],
-    ['bytes=0-', 0, { kind: 'unsatisfiable' }],
-    ['bytes=5-3', 10, { kind: 'whole' }],
-    ['bytes=0-1,3-4', 10, { kind: 'whole' }],
-    ['items=0-1', 10, { kind: 'whole' }],
-    ['bytes=-', 10, { kind: 'whole' }],
-  ])('%s of %i bytes', (header, size, expected) => {
-    expect(parseRangeHeader(header, size)).toEqual(expected);
-  });
-
-  it('a partial range always lies inside the body', () => {
-    fc.assert(
-      fc.property(fc.nat(1000), fc.nat(1000), fc.integer({ min: 1, max: 1000 }), (a, b, size) => {
-        const result = parseRangeHeader(`bytes=${a}-${b}`, size);
-        if (result.kind === 'partial') {
-          expect(result.range.start).toBeLessThanOrEqual(result.range.end);
-          expect(result.range.end).toBeLessThan(size);
-        }
-      }),
-    );
-  });
-});
 
 describe('Content-Range of upload chunks', () => {
   it.each([
     ['0-9', { start: 0, end: 9 }],
-    ['bytes 10-19/*', { start: 10, end: 19 }],
     ['bytes=10-19', { start: 10, end: 19 }],
-    ['5-5/100', { start: 5, end: 5 }],
   ])('%s', (header, expected) => {
-    expect(parseContentRange(header)).toEqual(expected);
+    expect(parseChunkContentRange(header)).toEqual(expected);
   });
 
-  it.each(['', '9-0', 'abc', '1-', '-1', '0-9 extra'])('%j is BLOB_UPLOAD_INVALID', (header) => {
-    expect(() => parseContentRange(header)).toThrow(ApiError);
-  });
-
-  it('upload Range is 0-<last byte>, 0-0 when empty', () => {
-    expect(uploadRangeHeader(0)).toBe('0-0');
-    expect(uploadRangeHeader(1)).toBe('0-0');
-    expect(uploadRangeHeader(100)).toBe('0-99');
+  // The spec's chunk range is `^[0-9]+-[0-9]+$`; a 206 response's `bytes start-end/total` is another header's form.
+  it.each(['', '9-0', 'abc', '1-', '-1', '0-9 extra', 'bytes 10-19/*', '5-5/100'])('%j is BLOB_UPLOAD_INVALID', (header) => {
+    expect(() => parseChunkContentRange(header)).toThrow(ApiError);
   });
 });
 
 describe('grammar', () => {
-  it.each(['a', 'library/ubuntu', 'a.b_c__d-e--f/g', '0/1/2'])('%s is a repository name', (name) => {
-    expect(isRepositoryName(name)).toBe(true);
-  });
-  it.each(['', 'A', 'a/', '/a', 'a//b', 'a..b', 'a___b', '.a', 'a-', '..', 'a/../b', 'a:b', 'a'.repeat(256)])('%j is not', (name) => {
-    expect(isRepositoryName(name)).toBe(false);
-  });
-  it('tags', () => {
-    expect(isTag('v1.0_rc-1')).toBe(true);
-    expect(isTag('_x')).toBe(true);
-    expect(isTag('a'.repeat(128))).toBe(true);
-    expect(isTag('a'.repeat(129))).toBe(false);
-    expect(isTag('.x')).toBe(false);
-    expect(isTag('-x')).toBe(false);
-    expect(isTag('a/b')).toBe(false);
-  });
   it('manifest references', () => {
     expect(parseManifestReference('latest')).toEqual({ kind: 'tag', tag: 'latest' });
     const digest = 'sha256:' + 'a'.repeat(64);

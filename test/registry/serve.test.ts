@@ -1,93 +1,80 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRegistryCommand, startRegistry } from '../../src/registry/index.js';
-import { pushBlob, raw } from '../helpers/registry-helpers.js';
+import { describe, expect, it } from 'vitest';
+import { NetworkError, ValidationError } from '../../src/errors.js';
+import { serveRegistry, startRegistry, type ServeRegistryIo } from '../../src/registry/index.js';
+import { raw, useTempDir, waitUntil } from '../helpers/registry-helpers.js';
 
 function capture() {
   const out = { text: '' };
   return { out, stream: { write: (t: string) => ((out.text += t), true) } };
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+/** An io whose interrupt is `stop.abort()`, counting the watches still open. */
+function testIo(stop = new AbortController()) {
+  const stdout = capture();
+  const stderr = capture();
+  const watches = { open: 0 };
+  const io: ServeRegistryIo = {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    watchInterrupts: () => {
+      watches.open += 1;
+      return { signal: stop.signal, dispose: () => void (watches.open -= 1) };
+    },
+  };
+  return { io, stdout: stdout.out, stderr: stderr.out, stop, watches };
 }
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'mp-registry-cli-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const temp = useTempDir('mp-registry-cli-');
 
-describe('runRegistryCommand', () => {
-  it('--help prints usage and returns 0', async () => {
-    const stdout = capture();
-    expect(await runRegistryCommand(['--help'], { stdout: stdout.stream })).toBe(0);
-    expect(stdout.out.text).toMatch(/^Usage: multiplatform registry/);
-    expect(stdout.out.text).toContain('--dir DIR');
-  });
-
-  it.each([[['--bogus']], [['--port', 'abc']], [['--port']], [['--port', '70000']], [['--dir=']]])('%j returns 2 with a message', async (argv) => {
-    const stderr = capture();
-    expect(await runRegistryCommand(argv, { stderr: stderr.stream })).toBe(2);
-    expect(stderr.out.text).toMatch(/^multiplatform registry: /);
-  });
-
-  it('serves until stopped, printing the URL; storage in --dir persists', async () => {
-    const stdout = capture();
-    const stderr = capture();
-    const stop = new AbortController();
-    const running = runRegistryCommand(['--port', '0', `--dir=${join(dir, 'store')}`, '--host', '127.0.0.1', '--verbose'], {
-      stdout: stdout.stream,
-      stderr: stderr.stream,
-      signal: stop.signal,
-    });
-    await until(() => stdout.out.text.endsWith('\n'), 'the URL');
-    const url = stdout.out.text.trim();
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(stderr.out.text).toContain(`listening on ${url}`);
-    const digest = await pushBlob(url, 'cli/app', 'from the cli');
-    expect(stderr.out.text).toMatch(/POST \/v2\/cli\/app\/blobs\/uploads\/\?digest=sha256:[0-9a-f]{64} -> 201/);
-    stop.abort();
-    expect(await running).toBe(0);
-    await expect(raw(url, '/v2/')).rejects.toThrow(/ECONNREFUSED/);
-
-    const again = await startRegistry({ storage: { dir: join(dir, 'store') } });
+describe('serveRegistry', () => {
+  it('serves until interrupted, printing the URL, then closes and stops watching', async () => {
+    const { io, stdout, stderr, stop, watches } = testIo();
+    const running = serveRegistry({ port: 0, dir: join(temp.path, 'store'), host: '127.0.0.1', verbose: true }, io);
     try {
-      expect((await raw(again, `/v2/cli/app/blobs/${digest}`)).text).toBe('from the cli');
+      await waitUntil(() => stdout.text.endsWith('\n'), 'the URL');
+      const url = stdout.text.trim();
+      expect(stderr.text).toContain(`listening on ${url}`);
+      expect((await raw(url, '/v2/')).status).toBe(200);
+      expect(stderr.text).toMatch(/GET \/v2\/ -> 200/);
+      expect(watches.open).toBe(1);
     } finally {
-      await again.close();
+      stop.abort();
+      await running;
     }
+    expect(stderr.text).toMatch(/stopped, closing\n$/);
+    expect(watches.open).toBe(0);
+    await expect(raw(stdout.text.trim(), '/v2/')).rejects.toThrow(/ECONNREFUSED/);
   });
 
-  it('stops on SIGINT/SIGTERM and removes its signal handlers', async () => {
-    const before = process.listeners('SIGTERM');
-    const stdout = capture();
-    const running = runRegistryCommand([], { stdout: stdout.stream, stderr: capture().stream });
-    await until(() => stdout.out.text.endsWith('\n'), 'the URL');
-    const added = process.listeners('SIGTERM').filter((l) => !before.includes(l));
-    expect(added).toHaveLength(1);
-    // Call the handler directly rather than emitting the signal at the test worker.
-    (added[0] as (signal: string) => void)('SIGTERM');
-    expect(await running).toBe(0);
-    expect(process.listeners('SIGTERM')).toEqual(before);
+  it('says what interrupted it', async () => {
+    const stop = new AbortController();
+    const { io, stdout, stderr } = testIo(stop);
+    const running = serveRegistry({}, io);
+    await waitUntil(() => stdout.text.endsWith('\n'), 'the URL');
+    stop.abort(new Error('interrupted by SIGTERM'));
+    await running;
+    expect(stderr.text).toMatch(/interrupted by SIGTERM, closing\n$/);
   });
 
-  it('returns 1 when the port is taken', async () => {
+  it('rejects with NetworkError when the port is taken, and stops watching', async () => {
     const taken = await startRegistry();
     try {
-      const stderr = capture();
-      expect(await runRegistryCommand(['--port', String(taken.port)], { stderr: stderr.stream })).toBe(1);
-      expect(stderr.out.text).toContain('EADDRINUSE');
+      const { io, watches } = testIo();
+      const failure = serveRegistry({ port: taken.port }, io);
+      await expect(failure).rejects.toBeInstanceOf(NetworkError);
+      await expect(failure).rejects.toThrow(/EADDRINUSE/);
+      expect(watches.open).toBe(0);
     } finally {
       await taken.close();
     }
+  });
+
+  it('checks its arguments', async () => {
+    const { io } = testIo();
+    await expect(serveRegistry(null as never, io)).rejects.toThrow(ValidationError);
+    await expect(serveRegistry({ dir: '' }, io)).rejects.toThrow(/options\.dir/);
+    await expect(serveRegistry({ port: 70000 }, io)).rejects.toThrow(/port must be an integer/);
+    await expect(serveRegistry({}, { stdout: io.stdout } as never)).rejects.toThrow(/io needs/);
   });
 });

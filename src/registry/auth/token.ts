@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rememberSecret } from '../../errors.js';
 import { ApiError } from '../api-error.js';
-import { isRepositoryName } from '../grammar.js';
+import { isRepositoryName } from '../../oci/grammar.js';
 import { header, readBody, sendJson, type Exchange } from '../http-io.js';
 import { formatScope, parseScopes, type Access } from './access.js';
 import type { Authenticator } from './authenticator.js';

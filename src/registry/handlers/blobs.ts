@@ -3,7 +3,7 @@ import { ApiError } from '../api-error.js';
 import { collectGarbage, existingRepository, type RegistryContext } from '../context.js';
 import { checkDigest } from '../grammar.js';
 import { header, send, type Exchange } from '../http-io.js';
-import { parseRangeHeader } from '../range.js';
+import { rangeOfBody } from '../../oci/range.js';
 import type { BlobStore } from '../storage/blob-store.js';
 
 const blobUnknown = (digest: string): ApiError =>
@@ -21,7 +21,7 @@ export async function getBlob(ctx: RegistryContext, ex: Exchange, name: string, 
 export async function serveBlob(ex: Exchange, store: BlobStore, digest: Digest): Promise<void> {
   const size = store.size(digest);
   if (size === undefined) throw blobUnknown(digest);
-  const range = parseRangeHeader(header(ex, 'range'), size);
+  const range = rangeOfBody(header(ex, 'range'), size);
   const headers = {
     'Content-Type': 'application/octet-stream',
     'Docker-Content-Digest': digest,

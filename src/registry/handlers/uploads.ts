@@ -3,7 +3,8 @@ import { ApiError } from '../api-error.js';
 import type { RegistryContext } from '../context.js';
 import { checkDigest } from '../grammar.js';
 import { contentLength, drainRequest, header, readBody, send, type Exchange } from '../http-io.js';
-import { parseContentRange, uploadRangeHeader } from '../range.js';
+import { formatUploadRange } from '../../oci/range.js';
+import { parseChunkContentRange } from '../range.js';
 import type { UploadSession } from '../upload-sessions.js';
 
 /** `POST /v2/<name>/blobs/uploads/`: a mount (`?mount=&from=`), a monolithic upload (`?digest=`) or a new session. */
@@ -101,7 +102,7 @@ function requireSession(ctx: RegistryContext, name: string, id: string): UploadS
 function sessionHeaders(session: UploadSession): Record<string, string> {
   return {
     Location: session.location,
-    Range: uploadRangeHeader(session.buffer.size),
+    Range: formatUploadRange(session.buffer.size),
     'Docker-Upload-UUID': session.id,
   };
 }
@@ -127,7 +128,7 @@ function expectedChunkLength(ex: Exchange, session: UploadSession): number | und
   const declared = contentLength(ex);
   const rangeHeader = header(ex, 'content-range');
   if (rangeHeader === undefined) return declared;
-  const range = parseContentRange(rangeHeader);
+  const range = parseChunkContentRange(rangeHeader);
   if (range.start !== session.buffer.size) {
     throw outOfOrder(session, `chunk out of order: it starts at ${range.start}, the upload has ${session.buffer.size} bytes`);
   }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../../oci/digest.js';
-import type { ByteRange } from '../range.js';
+import type { ByteRange } from '../../oci/range.js';
 
 /**
  * Bytes of an upload in progress. Appends happen one at a time; a failed chunk is rolled back with `truncate`.

@@ -4,7 +4,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, ty
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isDigest, type Digest } from '../../oci/digest.js';
-import type { ByteRange } from '../range.js';
+import type { ByteRange } from '../../oci/range.js';
 import type { BlobStore, UploadBuffer } from './blob-store.js';
 
 /** An upload written straight to a file under `<dir>/uploads`, in the same file system as the blobs so commit is a rename. */

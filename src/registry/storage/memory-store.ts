@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Digest } from '../../oci/digest.js';
-import type { ByteRange } from '../range.js';
+import type { ByteRange } from '../../oci/range.js';
 import type { BlobStore, UploadBuffer } from './blob-store.js';
 
 /** Upload bytes kept as the list of chunks received, so that memory grows with the data and nothing is copied. */

@@ -1,5 +1,5 @@
 import { isDigest, type Digest } from '../../oci/digest.js';
-import { isRepositoryName, isTag } from '../grammar.js';
+import { isRepositoryName, isTag } from '../../oci/grammar.js';
 
 /** What the registry remembers about a manifest it accepted, enough to answer GET/HEAD and the referrers API without re-reading it. */
 export interface ManifestRecord {

@@ -1,0 +1,45 @@
+import { serveRegistry, type ServeRegistryOptions } from '../../registry/index.js';
+import { booleanFlag, stringFlag, type FlagValues } from '../args.js';
+import { UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
+
+const COMMAND = 'registry';
+
+/** A parsed `registry` command line. */
+export interface RegistryCommand {
+  flags: FlagValues;
+}
+
+/**
+ * Runs `registry`: serves an embedded registry until SIGINT or SIGTERM, printing its URL on stdout;
+ * resolves to the exit status (0 after a clean stop).
+ */
+export async function runRegistry(command: RegistryCommand, io: CliIo): Promise<number> {
+  const options = serveOptions(command.flags);
+  const { watchInterrupts } = io;
+  if (!watchInterrupts) throw new Error('the registry command runs until interrupted, but this process cannot be interrupted');
+  await serveRegistry(options, { stdout: io.stdout, stderr: io.stderr, watchInterrupts: () => watchInterrupts.call(io) });
+  return 0;
+}
+
+function serveOptions(flags: FlagValues): ServeRegistryOptions {
+  const options: ServeRegistryOptions = { verbose: booleanFlag(flags, 'verbose') };
+  const port = stringFlag(flags, 'port');
+  if (port !== undefined) options.port = parsePort(port);
+  const host = stringFlag(flags, 'host');
+  if (host !== undefined) options.host = nonEmpty(host, 'host');
+  const dir = stringFlag(flags, 'dir');
+  if (dir !== undefined) options.dir = nonEmpty(dir, 'dir');
+  return options;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, got ${JSON.stringify(text)}`, COMMAND);
+  return port;
+}
+
+function nonEmpty(value: string, flag: string): string {
+  if (value === '') throw new UsageError(`--${flag} needs a value`, COMMAND);
+  return value;
+}
