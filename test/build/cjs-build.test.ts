@@ -153,7 +153,7 @@ describe('error guards across built entries', () => {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, timeout: 20_000 });
     const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Record<string, unknown>;
     expect(report).toEqual({
-      registryMessage: 'startBlobMirror: expected a registry returned by startRegistry',
+      registryMessage: 'startBlobMirror: expected a registry returned by startRegistry or createRegistryHandler',
       registryInstanceOfCjsMain: false,
       registryPassesCjsGuard: true,
       registryPassesEsmGuard: true,
