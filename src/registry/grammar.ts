@@ -1,4 +1,4 @@
-import { parseDigest, type Digest } from '../oci/digest.js';
+import { isDigest, parseDigest, type Digest } from '../oci/digest.js';
 import { isRepositoryName, isTag, NAME_MAX_LENGTH, REPOSITORY_NAME, TAG, TAG_MAX_LENGTH } from '../oci/grammar.js';
 import { ApiError } from './api-error.js';
 
@@ -45,4 +45,15 @@ export type ManifestReference = { kind: 'tag'; tag: string } | { kind: 'digest';
 export function parseManifestReference(reference: string): ManifestReference {
   if (reference.includes(':')) return { kind: 'digest', digest: checkDigest(reference, 'manifest digest') };
   return { kind: 'tag', tag: checkTag(reference) };
+}
+
+/**
+ * A reference as a read (GET/HEAD) looks it up: `undefined` when it is neither a valid tag nor a supported digest.
+ * Reads answer such a reference with 404 rather than 400: it can name no manifest, and the spec's only
+ * failure status for reading a manifest (end-3) is 404.
+ */
+export function lookupManifestReference(reference: string): ManifestReference | undefined {
+  if (isDigest(reference)) return { kind: 'digest', digest: reference };
+  if (isTag(reference)) return { kind: 'tag', tag: reference };
+  return undefined;
 }

@@ -249,9 +249,9 @@ describe('manifest validation', () => {
     const tag = await putManifest(registry, 'v/app', '-bad', bytes, OCI_MANIFEST);
     expect(tag.status).toBe(400);
     expect(codes(tag)).toEqual(['TAG_INVALID']);
-    const longTag = await raw(registry, `/v2/v/app/manifests/${'a'.repeat(129)}`);
+    const longTag = await raw(registry, `/v2/v/app/manifests/${'a'.repeat(129)}`, { method: 'DELETE' });
     expect(codes(longTag)).toEqual(['TAG_INVALID']);
-    const digest = await raw(registry, '/v2/v/app/manifests/sha256:1234');
+    const digest = await raw(registry, '/v2/v/app/manifests/sha256:1234', { method: 'DELETE' });
     expect(codes(digest)).toEqual(['DIGEST_INVALID']);
     const extraTag = await raw(registry, `/v2/v/app/manifests/${sha256(bytes)}?tag=.bad`, { method: 'PUT', headers: { 'Content-Type': OCI_MANIFEST }, body: bytes });
     expect(codes(extraTag)).toEqual(['TAG_INVALID']);

@@ -166,8 +166,8 @@ describe('broken clients', () => {
     const badDigest = await raw(registry, `${location}?digest=sha256:${'g'.repeat(64)}`, { method: 'PUT' });
     expect(codes(badDigest)).toEqual(['DIGEST_INVALID']);
     const longUrl = await raw(registry, `/v2/safe/app/manifests/${'x'.repeat(5000)}`);
-    expect(longUrl.status).toBe(400);
-    expect(codes(longUrl)).toEqual(['TAG_INVALID']);
+    expect(longUrl.status).toBe(404);
+    expect(codes(longUrl)).toEqual(['MANIFEST_UNKNOWN']);
     await expectIntact();
   });
 

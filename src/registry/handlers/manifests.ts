@@ -1,7 +1,7 @@
 import { digestAlgorithm, digestOf, type Digest } from '../../oci/digest.js';
 import { ApiError } from '../api-error.js';
 import { collectGarbage, existingRepository, type RegistryContext } from '../context.js';
-import { checkTag, parseManifestReference } from '../grammar.js';
+import { checkTag, lookupManifestReference, parseManifestReference } from '../grammar.js';
 import { contentLength, header, readBody, send, type Exchange } from '../http-io.js';
 import { checkManifest, type CheckedManifest } from '../manifest-check.js';
 import type { ManifestRecord, Repository } from '../storage/state.js';
@@ -10,16 +10,23 @@ const manifestUnknown = (reference: string): ApiError =>
   ApiError.of(404, 'MANIFEST_UNKNOWN', `manifest ${reference} is not known to this repository`, { reference });
 
 function resolve(repository: Repository, reference: string): ManifestRecord {
-  const ref = parseManifestReference(reference);
+  const ref = lookupManifestReference(reference);
+  if (!ref) {
+    throw ApiError.of(404, 'MANIFEST_UNKNOWN', `${JSON.stringify(reference.slice(0, 200))} is neither a tag nor a digest, so it names no manifest`, {
+      reference: reference.slice(0, 200),
+    });
+  }
   const digest = ref.kind === 'digest' ? ref.digest : repository.tags.get(ref.tag);
   const record = digest === undefined ? undefined : repository.manifests.get(digest);
   if (!record) throw manifestUnknown(reference);
   return record;
 }
 
-/** `GET`/`HEAD /v2/<name>/manifests/<reference>`: the stored bytes with the media type they were pushed with (`Accept` is not used to convert). */
+/**
+ * `GET`/`HEAD /v2/<name>/manifests/<reference>`: the stored bytes with the media type they were pushed with (`Accept`
+ * is not used to convert). A malformed reference is a 404 `MANIFEST_UNKNOWN`, not a 400.
+ */
 export async function getManifest(ctx: RegistryContext, ex: Exchange, name: string, reference: string): Promise<void> {
-  parseManifestReference(reference);
   const repository = existingRepository(ctx, name);
   const record = resolve(repository, reference);
   const headers = {
