@@ -9,11 +9,13 @@ import { catalog, listTags, type ListOptions } from './remote/listing.js';
 import type { ManifestResult } from './oci/manifest.js';
 import {
   deleteManifest,
+  deleteTag,
   getManifest,
   headManifest,
   manifestExists,
   putManifest,
   withConsistencyRetry,
+  type DeleteTagResult,
   type GetManifestOptions,
   type ManifestDescriptor,
   type PutManifestOptions,
@@ -207,12 +209,30 @@ export class RegistryClient {
     });
   }
 
-  /** Deletes a manifest (a tag is resolved to its digest first); returns the digest deleted. */
+  /**
+   * Deletes a manifest; returns the digest deleted. A tag is resolved to its digest first, so
+   * `deleteManifest('repo:tag')` deletes the manifest **and every tag that points at it**; to remove
+   * just one tag, use {@link RegistryClient.deleteTag}.
+   */
   deleteManifest(ref: ReferenceInput, options?: CallOptions): Promise<Digest> {
     return checked(() => {
       checkReference('deleteManifest', 'ref', ref);
       checkOptions('deleteManifest', 'options', options);
       return deleteManifest(this.#context, ref, options);
+    });
+  }
+
+  /**
+   * Removes one tag (`repo:tag`), leaving its manifest and the manifest's other tags in place: by
+   * `DELETE` of the tag where the registry allows it, else by pushing a unique placeholder manifest
+   * to the tag and deleting that placeholder by digest. Says which way it went. A reference with a
+   * digest is a `ValidationError` (use {@link RegistryClient.deleteManifest}).
+   */
+  deleteTag(ref: ReferenceInput, options?: CallOptions): Promise<DeleteTagResult> {
+    return checked(() => {
+      checkReference('deleteTag', 'ref', ref);
+      checkOptions('deleteTag', 'options', options);
+      return deleteTag(this.#context, ref, options);
     });
   }
 

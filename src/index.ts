@@ -8,7 +8,7 @@
  */
 export { RegistryClient, type RegistryClientOptions, type GetBlobBytesOptions } from './client.js';
 export type { CallOptions } from './remote/context.js';
-export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor } from './remote/manifests.js';
+export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor, DeleteTagResult, DeleteTagMethod } from './remote/manifests.js';
 export type { ReferrersOptions } from './remote/referrers.js';
 export type { GetBlobOptions } from './remote/blobs.js';
 export type { BlobData, BlobPushResult, MountBlobOptions, PushBlobOptions } from './remote/blob-push.js';

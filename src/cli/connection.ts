@@ -2,6 +2,7 @@ import type { RegistryClientOptions } from '../index.js';
 import { booleanFlag, stringFlag, type FlagValues } from './args.js';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
+import { escapeMessage } from './terminal-text.js';
 
 /** Credentials given on the command line, for one registry. */
 export interface CommandLineCredentials {
@@ -59,10 +60,10 @@ export function clientOptions(settings: ConnectionSettings): RegistryClientOptio
   if (booleanFlag(flags, 'insecure')) options.insecure = [...new Set(settings.registries)];
   if (settings.verbose) {
     options.onRetry = ({ attempt, error }) => {
-      io.stderr.write(`multiplatform: ${error.message}; retrying (attempt ${attempt + 1})\n`);
+      io.stderr.write(`multiplatform: ${escapeMessage(error.message)}; retrying (attempt ${attempt + 1})\n`);
     };
     options.onWarning = (warning, operation) => {
-      io.stderr.write(`multiplatform: warning from the registry (${operation}): ${warning}\n`);
+      io.stderr.write(`multiplatform: warning from the registry (${operation}): ${escapeMessage(warning)}\n`);
     };
   }
   return options;

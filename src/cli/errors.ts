@@ -42,6 +42,15 @@ export class SpecFileError extends MultiplatformError {
   }
 }
 
+/**
+ * A message the CLI composed in lines of its own (say, one missing image a line; indented lines
+ * continue the one above). Every other error from an operation is shown on one line, since its
+ * message may carry a registry's text, newlines included.
+ */
+export class MultiLineError extends MultiplatformError {
+  override name = 'MultiLineError' as const;
+}
+
 /** True for errors that mean "the input was wrong" (exit status 2) rather than "the operation failed" (1). */
 export function isInputError(error: unknown): error is UsageError | SpecFileError {
   return error instanceof UsageError || error instanceof SpecFileError;

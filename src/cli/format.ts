@@ -1,8 +1,10 @@
 import { formatPlatform, type InspectResult, type PlannedChild, type PushManifestListResult } from '../index.js';
+import { escapeValue } from './terminal-text.js';
 
 /**
  * Output of the commands, as text for people and as JSON for programs. Pure functions of the
- * library's results; nothing here does I/O.
+ * library's results; nothing here does I/O. Every value put into a line of text goes through
+ * `escapeValue`, since most come from a registry: a platform holding `\r\n` must not add a line.
  */
 
 /** `inspect` for people, in mquery's shape, and how many attestation entries it left out. */
@@ -29,7 +31,7 @@ export interface InspectText {
  * @param name the reference as the user wrote it (mquery echoes its input)
  */
 export function formatInspect(result: InspectResult, name: string): InspectText {
-  const lines = [`Image: ${name}`];
+  const lines = [`Image: ${escapeValue(name)}`];
   let hiddenAttestations = 0;
   if (result.isList) {
     lines.push(' * Manifest List: Yes', ' * Supported platforms:');
@@ -38,10 +40,10 @@ export function formatInspect(result: InspectResult, name: string): InspectText 
         hiddenAttestations++;
         continue;
       }
-      lines.push(`   - ${entry.platform}`);
+      lines.push(`   - ${escapeValue(entry.platform)}`);
     }
   } else {
-    lines.push(' * Manifest List: No', ` * Supports: ${result.platform ?? 'unknown'}`);
+    lines.push(' * Manifest List: No', ` * Supports: ${escapeValue(result.platform ?? 'unknown')}`);
   }
   return { text: `${lines.join('\n')}\n`, hiddenAttestations };
 }
@@ -77,8 +79,8 @@ export function pushJson(result: PushManifestListResult, options: { ignoreMissin
  * per tag written. `tagRef` turns a tag into the reference shown.
  */
 export function formatPush(result: PushManifestListResult, tagRef: (tag: string) => string): string {
-  const lines = [`Digest: ${result.digest} ${result.size}`];
-  for (const tag of result.tags) lines.push(`${result.dryRun ? 'Would tag' : 'Tagged'}: ${tagRef(tag)}`);
+  const lines = [`Digest: ${escapeValue(result.digest)} ${result.size}`];
+  for (const tag of result.tags) lines.push(`${result.dryRun ? 'Would tag' : 'Tagged'}: ${escapeValue(tagRef(tag))}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -101,9 +103,9 @@ function describeAction(child: PlannedChild): string {
 export function formatPlan(plan: readonly PlannedChild[]): string {
   const lines: string[] = [];
   for (const child of plan) {
-    const platform = child.platform ? formatPlatform(child.platform) : 'platform unknown';
-    lines.push(`  ${child.image} (${platform}) ${child.digest}: ${describeAction(child)}`);
-    for (const blob of child.blobs) lines.push(`      ${blob.digest} ${blob.size} bytes`);
+    const platform = child.platform ? escapeValue(formatPlatform(child.platform)) : 'platform unknown';
+    lines.push(`  ${escapeValue(child.image)} (${platform}) ${escapeValue(child.digest)}: ${describeAction(child)}`);
+    for (const blob of child.blobs) lines.push(`      ${escapeValue(blob.digest)} ${blob.size} bytes`);
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
@@ -114,7 +116,7 @@ export function formatPlan(plan: readonly PlannedChild[]): string {
  */
 export function formatDryRun(result: PushManifestListResult, tagRef: (tag: string) => string): string {
   const parts = ['Dry run: nothing was written.', 'Plan:', formatPlan(result.plan).trimEnd() || '  (nothing to do)'];
-  if (result.skipped.length > 0) parts.push(`Skipped (missing): ${result.skipped.join(', ')}`);
-  parts.push(`Index (${result.mediaType}):`, JSON.stringify(result.index, null, 2));
+  if (result.skipped.length > 0) parts.push(`Skipped (missing): ${result.skipped.map(escapeValue).join(', ')}`);
+  parts.push(`Index (${escapeValue(result.mediaType)}):`, JSON.stringify(result.index, null, 2));
   return `${parts.join('\n')}\n${formatPush(result, tagRef)}`;
 }

@@ -1,18 +1,21 @@
 import { redact } from '../errors.js';
 import { VERSION } from '../version.js';
 import { parseCommandLine, type ParsedCommandLine } from './args.js';
-import { UsageError, isInputError } from './errors.js';
+import { MultiLineError, UsageError, isInputError } from './errors.js';
 import { commandHelp, groupHelp, programHelp, usageLine } from './help.js';
 import type { CliIo } from './io.js';
+import { escapeMessage, terminalSafeIo } from './terminal-text.js';
 
 /**
  * The CLI without the process around it: parses `argv` (without the program name), runs the
  * command and resolves to the exit status: 0 success, 1 the operation failed, 2 usage or spec-file
  * error. Results go to `io.stdout`; diagnostics and errors to `io.stderr`, as
- * `multiplatform: error: <message>`. Commands load the library only when they run, so `--version`
+ * `multiplatform: error: <message>`. Every string written passes through {@link terminalSafeIo},
+ * so a control character from a registry is shown escaped, never obeyed. Commands load the library only when they run, so `--version`
  * and `--help` stay fast.
  */
-export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+export async function run(argv: readonly string[], rawIo: CliIo): Promise<number> {
+  const io = terminalSafeIo(rawIo);
   let parsed: ParsedCommandLine;
   try {
     parsed = parseCommandLine(argv);
@@ -69,8 +72,10 @@ function reportError(error: unknown, io: CliIo, argv: readonly string[]): number
   let message = error instanceof Error ? error.message : String(error);
   message = redact(message);
   for (const secret of secretsIn(argv)) message = message.split(secret).join('[REDACTED]');
-  // Each line is an error of its own (a spec file's problems), except indented continuation lines.
-  for (const line of message.split('\n')) io.stderr.write(/^\s/.test(line) ? `${line}\n` : `multiplatform: error: ${line}\n`);
+  // Each line of the CLI's own messages is an error of its own (a spec file's problems), except
+  // indented continuation lines. Any other message may hold a registry's text: one line, escaped.
+  const lines = isInputError(error) || error instanceof MultiLineError ? message.split('\n') : [escapeMessage(message)];
+  for (const line of lines) io.stderr.write(/^\s/.test(line) ? `${line}\n` : `multiplatform: error: ${line}\n`);
   if (error instanceof UsageError) {
     io.stderr.write(`${usageLine(error.command)}\n`);
     io.stderr.write(`Run 'multiplatform ${error.command ? `${error.command} ` : ''}--help' for more.\n`);

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { pushBlob } from './blob-push.js';
 import type { CallOptions, RemoteContext } from './context.js';
 import { deleteScope, pullScope, pushScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { digestAlgorithm, digestOf, isDigest, parseDigest, type Digest } from '../oci/digest.js';
-import { DigestMismatchError, RegistryError, SchemaError, SizeLimitError, ValidationError, isNotFound, isNotYetVisible } from '../errors.js';
+import { DigestMismatchError, MultiplatformError, RegistryError, SchemaError, SizeLimitError, ValidationError, isNotFound, isNotYetVisible } from '../errors.js';
 import { expectDigest, parseManifest, type Manifest, type ManifestResult, type OciImageIndex } from '../oci/manifest.js';
 import { MANIFEST_ACCEPT, MediaType, baseMediaType, isManifestMediaType, type ManifestMediaType } from '../oci/media-types.js';
 import type { Reference } from '../oci/reference.js';
@@ -146,9 +148,9 @@ export async function putManifest(
 }
 
 /**
- * Deletes a manifest. A reference with a digest deletes that manifest (and with it every tag that
- * points at it); a tag-only reference is first resolved to its digest, as most registries do not
- * delete by tag.
+ * Deletes a manifest, and with it every tag that points at it. A tag-only reference is first
+ * resolved to its digest, so **deleting `repo:tag` removes the manifest and all of its tags**, not
+ * just that tag; use {@link deleteTag} to remove one tag.
  */
 export async function deleteManifest(ctx: RemoteContext, input: ReferenceInput, options: CallOptions = {}): Promise<Digest> {
   const ref = toReference(input);
@@ -259,4 +261,112 @@ function checkRegistryDigest(operation: string, headerValue: string | undefined,
   if (theirs !== headerValue) {
     throw new DigestMismatchError(`${operation}: Docker-Content-Digest from the registry`, { digest: headerValue }, { digest: theirs });
   }
+}
+
+/** How {@link deleteTag} removed a tag. */
+export type DeleteTagMethod = 'delete-by-tag' | 'overwrite-and-delete';
+
+/** What {@link deleteTag} did. */
+export interface DeleteTagResult {
+  /** The tag removed. */
+  tag: string;
+  /**
+   * `delete-by-tag`: the registry deleted the tag itself. `overwrite-and-delete`: it does not delete
+   * by tag, so a placeholder manifest was pushed to the tag and that placeholder deleted by digest.
+   */
+  method: DeleteTagMethod;
+}
+
+/** The empty JSON object, the config (and only layer) of the placeholder manifest. */
+const EMPTY_JSON = Buffer.from('{}');
+
+/**
+ * Removes one tag, leaving the manifest it pointed at and every other tag of that manifest in
+ * place. First `DELETE /v2/<name>/manifests/<tag>`, which the distribution-spec allows; a registry
+ * that refuses (400, 404, 405 or 501, as CNCF distribution 2.x does) gets the fallback: the tag's
+ * manifest is read, a placeholder manifest unique to this call (an OCI image manifest with an empty
+ * config and an annotation holding a random value) is pushed to the tag, the placeholder is deleted
+ * by its digest, and the tag is checked to be gone. The original manifest's digest is never
+ * deleted. If the placeholder cannot be deleted, the tag is pointed back at its manifest before the
+ * error is thrown.
+ *
+ * @throws {ValidationError} when the reference has a digest or names no tag.
+ * @throws {RegistryError} (404) when the tag does not exist.
+ */
+export async function deleteTag(ctx: RemoteContext, input: ReferenceInput, options: CallOptions = {}): Promise<DeleteTagResult> {
+  const ref = toReference(input);
+  const tag = ref.tag;
+  if (ref.digest !== undefined) {
+    throw new ValidationError(`deleteTag: ${label(ref)} has a digest; deleteTag removes a tag only (deleteManifest deletes a manifest by digest)`);
+  }
+  if (tag === undefined) throw new ValidationError(`deleteTag: ${label(ref)} names no tag`);
+  return ctx.locks.run(label(ref), async () => {
+    try {
+      const res = await ctx.transport.request({
+        registry: ref.registry,
+        method: 'DELETE',
+        path: routes.manifest(ref, tag),
+        scopes: [deleteScope(ref)],
+        operation: `DELETE tag ${label(ref)}`,
+        expect: [200, 202, 204],
+        signal: options.signal,
+      });
+      await discard(res.body);
+      return { tag, method: 'delete-by-tag' };
+    } catch (error) {
+      if (!refusesTagDeletion(error)) throw error;
+    }
+    await overwriteAndDelete(ctx, ref, options);
+    return { tag, method: 'overwrite-and-delete' };
+  });
+}
+
+/** The answers of a registry that does not delete by tag (or, for 404, of one where the tag is missing: the fallback finds out). */
+function refusesTagDeletion(error: unknown): boolean {
+  if (!(error instanceof RegistryError)) return false;
+  return [400, 404, 405, 501].includes(error.status) || error.hasCode('UNSUPPORTED');
+}
+
+async function overwriteAndDelete(ctx: RemoteContext, ref: Reference, options: CallOptions): Promise<void> {
+  const operation = `DELETE tag ${label(ref)}`;
+  const original = await getManifest(ctx, ref, options);
+  await pushBlob(ctx, ref, EMPTY_JSON, { signal: options.signal });
+  const placeholder = await putManifest(ctx, ref, placeholderManifest(ref), { signal: options.signal, referrersFallback: false });
+  if (placeholder.digest === original.descriptor.digest) {
+    throw new ValidationError(`${operation}: the placeholder has the digest of the tag's manifest ${placeholder.digest}; nothing was deleted`);
+  }
+  try {
+    await deleteManifest(ctx, ref.atDigest(placeholder.digest), options);
+  } catch (error) {
+    const restored = await putManifest(ctx, ref, original.bytes, { mediaType: original.descriptor.mediaType, referrersFallback: false, signal: options.signal }).then(
+      () => true,
+      () => false,
+    );
+    if (restored) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MultiplatformError(
+      `${operation}: the placeholder ${placeholder.digest} pushed to the tag could not be deleted (${reason}), and the tag could not be pointed back at ${original.descriptor.digest}`,
+      { cause: error },
+    );
+  }
+  if (await manifestExists(ctx, ref, options)) {
+    throw new MultiplatformError(`${operation}: the tag still exists after its placeholder ${placeholder.digest} was deleted`);
+  }
+}
+
+/** An OCI image manifest no other call can produce: empty config, and a random value and the time in its annotations. */
+function placeholderManifest(ref: Reference): Buffer {
+  const empty = { mediaType: MediaType.OciEmpty, digest: digestOf(EMPTY_JSON), size: EMPTY_JSON.length };
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      config: empty,
+      layers: [empty],
+      annotations: {
+        'org.opencontainers.image.created': new Date().toISOString(),
+        'org.opencontainers.image.description': `placeholder written to delete the tag ${ref.tag ?? ''}; nonce ${randomBytes(16).toString('hex')}`,
+      },
+    }),
+  );
 }

@@ -148,3 +148,23 @@ describe('push output', () => {
     expect(text.endsWith(`Digest: ${d('1')} 433\nWould tag: r/a:1.0\nWould tag: r/a:latest\n`)).toBe(true);
   });
 });
+
+describe('registry values in text output', () => {
+  const hostile = 'amd64\r\nTagged: evil.example/app:latest\u001b[2J';
+  const shown = 'amd64\\r\\nTagged: evil.example/app:latest\\u001b[2J';
+
+  it('escapes a platform of a list entry and of a single image, so it adds no line', () => {
+    const entry = { ...list.entries[0]!, platform: `linux/${hostile}` };
+    expect(formatInspect({ ...list, entries: [entry] }, 'x').text.split('\n')).toEqual(['Image: x', ' * Manifest List: Yes', ' * Supported platforms:', `   - linux/${shown}`, '']);
+    expect(formatInspect({ ...single, platform: `linux/${hostile}` }, 'x').text).toBe(`Image: x\n * Manifest List: No\n * Supports: linux/${shown}\n`);
+  });
+
+  it('escapes the platform, digests and references of the plan, the media type of a dry run and the tags written', () => {
+    const child = { ...pushResult().plan[1]!, image: 'r/a:1\u202e', platform: { os: 'linux', architecture: hostile }, digest: `sha256:\u0085` as `sha256:${string}` };
+    const result = pushResult({ dryRun: true, plan: [child], mediaType: 'application/x\u0007' as PushManifestListResult['mediaType'] });
+    const text = formatDryRun(result, (tag) => `r/a:${tag}\u001b`);
+    expect(text).toContain(`  r/a:1\\u202e (linux/${shown}) sha256:\\u0085: mount 2 blobs\n`);
+    expect(text).toContain('Index (application/x\\u0007):\n');
+    expect(text).toContain('Would tag: r/a:1.0\\u001b\n');
+  });
+});

@@ -3,29 +3,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src/cli/io.js';
-import { run } from '../../src/cli/run.js';
 import { RegistryClient, VERSION } from '../../src/index.js';
 import { startRegistry, type RunningRegistry } from '../../src/registry/index.js';
 import { buildImage, type BuildImageOptions, type BuiltImage } from '../helpers/images.js';
+import { runCli } from './in-process.js';
 
-/** Runs the CLI in-process and captures what it writes. */
-async function cli(argv: string[], options: { stdin?: string; env?: Record<string, string | undefined> } = {}) {
-  const out: Buffer[] = [];
-  let err = '';
-  const io: CliIo = {
-    stdout: { write: (chunk) => out.push(Buffer.from(chunk)) },
-    stderr: {
-      write: (chunk) => {
-        err += chunk;
-      },
-    },
-    readStdin: async () => options.stdin ?? '',
-    env: options.env ?? isolatedEnv,
-  };
-  const code = await run(argv, io);
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stdoutBytes: Buffer.concat(out), stderr: err };
-}
+/** Runs the CLI in-process, by default with the isolated environment. */
+const cli = (argv: string[], options: { stdin?: string; env?: Record<string, string | undefined> } = {}) =>
+  runCli(argv, { ...options, env: options.env ?? isolatedEnv });
 
 let home: string;
 let isolatedEnv: Record<string, string | undefined>;

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import {
   isMissingChildrenError,
   InvalidReferenceError,
-  MultiplatformError,
   RegistryClient,
   ValidationError,
   parsePlatform,
@@ -13,7 +12,7 @@ import {
 import { validateTag } from '../../oci/index.js';
 import { booleanFlag, listFlag, splitList, stringFlag, type FlagValues } from '../args.js';
 import { clientOptions, readCredentials } from '../connection.js';
-import { UsageError } from '../errors.js';
+import { MultiLineError, UsageError } from '../errors.js';
 import { formatDryRun, formatPlan, formatPush, pushJson } from '../format.js';
 import type { CliIo } from '../io.js';
 import { parseSpecFile } from '../spec-file.js';
@@ -106,7 +105,7 @@ function withCliHint(error: unknown, ignoringMissing: boolean): unknown {
   const head = missing.length === 1 && total === 1 ? 'the image was not found:' : `${missing.length} of ${total} images ${missing.length === 1 ? 'was' : 'were'} not found:`;
   const lines = [head, ...missing.map((ref) => `  ${ref}`)];
   if (!ignoringMissing && missing.length < total) lines.push('  (use --ignore-missing to push the list without them)');
-  return new MultiplatformError(lines.join('\n'), { cause: error });
+  return new MultiLineError(lines.join('\n'), { cause: error });
 }
 
 /** Runs `push from-spec` or `push from-args`; resolves to the exit status. */
