@@ -229,6 +229,23 @@ export function platformKey(p: Platform): string {
   return key;
 }
 
+/**
+ * Annotation podman and buildah put on an index entry whose layers are zstd-compressed, when the
+ * same image is also in the index with gzip layers (the gzip entry first, so clients that know no
+ * zstd pick it).
+ */
+export const ZSTD_COMPRESSION_ANNOTATION = 'io.github.containers.compression.zstd';
+
+/**
+ * A string equal for two index entries exactly when a runtime could not tell them apart: the
+ * {@link platformKey} (so `os.version`, `os.features` and `features` already tell variants apart),
+ * plus ` zstd` for an entry annotated as the zstd-compressed sibling of an image.
+ */
+export function entryVariantKey(entry: { platform: Platform; annotations?: Record<string, string> | undefined }): string {
+  const zstd = entry.annotations?.[ZSTD_COMPRESSION_ANNOTATION] === 'true';
+  return zstd ? `${platformKey(entry.platform)} zstd` : platformKey(entry.platform);
+}
+
 /** The platform an image config describes (os, architecture, variant, os.version, os.features), normalised. */
 export function platformFromConfig(config: ImageConfig): Platform {
   if (typeof config !== 'object' || config === null) throw new ValidationError('image config: not an object');
