@@ -5,7 +5,7 @@ import { copyBlob, mountBlob, pushBlob, type BlobData, type BlobPushResult, type
 import type { CallOptions, RemoteContext, ConsistencyPolicy } from './remote/context.js';
 import { isReference, normalizeRegistry, registryApiHost, toReference, type Reference, type ReferenceInput } from './oci/reference.js';
 import { CredentialStore, type Credential } from './credentials/index.js';
-import { catalog, listTags, type ListOptions } from './remote/listing.js';
+import { catalog, type ListOptions } from './remote/listing.js';
 import type { ManifestResult } from './oci/manifest.js';
 import {
   deleteManifest,
@@ -20,7 +20,7 @@ import {
 } from './remote/manifests.js';
 import type { ManifestMediaType } from './oci/media-types.js';
 import { listReferrers, type ReferrersOptions } from './remote/referrers.js';
-import type { Descriptor } from './oci/schemas.js';
+import type { Descriptor, Platform } from './oci/schemas.js';
 import type { Digest } from './oci/digest.js';
 import { hostnameOf, isLoopbackHost } from './transport/address.js';
 import { Authenticator } from './transport/auth.js';
@@ -33,7 +33,9 @@ import { VERSION } from './version.js';
 import { ValidationError } from './errors.js';
 import { pushManifestList } from './manifest-list/push.js';
 import { inspect } from './manifest-list/inspect.js';
-import type { InspectResult, ManifestListSpec, PushManifestListResult } from './manifest-list/types.js';
+import type { InspectResult, ManifestListSpec, PushManifestListResult, TagResult } from './manifest-list/types.js';
+import { listTagsMatching, tag, type ListTagsOptions } from './manifest-list/tags.js';
+import { resolvePlatform } from './manifest-list/resolve-platform.js';
 import {
   argumentError,
   checkArgument,
@@ -326,12 +328,14 @@ export class RegistryClient {
     });
   }
 
-  /** Every tag of a repository. */
-  listTags(repo: ReferenceInput, options?: ListOptions): Promise<string[]> {
+  /** Every tag of a repository, or with `options.filter` (a RegExp or a predicate) those it accepts. */
+  listTags(repo: ReferenceInput, options?: ListTagsOptions): Promise<string[]> {
     return checked(() => {
       checkReference('listTags', 'repo', repo);
       checkOptions('listTags', 'options', options);
-      return listTags(this.#context, repo, options);
+      const filter: unknown = options?.filter;
+      if (filter !== undefined) checkArgument('listTags', 'options.filter', filter, (value) => value instanceof RegExp || typeof value === 'function', 'a RegExp or a function');
+      return listTagsMatching(this.#context, repo, options);
     });
   }
 
@@ -364,6 +368,38 @@ export class RegistryClient {
       checkReference('inspect', 'ref', ref);
       checkOptions('inspect', 'options', options);
       return inspect(this.#context, ref, options);
+    });
+  }
+
+  /**
+   * Points each of `tags` (in the repository of `ref`) at the manifest `ref` names, with no blob
+   * re-uploaded: the manifest's bytes are read once and PUT once per tag, unchanged.
+   *
+   * @example
+   * ```ts
+   * await client.tag('ghcr.io/me/app@sha256:…', '1.2.3', '1.2', 'latest');
+   * ```
+   */
+  tag(ref: ReferenceInput, ...tags: string[]): Promise<TagResult> {
+    return checked(() => {
+      checkReference('tag', 'ref', ref);
+      tags.forEach((name, i) => checkArgument('tag', `tags[${i}]`, name, (value) => typeof value === 'string', 'a tag string'));
+      return tag(this.#context, ref, tags);
+    });
+  }
+
+  /**
+   * The descriptor a runtime asking for `platform` (`'linux/arm64'` or a Platform) would pull from
+   * `ref`. For an index only the index is read, never the child (no pull of the image is counted);
+   * a single image is its own answer when the platform of its config matches (its config blob is
+   * read). No match is an error that lists the platforms there are.
+   */
+  resolvePlatform(ref: ReferenceInput, platform: string | Platform, options?: CallOptions): Promise<Descriptor> {
+    return checked(() => {
+      checkReference('resolvePlatform', 'ref', ref);
+      checkArgument('resolvePlatform', 'platform', platform, (value) => typeof value === 'string' || isPlainObject(value), "a platform string such as 'linux/arm64' or a Platform");
+      checkOptions('resolvePlatform', 'options', options);
+      return resolvePlatform(this.#context, ref, platform, options);
     });
   }
 

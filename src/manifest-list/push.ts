@@ -1,10 +1,10 @@
-import { composeIndex, type ComposedIndex, type IndexEntry } from './compose.js';
+import { composeIndex, type ComposedIndex } from './compose.js';
 import type { CallOptions, RemoteContext } from '../remote/context.js';
 import { DigestMismatchError } from '../errors.js';
 import type { ManifestListSpec, PlannedChild, PushManifestListResult } from './types.js';
 import { putManifest } from '../remote/manifests.js';
 import { convertEntries } from './convert.js';
-import type { PlannedEntry, PreparedEntry } from './entries.js';
+import { indexEntryOf, type PlannedEntry, type PreparedEntry } from './entries.js';
 import { planTransfers } from './plan.js';
 import { resolveChildren } from './resolve.js';
 import { parseSpec, type ParsedSpec } from './spec.js';
@@ -48,12 +48,6 @@ function composeFor(spec: ParsedSpec, prepared: readonly PreparedEntry[]): Compo
     throw new DigestMismatchError(`the index composed for ${spec.target.toString()}`, { digest: spec.target.digest }, { digest: composed.digest });
   }
   return composed;
-}
-
-function indexEntryOf(entry: PreparedEntry): IndexEntry {
-  const indexEntry: IndexEntry = { descriptor: entry.descriptor, platform: entry.platform };
-  if (entry.annotations !== undefined) indexEntry.annotations = entry.annotations;
-  return indexEntry;
 }
 
 /** Writes the index to each tag in order (the target's own first), or by digest when the target names no tag and no extra tags are asked for. */

@@ -230,6 +230,21 @@ export function platformKey(p: Platform): string {
 }
 
 /**
+ * True when an index entry's platform is what a runtime asking for `wanted` would accept: the same
+ * os, architecture and variant after {@link normalizePlatform} (so `linux/arm64` matches an entry
+ * that records `arm64/v8` or no variant); `os.version`, `os.features` and `features` are compared
+ * only when `wanted` names them (features: the entry must have every one asked for).
+ */
+export function platformMatches(wanted: Platform, candidate: Platform): boolean {
+  const w = normalizePlatform(wanted);
+  const c = normalizePlatform(candidate);
+  if (w.os !== c.os || w.architecture !== c.architecture || w.variant !== c.variant) return false;
+  if (w['os.version'] !== undefined && w['os.version'] !== c['os.version']) return false;
+  const has = (list: string[] | undefined, wantedList: string[] | undefined) => (wantedList ?? []).every((x) => (list ?? []).includes(x));
+  return has(c['os.features'], w['os.features']) && has(c.features, w.features);
+}
+
+/**
  * Annotation podman and buildah put on an index entry whose layers are zstd-compressed, when the
  * same image is also in the index with gzip layers (the gzip entry first, so clients that know no
  * zstd pick it).
