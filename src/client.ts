@@ -33,7 +33,15 @@ import { VERSION } from './version.js';
 import { ValidationError } from './errors.js';
 import { pushManifestList } from './manifest-list/push.js';
 import { inspect } from './manifest-list/inspect.js';
-import type { InspectResult, ManifestListSpec, PushManifestListResult, TagResult } from './manifest-list/types.js';
+import type {
+  CreateManifestListOptions,
+  CreateManifestListResult,
+  InspectResult,
+  ManifestListSpec,
+  PushManifestListResult,
+  TagResult,
+} from './manifest-list/types.js';
+import { createManifestList } from './manifest-list/merge.js';
 import { listTagsMatching, tag, type ListTagsOptions } from './manifest-list/tags.js';
 import { resolvePlatform } from './manifest-list/resolve-platform.js';
 import {
@@ -404,6 +412,32 @@ export class RegistryClient {
   }
 
   /**
+   * Merges images and indexes into one index and writes it to every reference in `options.tags`, as
+   * `docker buildx imagetools create` does. Sources may be tags or digests in any repository or
+   * registry (their blobs are mounted or copied into each target repository); indexes are
+   * flattened, each image followed by its attestation manifests. `platforms` keeps only those
+   * platforms; `annotations` are addressed as docker/metadata-action writes them (`index:k=v`,
+   * `manifest-descriptor:k=v`, a plain `k=v` goes on the index). With `dryRun`, nothing is written.
+   *
+   * @example
+   * ```ts
+   * const { digest } = await client.createManifestList({
+   *   tags: ['ghcr.io/me/app:1.0', 'ghcr.io/me/app:latest'],
+   *   sources: ['ghcr.io/me/app-amd64@sha256:…', 'ghcr.io/me/app-arm64@sha256:…'],
+   *   annotations: ['index:org.opencontainers.image.version=1.0'],
+   * });
+   * ```
+   */
+  createManifestList(options: CreateManifestListOptions, call?: CallOptions): Promise<CreateManifestListResult> {
+    return checked(() => {
+      checkArgument('createManifestList', 'options', options, isPlainObject, 'an object ({ tags, sources })');
+      checkFields('createManifestList', 'options', options as unknown as Record<string, unknown>, CREATE_CHECKS);
+      checkOptions('createManifestList', 'call', call);
+      return createManifestList(this.#context, options, call);
+    });
+  }
+
+  /**
    * Runs `operation`, and when this client has a `consistency` policy, runs it again (at most
    * `retries` more times, `delayMs` apart) while it fails with an error {@link isNotYetVisible}
    * accepts. Without the policy, or after an abort, the first failure is final. Use it around a
@@ -539,6 +573,19 @@ const OPTION_CHECKS = {
   env: [isPlainObject, 'an object of environment variables'],
   consistency: [(value) => value === false || isPlainObject(value), '{ retries, delayMs } or false'],
 } as const satisfies Record<keyof RegistryClientOptions, FieldChecks[string]>;
+
+const isSourceList = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string' || isPlainObject(item));
+const isFlag = (value: unknown): boolean => typeof value === 'boolean';
+
+const CREATE_CHECKS = {
+  tags: [isStringArray, 'a list of references such as ["ghcr.io/me/app:1.0"]'],
+  sources: [isSourceList, 'a list of references or { image, platform } objects'],
+  platforms: [isStringArray, 'a list of platforms such as ["linux/amd64"]'],
+  annotations: [(value) => isStringArray(value) || isPlainObject(value), 'a list of "[type:]key=value" strings or an object'],
+  mediaType: [(value) => value === 'oci' || value === 'docker', '"oci" or "docker"'],
+  append: [isFlag, 'true or false'],
+  dryRun: [isFlag, 'true or false'],
+} as const satisfies Record<keyof CreateManifestListOptions, FieldChecks[string]>;
 
 const CREDENTIALS_HINT = "credentials go in the credentials option by registry: credentials: { 'host': { username, password } }";
 const OPTION_HINTS: Record<string, string> = { username: CREDENTIALS_HINT, password: CREDENTIALS_HINT, token: CREDENTIALS_HINT, auth: CREDENTIALS_HINT };

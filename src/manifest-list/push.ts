@@ -4,7 +4,7 @@ import { DigestMismatchError } from '../errors.js';
 import type { ManifestListSpec, PlannedChild, PushManifestListResult } from './types.js';
 import { putManifest } from '../remote/manifests.js';
 import { convertEntries } from './convert.js';
-import { indexEntryOf, type PlannedEntry, type PreparedEntry } from './entries.js';
+import { indexEntryOf, writtenIndex, type PlannedEntry, type PreparedEntry } from './entries.js';
 import { planTransfers } from './plan.js';
 import { resolveChildren } from './resolve.js';
 import { parseSpec, type ParsedSpec } from './spec.js';
@@ -59,11 +59,7 @@ async function putIndex(ctx: RemoteContext, spec: ParsedSpec, composed: Composed
 
 function resultOf(spec: ParsedSpec, composed: ComposedIndex, planned: readonly PlannedEntry[], skipped: string[]): PushManifestListResult {
   return {
-    digest: composed.digest,
-    mediaType: composed.mediaType,
-    size: composed.size,
-    bytes: composed.bytes,
-    index: composed.index,
+    ...writtenIndex(composed),
     tags: [...spec.tags],
     plan: planned.map((entry, i) => plannedChild(entry, composed, i)),
     skipped,
@@ -71,7 +67,8 @@ function resultOf(spec: ParsedSpec, composed: ComposedIndex, planned: readonly P
   };
 }
 
-function plannedChild(entry: PlannedEntry, composed: ComposedIndex, position: number): PlannedChild {
+/** The public view of a planned entry; its platform as the index at `position` writes it. */
+export function plannedChild(entry: PlannedEntry, composed: ComposedIndex, position: number): PlannedChild {
   const written = composed.index.manifests[position];
   const child: PlannedChild = {
     image: entry.image,
