@@ -36,12 +36,15 @@ import { inspect } from './manifest-list/inspect.js';
 import type {
   CreateManifestListOptions,
   CreateManifestListResult,
+  EditManifestListOptions,
+  EditManifestListResult,
   InspectResult,
   ManifestListSpec,
   PushManifestListResult,
   TagResult,
 } from './manifest-list/types.js';
 import { createManifestList } from './manifest-list/merge.js';
+import { editManifestList } from './manifest-list/edit.js';
 import { listTagsMatching, tag, type ListTagsOptions } from './manifest-list/tags.js';
 import { resolvePlatform } from './manifest-list/resolve-platform.js';
 import {
@@ -438,6 +441,29 @@ export class RegistryClient {
   }
 
   /**
+   * Edits the index at `ref`: `add` images (or the entries of another index, filtered by
+   * `platform`), `replace` every entry of a platform, `remove` entries by platform or digest, set
+   * index `annotations`. Attestation manifests go with the image they describe; every entry not
+   * touched stays byte for byte in its place. The result is written to the tag of `ref`, which must
+   * still point at the index read (else an error, unless `force`), or by digest when `ref` names no
+   * tag. With `dryRun`, the new index and its digest are returned and nothing is written.
+   *
+   * @example
+   * ```ts
+   * await client.editManifestList('ghcr.io/me/app:1.0', { replace: ['ghcr.io/me/app-arm64@sha256:…'], remove: ['linux/s390x'] });
+   * ```
+   */
+  editManifestList(ref: ReferenceInput, options: EditManifestListOptions, call?: CallOptions): Promise<EditManifestListResult> {
+    return checked(() => {
+      checkReference('editManifestList', 'ref', ref);
+      checkArgument('editManifestList', 'options', options, isPlainObject, 'an object ({ add, replace, remove, annotations })');
+      checkFields('editManifestList', 'options', options as unknown as Record<string, unknown>, EDIT_CHECKS);
+      checkOptions('editManifestList', 'call', call);
+      return editManifestList(this.#context, ref, options, call);
+    });
+  }
+
+  /**
    * Runs `operation`, and when this client has a `consistency` policy, runs it again (at most
    * `retries` more times, `delayMs` apart) while it fails with an error {@link isNotYetVisible}
    * accepts. Without the policy, or after an abort, the first failure is final. Use it around a
@@ -586,6 +612,15 @@ const CREATE_CHECKS = {
   append: [isFlag, 'true or false'],
   dryRun: [isFlag, 'true or false'],
 } as const satisfies Record<keyof CreateManifestListOptions, FieldChecks[string]>;
+
+const EDIT_CHECKS = {
+  add: [isSourceList, 'a list of references or { image, platform } objects'],
+  replace: [isSourceList, 'a list of references or { image, platform } objects'],
+  remove: [isStringArray, 'a list of platforms or digests'],
+  annotations: [isPlainObject, 'an object of strings (null removes a key)'],
+  dryRun: [isFlag, 'true or false'],
+  force: [isFlag, 'true or false'],
+} as const satisfies Record<keyof EditManifestListOptions, FieldChecks[string]>;
 
 const CREDENTIALS_HINT = "credentials go in the credentials option by registry: credentials: { 'host': { username, password } }";
 const OPTION_HINTS: Record<string, string> = { username: CREDENTIALS_HINT, password: CREDENTIALS_HINT, token: CREDENTIALS_HINT, auth: CREDENTIALS_HINT };
