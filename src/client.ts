@@ -5,7 +5,7 @@ import { copyBlob, mountBlob, pushBlob, type BlobData, type BlobPushResult, type
 import type { CallOptions, RemoteContext, ConsistencyPolicy } from './remote/context.js';
 import { isReference, normalizeRegistry, registryApiHost, toReference, type Reference, type ReferenceInput } from './oci/reference.js';
 import { CredentialStore, type Credential } from './credentials/index.js';
-import { catalog, listTags, type ListOptions } from './remote/listing.js';
+import { catalog, type ListOptions } from './remote/listing.js';
 import type { ManifestResult } from './oci/manifest.js';
 import {
   deleteManifest,
@@ -22,7 +22,7 @@ import {
 } from './remote/manifests.js';
 import type { ManifestMediaType } from './oci/media-types.js';
 import { listReferrers, type ReferrersOptions } from './remote/referrers.js';
-import type { Descriptor } from './oci/schemas.js';
+import type { Descriptor, Platform } from './oci/schemas.js';
 import type { Digest } from './oci/digest.js';
 import { hostnameOf, isLoopbackHost } from './transport/address.js';
 import { Authenticator } from './transport/auth.js';
@@ -35,7 +35,20 @@ import { VERSION } from './version.js';
 import { ValidationError } from './errors.js';
 import { pushManifestList } from './manifest-list/push.js';
 import { inspect } from './manifest-list/inspect.js';
-import type { InspectResult, ManifestListSpec, PushManifestListResult } from './manifest-list/types.js';
+import type {
+  CreateManifestListOptions,
+  CreateManifestListResult,
+  EditManifestListOptions,
+  EditManifestListResult,
+  InspectResult,
+  ManifestListSpec,
+  PushManifestListResult,
+  TagResult,
+} from './manifest-list/types.js';
+import { createManifestList } from './manifest-list/merge.js';
+import { editManifestList } from './manifest-list/edit.js';
+import { listTagsMatching, tag, type ListTagsOptions } from './manifest-list/tags.js';
+import { resolvePlatform } from './manifest-list/resolve-platform.js';
 import {
   argumentError,
   checkArgument,
@@ -346,12 +359,14 @@ export class RegistryClient {
     });
   }
 
-  /** Every tag of a repository. */
-  listTags(repo: ReferenceInput, options?: ListOptions): Promise<string[]> {
+  /** Every tag of a repository, or with `options.filter` (a RegExp or a predicate) those it accepts. */
+  listTags(repo: ReferenceInput, options?: ListTagsOptions): Promise<string[]> {
     return checked(() => {
       checkReference('listTags', 'repo', repo);
       checkOptions('listTags', 'options', options);
-      return listTags(this.#context, repo, options);
+      const filter: unknown = options?.filter;
+      if (filter !== undefined) checkArgument('listTags', 'options.filter', filter, (value) => value instanceof RegExp || typeof value === 'function', 'a RegExp or a function');
+      return listTagsMatching(this.#context, repo, options);
     });
   }
 
@@ -384,6 +399,87 @@ export class RegistryClient {
       checkReference('inspect', 'ref', ref);
       checkOptions('inspect', 'options', options);
       return inspect(this.#context, ref, options);
+    });
+  }
+
+  /**
+   * Points each of `tags` (in the repository of `ref`) at the manifest `ref` names, with no blob
+   * re-uploaded: the manifest's bytes are read once and PUT once per tag, unchanged.
+   *
+   * @example
+   * ```ts
+   * await client.tag('ghcr.io/me/app@sha256:…', '1.2.3', '1.2', 'latest');
+   * ```
+   */
+  tag(ref: ReferenceInput, ...tags: string[]): Promise<TagResult> {
+    return checked(() => {
+      checkReference('tag', 'ref', ref);
+      tags.forEach((name, i) => checkArgument('tag', `tags[${i}]`, name, (value) => typeof value === 'string', 'a tag string'));
+      return tag(this.#context, ref, tags);
+    });
+  }
+
+  /**
+   * The descriptor a runtime asking for `platform` (`'linux/arm64'` or a Platform) would pull from
+   * `ref`. For an index only the index is read, never the child (no pull of the image is counted);
+   * a single image is its own answer when the platform of its config matches (its config blob is
+   * read). No match is an error that lists the platforms there are.
+   */
+  resolvePlatform(ref: ReferenceInput, platform: string | Platform, options?: CallOptions): Promise<Descriptor> {
+    return checked(() => {
+      checkReference('resolvePlatform', 'ref', ref);
+      checkArgument('resolvePlatform', 'platform', platform, (value) => typeof value === 'string' || isPlainObject(value), "a platform string such as 'linux/arm64' or a Platform");
+      checkOptions('resolvePlatform', 'options', options);
+      return resolvePlatform(this.#context, ref, platform, options);
+    });
+  }
+
+  /**
+   * Merges images and indexes into one index and writes it to every reference in `options.tags`, as
+   * `docker buildx imagetools create` does. Sources may be tags or digests in any repository or
+   * registry (their blobs are mounted or copied into each target repository); indexes are
+   * flattened, each image followed by its attestation manifests. `platforms` keeps only those
+   * platforms; `annotations` are addressed as docker/metadata-action writes them (`index:k=v`,
+   * `manifest-descriptor:k=v`, a plain `k=v` goes on the index). With `dryRun`, nothing is written.
+   *
+   * @example
+   * ```ts
+   * const { digest } = await client.createManifestList({
+   *   tags: ['ghcr.io/me/app:1.0', 'ghcr.io/me/app:latest'],
+   *   sources: ['ghcr.io/me/app-amd64@sha256:…', 'ghcr.io/me/app-arm64@sha256:…'],
+   *   annotations: ['index:org.opencontainers.image.version=1.0'],
+   * });
+   * ```
+   */
+  createManifestList(options: CreateManifestListOptions, call?: CallOptions): Promise<CreateManifestListResult> {
+    return checked(() => {
+      checkArgument('createManifestList', 'options', options, isPlainObject, 'an object ({ tags, sources })');
+      checkFields('createManifestList', 'options', options as unknown as Record<string, unknown>, CREATE_CHECKS);
+      checkOptions('createManifestList', 'call', call);
+      return createManifestList(this.#context, options, call);
+    });
+  }
+
+  /**
+   * Edits the index at `ref`: `add` images (or the entries of another index, filtered by
+   * `platform`), `replace` every entry of a platform, `remove` entries by platform or digest, set
+   * index `annotations`. Attestation manifests go with the image they describe; every entry not
+   * touched stays byte for byte in its place. The result is written to the tag of `ref`, which must
+   * still point at the index read (else an error, unless `force`), or by digest when `ref` names no
+   * tag. With `dryRun`, the new index and its digest are returned and nothing is written.
+   *
+   * @example
+   * ```ts
+   * await client.editManifestList('ghcr.io/me/app:1.0', { replace: ['ghcr.io/me/app-arm64@sha256:…'], remove: ['linux/s390x'] });
+   * ```
+   */
+  editManifestList(ref: ReferenceInput, options: EditManifestListOptions, call?: CallOptions): Promise<EditManifestListResult> {
+    return checked(() => {
+      checkReference('editManifestList', 'ref', ref);
+      checkArgument('editManifestList', 'options', options, isPlainObject, 'an object ({ add, replace, remove, annotations })');
+      checkFields('editManifestList', 'options', options as unknown as Record<string, unknown>, EDIT_CHECKS);
+      checkOptions('editManifestList', 'call', call);
+      return editManifestList(this.#context, ref, options, call);
     });
   }
 
@@ -523,6 +619,28 @@ const OPTION_CHECKS = {
   env: [isPlainObject, 'an object of environment variables'],
   consistency: [(value) => value === false || isPlainObject(value), '{ retries, delayMs } or false'],
 } as const satisfies Record<keyof RegistryClientOptions, FieldChecks[string]>;
+
+const isSourceList = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string' || isPlainObject(item));
+const isFlag = (value: unknown): boolean => typeof value === 'boolean';
+
+const CREATE_CHECKS = {
+  tags: [isStringArray, 'a list of references such as ["ghcr.io/me/app:1.0"]'],
+  sources: [isSourceList, 'a list of references or { image, platform } objects'],
+  platforms: [isStringArray, 'a list of platforms such as ["linux/amd64"]'],
+  annotations: [(value) => isStringArray(value) || isPlainObject(value), 'a list of "[type:]key=value" strings or an object'],
+  mediaType: [(value) => value === 'oci' || value === 'docker', '"oci" or "docker"'],
+  append: [isFlag, 'true or false'],
+  dryRun: [isFlag, 'true or false'],
+} as const satisfies Record<keyof CreateManifestListOptions, FieldChecks[string]>;
+
+const EDIT_CHECKS = {
+  add: [isSourceList, 'a list of references or { image, platform } objects'],
+  replace: [isSourceList, 'a list of references or { image, platform } objects'],
+  remove: [isStringArray, 'a list of platforms or digests'],
+  annotations: [isPlainObject, 'an object of strings (null removes a key)'],
+  dryRun: [isFlag, 'true or false'],
+  force: [isFlag, 'true or false'],
+} as const satisfies Record<keyof EditManifestListOptions, FieldChecks[string]>;
 
 const CREDENTIALS_HINT = "credentials go in the credentials option by registry: credentials: { 'host': { username, password } }";
 const OPTION_HINTS: Record<string, string> = { username: CREDENTIALS_HINT, password: CREDENTIALS_HINT, token: CREDENTIALS_HINT, auth: CREDENTIALS_HINT };

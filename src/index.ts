@@ -20,7 +20,16 @@ export type {
   PlannedChild,
   InspectResult,
   InspectedEntry,
+  ManifestSource,
+  CreateManifestListOptions,
+  CreateManifestListResult,
+  EditManifestListOptions,
+  EditManifestListResult,
+  IndexChild,
+  TagResult,
+  WrittenIndex,
 } from './manifest-list/types.js';
+export type { ListTagsOptions } from './manifest-list/tags.js';
 export type { FileBody } from './transport/body.js';
 export type { RetryOptions } from './transport/retry.js';
 

@@ -34,7 +34,7 @@ const ALLOWED: Record<Layer, Layer[]> = {
   face: ['client', 'manifest-list', 'manifest-list-pure', 'remote', 'transport', 'credentials', 'oci', 'util', 'base', 'registry', 'face'],
 };
 
-const PURE_MANIFEST_LIST = new Set(['compose.ts', 'convert.ts', 'spec.ts', 'types.ts', 'entries.ts']);
+const PURE_MANIFEST_LIST = new Set(['compose.ts', 'convert.ts', 'spec.ts', 'types.ts', 'entries.ts', 'merge-rules.ts', 'addressed-annotations.ts', 'edit-rules.ts', 'edit-options.ts']);
 const FACES = new Set(['index.ts', 'oci/index.ts', 'registry/index.ts']);
 /** Modules the pure `multiplatform/oci` entry must never load. */
 const IO_MODULES = /^(undici|node:(http|https|http2|tls|fs|fs\/promises|child_process|dgram))$/;

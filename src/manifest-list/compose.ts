@@ -2,7 +2,7 @@ import { digestOf, parseDigest, type Digest } from '../oci/digest.js';
 import { UnsupportedMediaTypeError, ValidationError } from '../errors.js';
 import { MediaType, isSchema1MediaType, mediaTypeFamily, type MediaTypeFamily } from '../oci/media-types.js';
 import { ATTESTATION_MANIFEST, REFERENCE_DIGEST, REFERENCE_TYPE, isAttestationEntry } from '../oci/attestation.js';
-import { assertPlatform, normalizePlatform, platformKey } from '../oci/platform.js';
+import { assertPlatform, entryVariantKey, normalizePlatform } from '../oci/platform.js';
 import {
   DockerManifestListSchema,
   OciIndexSchema,
@@ -212,7 +212,7 @@ function checkDuplicates(checked: CheckedEntry[]): void {
   const byPlatform = new Map<string, string[]>();
   for (const { descriptor, attestation } of checked) {
     if (attestation || !descriptor.platform) continue;
-    const key = platformKey(descriptor.platform);
+    const key = entryVariantKey({ platform: descriptor.platform, annotations: descriptor.annotations });
     byPlatform.set(key, [...(byPlatform.get(key) ?? []), descriptor.digest]);
   }
   const clashes = [...byPlatform].filter(([, digests]) => digests.length > 1);
@@ -242,7 +242,11 @@ function checkAttestations(checked: CheckedEntry[]): void {
  * Every child needs a valid mediaType, digest and size and a platform with os and architecture
  * (normalised with {@link normalizePlatform}); attestation manifests (platform `unknown/unknown`)
  * are kept verbatim with their annotations and must refer to an image in the same index.
- * Duplicate platforms, a repeated digest or an empty list are a {@link ValidationError}; see
+ * Several entries may share a platform when they are variants a runtime can tell apart: different
+ * `os.version`, `os.features` or `features`, or a gzip image and its zstd sibling annotated
+ * `io.github.containers.compression.zstd: "true"` (put the gzip entry first: clients that know no
+ * zstd take the first match). True duplicates (same platform and variant-defining fields), a
+ * repeated digest or an empty list are a {@link ValidationError}; see
  * {@link chooseIndexFormat} for how the format is picked.
  *
  * Serialisation is deterministic: compact JSON with a fixed key order (schemaVersion, mediaType,

@@ -7,7 +7,8 @@ import type { Digest } from '../oci/digest.js';
 import type { ImageManifest } from '../oci/manifest.js';
 import type { Reference } from '../oci/reference.js';
 import type { Descriptor, Platform } from '../oci/schemas.js';
-import type { PlannedChild } from './types.js';
+import type { PlannedChild, WrittenIndex } from './types.js';
+import type { ComposedIndex, IndexEntry } from './compose.js';
 
 /** A single-platform manifest (or attestation manifest) that becomes one entry of the new index. */
 export interface ResolvedEntry {
@@ -37,4 +38,16 @@ export interface PlannedEntry extends PreparedEntry {
   manifestPresent: boolean;
   /** Blobs the target repository lacks. */
   blobs: Descriptor[];
+}
+
+/** The entry as {@link composeIndex} takes it. */
+export function indexEntryOf(entry: PreparedEntry): IndexEntry {
+  const indexEntry: IndexEntry = { descriptor: entry.descriptor, platform: entry.platform };
+  if (entry.annotations !== undefined) indexEntry.annotations = entry.annotations;
+  return indexEntry;
+}
+
+/** The parts of a composed index every result reports. */
+export function writtenIndex(composed: ComposedIndex): WrittenIndex {
+  return { digest: composed.digest, mediaType: composed.mediaType, size: composed.size, bytes: composed.bytes, index: composed.index };
 }

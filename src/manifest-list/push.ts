@@ -1,10 +1,10 @@
-import { composeIndex, type ComposedIndex, type IndexEntry } from './compose.js';
+import { composeIndex, type ComposedIndex } from './compose.js';
 import type { CallOptions, RemoteContext } from '../remote/context.js';
 import { DigestMismatchError } from '../errors.js';
 import type { ManifestListSpec, PlannedChild, PushManifestListResult } from './types.js';
 import { putManifest } from '../remote/manifests.js';
 import { convertEntries } from './convert.js';
-import type { PlannedEntry, PreparedEntry } from './entries.js';
+import { indexEntryOf, writtenIndex, type PlannedEntry, type PreparedEntry } from './entries.js';
 import { planTransfers } from './plan.js';
 import { resolveChildren } from './resolve.js';
 import { parseSpec, type ParsedSpec } from './spec.js';
@@ -50,12 +50,6 @@ function composeFor(spec: ParsedSpec, prepared: readonly PreparedEntry[]): Compo
   return composed;
 }
 
-function indexEntryOf(entry: PreparedEntry): IndexEntry {
-  const indexEntry: IndexEntry = { descriptor: entry.descriptor, platform: entry.platform };
-  if (entry.annotations !== undefined) indexEntry.annotations = entry.annotations;
-  return indexEntry;
-}
-
 /** Writes the index to each tag in order (the target's own first), or by digest when the target names no tag and no extra tags are asked for. */
 async function putIndex(ctx: RemoteContext, spec: ParsedSpec, composed: ComposedIndex, signal: AbortSignal | undefined): Promise<void> {
   const destinations = spec.tags.length > 0 ? spec.tags.map((tag) => spec.target.withTag(tag)) : [spec.target.atDigest(composed.digest)];
@@ -65,11 +59,7 @@ async function putIndex(ctx: RemoteContext, spec: ParsedSpec, composed: Composed
 
 function resultOf(spec: ParsedSpec, composed: ComposedIndex, planned: readonly PlannedEntry[], skipped: string[]): PushManifestListResult {
   return {
-    digest: composed.digest,
-    mediaType: composed.mediaType,
-    size: composed.size,
-    bytes: composed.bytes,
-    index: composed.index,
+    ...writtenIndex(composed),
     tags: [...spec.tags],
     plan: planned.map((entry, i) => plannedChild(entry, composed, i)),
     skipped,
@@ -77,7 +67,8 @@ function resultOf(spec: ParsedSpec, composed: ComposedIndex, planned: readonly P
   };
 }
 
-function plannedChild(entry: PlannedEntry, composed: ComposedIndex, position: number): PlannedChild {
+/** The public view of a planned entry; its platform as the index at `position` writes it. */
+export function plannedChild(entry: PlannedEntry, composed: ComposedIndex, position: number): PlannedChild {
   const written = composed.index.manifests[position];
   const child: PlannedChild = {
     image: entry.image,

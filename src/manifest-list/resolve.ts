@@ -42,7 +42,7 @@ interface Candidate {
  * the platform that index records). Missing children are reported together in one
  * {@link MissingChildrenError} unless `ignoreMissing` lets them be skipped. Only reads.
  */
-export async function resolveChildren(ctx: RemoteContext, spec: ParsedSpec, signal?: AbortSignal): Promise<Resolution> {
+export async function resolveChildren(ctx: RemoteContext, spec: Pick<ParsedSpec, 'children' | 'ignoreMissing'>, signal?: AbortSignal): Promise<Resolution> {
   const looked = await mapPool(
     spec.children,
     ctx.concurrency,

@@ -59,6 +59,25 @@ function extraTags(value: unknown): string[] {
 }
 
 /**
+ * Checks one child (`{ image, platform?, annotations? }`, or a bare reference string) and parses its
+ * reference; `where` names it in messages.
+ */
+export function parseChild(child: unknown, where: string): ParsedChild {
+  if (typeof child === 'string') return { image: child, ref: reference(child, where) };
+  if (!isRecord(child)) throw new ValidationError(`${where} must be an object with an image`);
+  const ref = reference(child.image, `${where}.image`);
+  const parsed: ParsedChild = { image: child.image as string, ref };
+  if (child.platform !== undefined && child.platform !== null) {
+    // Checked here, before any request: a malformed platform must not surface after the lookups.
+    assertPartialPlatform(child.platform, `${where}.platform`);
+    parsed.platform = child.platform;
+  }
+  const childAnnotations = annotations(child.annotations, where);
+  if (childAnnotations) parsed.annotations = childAnnotations;
+  return parsed;
+}
+
+/**
  * Checks a manifest-list spec and parses every reference in it, before anything is requested:
  * a malformed reference is an {@link InvalidReferenceError} naming where it is in the spec; any
  * other problem (no children, a bad tag, a malformed platform or annotations, an unknown
@@ -70,20 +89,7 @@ export function parseSpec(spec: ManifestListSpec): ParsedSpec {
   if (!Array.isArray(spec.manifests) || spec.manifests.length === 0) {
     throw new ValidationError('spec.manifests must list at least one image');
   }
-  const children = spec.manifests.map((child: unknown, i): ParsedChild => {
-    const where = `spec.manifests[${i}]`;
-    if (!isRecord(child)) throw new ValidationError(`${where} must be an object with an image`);
-    const ref = reference(child.image, `${where}.image`);
-    const parsed: ParsedChild = { image: child.image as string, ref };
-    if (child.platform !== undefined && child.platform !== null) {
-      // Checked here, before any request: a malformed platform must not surface after the lookups.
-      assertPartialPlatform(child.platform, `${where}.platform`);
-      parsed.platform = child.platform;
-    }
-    const childAnnotations = annotations(child.annotations, where);
-    if (childAnnotations) parsed.annotations = childAnnotations;
-    return parsed;
-  });
+  const children = spec.manifests.map((child: unknown, i) => parseChild(child, `spec.manifests[${i}]`));
 
   const mediaType: unknown = spec.mediaType;
   if (mediaType !== undefined && mediaType !== 'oci' && mediaType !== 'docker') {

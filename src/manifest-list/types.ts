@@ -43,14 +43,18 @@ export interface PlannedChild {
   convertedFrom?: Digest;
 }
 
-/** The result of composing and pushing a manifest list (or, with `dryRun`, what would be pushed). */
-export interface PushManifestListResult {
+/** An index as written (or, with `dryRun`, as it would be): its digest, media type, size, exact bytes and document. */
+export interface WrittenIndex {
   digest: Digest;
   mediaType: ComposedIndex['mediaType'];
   size: number;
-  /** The exact index bytes pushed. */
+  /** The exact index bytes. */
   bytes: Buffer;
   index: ComposedIndex['index'];
+}
+
+/** The result of composing and pushing a manifest list (or, with `dryRun`, what would be pushed). */
+export interface PushManifestListResult extends WrittenIndex {
   /** Every tag that points at the index (the target's tag first). */
   tags: string[];
   /** Children and what was done to each. */
@@ -85,4 +89,88 @@ export interface InspectResult {
   platform?: string;
   /** The exact manifest bytes. */
   bytes: Buffer;
+}
+
+/** Where {@link RegistryClient.createManifestList} and {@link RegistryClient.editManifestList} take images from: a reference, or a reference with a platform filter and entry annotations. */
+export type ManifestSource = string | ManifestListChildSpec;
+
+/** What {@link RegistryClient.createManifestList} merges, and where it writes the result. */
+export interface CreateManifestListOptions {
+  /** Full references the index is written to, e.g. `ghcr.io/me/app:1.0`; several repositories and registries may be named. */
+  tags: string[];
+  /** Images and indexes, by tag or digest, in any repository or registry; indexes are flattened, attestations kept with their images. */
+  sources: ManifestSource[];
+  /** Keep only these platforms (`linux/amd64`, `linux/arm64/v8`) of the sources; default all. */
+  platforms?: string[];
+  /**
+   * Annotations as docker/metadata-action writes them: `index:key=value` (or a plain `key=value`)
+   * on the index, `manifest-descriptor:key=value` on each image entry (`manifest-descriptor[linux/amd64]:…`
+   * for some platforms only). An object is taken as index annotations.
+   */
+  annotations?: string[] | Record<string, string>;
+  /** Force an OCI index or a Docker manifest list; entries of the other family are converted. */
+  mediaType?: IndexFormat;
+  /** Keep the entries (and index annotations) of the index already at the first tag, and add the sources after them. */
+  append?: boolean;
+  /** Compute the index and the plan, write nothing. */
+  dryRun?: boolean;
+}
+
+/** One entry of a written (or would-be) index. */
+export interface IndexChild {
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  platform?: Platform;
+  /** True for BuildKit attestation manifests. */
+  attestation: boolean;
+  annotations?: Record<string, string>;
+}
+
+/** What {@link RegistryClient.createManifestList} wrote (or, with `dryRun`, would write). */
+export interface CreateManifestListResult extends WrittenIndex {
+  /** Every reference the index was written to, in the order given. */
+  tags: string[];
+  /** The entries of the index, in order. */
+  children: IndexChild[];
+  /** What was (or would be) done to bring each entry into each target repository. */
+  plan: PlannedChild[];
+  dryRun: boolean;
+}
+
+/** What {@link RegistryClient.editManifestList} changes in an index. */
+export interface EditManifestListOptions {
+  /** Images to add (or the entries of another index, filtered by `platform`); a platform already in the index is an error. */
+  add?: ManifestSource[];
+  /** Images whose platform replaces every entry of that platform, in its place. */
+  replace?: ManifestSource[];
+  /** Entries to remove, by platform (`linux/arm64`) or digest; attestations go with their image. */
+  remove?: string[];
+  /** Index annotations to set; a `null` value removes the key. */
+  annotations?: Record<string, string | null>;
+  /** Compute the new index and its digest, write nothing. */
+  dryRun?: boolean;
+  /** Overwrite the tag even when it no longer points at the index that was read. */
+  force?: boolean;
+}
+
+/** What {@link RegistryClient.editManifestList} wrote (or, with `dryRun`, would write). */
+export interface EditManifestListResult extends WrittenIndex {
+  /** The digest of the index that was edited. */
+  previousDigest: Digest;
+  /** The reference written: the tag of `ref`, or the new digest when `ref` names none. */
+  written: string;
+  added: IndexChild[];
+  removed: IndexChild[];
+  plan: PlannedChild[];
+  dryRun: boolean;
+}
+
+/** What {@link RegistryClient.tag} wrote. */
+export interface TagResult {
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  /** Every reference written, in order. */
+  tags: string[];
 }

@@ -62,7 +62,7 @@ export {
 
 export type { Descriptor, Platform, OciManifest, OciIndex, DockerManifest, DockerManifestList, ImageConfig } from './schemas.js';
 
-export { parsePlatform, formatPlatform, normalizePlatform, platformsEqual, platformFromConfig, isAttestationPlatform } from './platform.js';
+export { parsePlatform, formatPlatform, normalizePlatform, platformsEqual, platformFromConfig, isAttestationPlatform, ZSTD_COMPRESSION_ANNOTATION } from './platform.js';
 export { isAttestationEntry, REFERENCE_TYPE, REFERENCE_DIGEST, ATTESTATION_MANIFEST } from './attestation.js';
 
 export {

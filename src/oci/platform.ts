@@ -229,6 +229,38 @@ export function platformKey(p: Platform): string {
   return key;
 }
 
+/**
+ * True when an index entry's platform is what a runtime asking for `wanted` would accept: the same
+ * os, architecture and variant after {@link normalizePlatform} (so `linux/arm64` matches an entry
+ * that records `arm64/v8` or no variant); `os.version`, `os.features` and `features` are compared
+ * only when `wanted` names them (features: the entry must have every one asked for).
+ */
+export function platformMatches(wanted: Platform, candidate: Platform): boolean {
+  const w = normalizePlatform(wanted);
+  const c = normalizePlatform(candidate);
+  if (w.os !== c.os || w.architecture !== c.architecture || w.variant !== c.variant) return false;
+  if (w['os.version'] !== undefined && w['os.version'] !== c['os.version']) return false;
+  const has = (list: string[] | undefined, wantedList: string[] | undefined) => (wantedList ?? []).every((x) => (list ?? []).includes(x));
+  return has(c['os.features'], w['os.features']) && has(c.features, w.features);
+}
+
+/**
+ * Annotation podman and buildah put on an index entry whose layers are zstd-compressed, when the
+ * same image is also in the index with gzip layers (the gzip entry first, so clients that know no
+ * zstd pick it).
+ */
+export const ZSTD_COMPRESSION_ANNOTATION = 'io.github.containers.compression.zstd';
+
+/**
+ * A string equal for two index entries exactly when a runtime could not tell them apart: the
+ * {@link platformKey} (so `os.version`, `os.features` and `features` already tell variants apart),
+ * plus ` zstd` for an entry annotated as the zstd-compressed sibling of an image.
+ */
+export function entryVariantKey(entry: { platform: Platform; annotations?: Record<string, string> | undefined }): string {
+  const zstd = entry.annotations?.[ZSTD_COMPRESSION_ANNOTATION] === 'true';
+  return zstd ? `${platformKey(entry.platform)} zstd` : platformKey(entry.platform);
+}
+
 /** The platform an image config describes (os, architecture, variant, os.version, os.features), normalised. */
 export function platformFromConfig(config: ImageConfig): Platform {
   if (typeof config !== 'object' || config === null) throw new ValidationError('image config: not an object');

@@ -59,6 +59,10 @@ const WRONG_CALLS: WrongCall[] = [
   { method: 'catalog', args: [{ registry: 'registry.test' }], message: 'catalog: registry must be a registry host string such as "ghcr.io", got object' },
   { method: 'pushManifestList', args: ['registry.test/app:1'], message: 'pushManifestList: spec must be a manifest list spec object ({ image, manifests }), got string' },
   { method: 'inspect', args: [12], message: 'inspect: ref must be a reference string or Reference, got number' },
+  { method: 'tag', args: ['registry.test/app:1', 7], message: 'tag: tags[0] must be a tag string, got number' },
+  { method: 'resolvePlatform', args: ['registry.test/app:1', 64], message: "resolvePlatform: platform must be a platform string such as 'linux/arm64' or a Platform, got number" },
+  { method: 'createManifestList', args: [{ tags: 'registry.test/app:1', sources: [] }], message: 'createManifestList: options.tags must be a list of references' },
+  { method: 'editManifestList', args: ['registry.test/app:1', { remove: 'linux/amd64' }], message: 'editManifestList: options.remove must be a list of platforms or digests, got string' },
   { method: 'withConsistencyRetry', args: [Promise.resolve(1)], message: 'withConsistencyRetry: operation must be a function that returns a Promise, got Promise' },
 ];
 

@@ -59,9 +59,18 @@ export async function skopeoInspectRaw(ref: string, options: { creds?: SkopeoCre
   return runSkopeo(args, secretsOf(options.creds));
 }
 
-/** `skopeo inspect` parsed: skopeo's summary (Digest, Architecture, Os, Layers…) of an image. */
-export async function skopeoInspect(ref: string, options: { creds?: SkopeoCredentials } = {}): Promise<Record<string, unknown>> {
-  const stdout = await runSkopeo(['inspect', ...inspectArgs(ref, options.creds)], secretsOf(options.creds));
+/**
+ * `skopeo inspect` parsed: skopeo's summary (Digest, Architecture, Os, Layers…) of an image. With
+ * `platform` (`{ os, arch, variant? }`), an index resolves to the child a runtime of that platform
+ * would pick (`--override-os`, `--override-arch`, `--override-variant`).
+ */
+export async function skopeoInspect(
+  ref: string,
+  options: { creds?: SkopeoCredentials; platform?: { os: string; arch: string; variant?: string } } = {},
+): Promise<Record<string, unknown>> {
+  const { platform } = options;
+  const overrides = platform ? ['--override-os', platform.os, '--override-arch', platform.arch, ...(platform.variant ? ['--override-variant', platform.variant] : [])] : [];
+  const stdout = await runSkopeo([...overrides, 'inspect', ...inspectArgs(ref, options.creds)], secretsOf(options.creds));
   return JSON.parse(stdout.toString('utf8')) as Record<string, unknown>;
 }
 

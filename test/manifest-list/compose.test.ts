@@ -324,6 +324,41 @@ describe('chooseIndexFormat', () => {
   });
 });
 
+describe('composeIndex: several variants of one platform', () => {
+  const zstd = { 'io.github.containers.compression.zstd': 'true' };
+
+  it('keeps a gzip image and its zstd sibling for the same platform, in the order given', () => {
+    const result = composeIndex([oci('gzip', amd64), { ...oci('zstd', amd64), annotations: zstd }, oci('arm', arm64)]);
+    expect(result.index.manifests.map((m) => m.digest)).toEqual([d('gzip'), d('zstd'), d('arm')]);
+    expect(result.index.manifests[1]?.annotations).toEqual(zstd);
+    expect(result.index.manifests[0]?.annotations).toBeUndefined();
+  });
+
+  it('accepts entries of one platform that differ in features or os.features', () => {
+    const result = composeIndex([
+      oci('plain', amd64),
+      oci('sse4', { ...amd64, features: ['sse4'] }),
+      oci('win32k', { os: 'windows', architecture: 'amd64', 'os.features': ['win32k'] }),
+      oci('windows', { os: 'windows', architecture: 'amd64' }),
+    ]);
+    expect(result.index.manifests).toHaveLength(4);
+  });
+
+  it('still rejects two zstd entries, or two plain entries, of the same platform', () => {
+    const twoZstd = errorOf(() => composeIndex([oci('gzip', amd64), { ...oci('z1', amd64), annotations: zstd }, { ...oci('z2', amd64), annotations: zstd }]));
+    expect(twoZstd).toBeInstanceOf(ValidationError);
+    expect(twoZstd.message).toContain(d('z2'));
+    expect(twoZstd.message).not.toContain(d('gzip'));
+    const zstdFalse = errorOf(() => composeIndex([oci('a', amd64), { ...oci('b', amd64), annotations: { 'io.github.containers.compression.zstd': 'false' } }]));
+    expect(zstdFalse.message).toContain('more than one child for the same platform');
+  });
+
+  it('treats features as a set: the same features in another order are a duplicate', () => {
+    const error = errorOf(() => composeIndex([oci('a', { ...amd64, features: ['x', 'y'] }), oci('b', { ...amd64, features: ['y', 'x'] })]));
+    expect(error).toBeInstanceOf(ValidationError);
+  });
+});
+
 describe('composeIndex: invalid input', () => {
   it('rejects an empty list', () => {
     expect(() => composeIndex([])).toThrow(ValidationError);

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { pushImage, randomImage } from '../../src/registry/index.js';
+import type { OciImageIndex } from '../../src/oci/manifest.js';
+import { allTargets } from '../helpers/targets.js';
+import { SkopeoError, skopeoInspect, skopeoInspectRaw } from '../helpers/skopeo.js';
+
+/**
+ * The lifecycle of a release index, on distribution (plain, Basic, token) and the embedded
+ * registry: per-platform images pushed by digest only, merged into two tags of another repository,
+ * one platform replaced, one removed, the result tagged again. skopeo reads every step back, and
+ * with --override-os/--override-arch says which child a runtime would pick.
+ */
+
+const targets = await allTargets();
+
+describe.each(targets)('index lifecycle on $name', (target) => {
+  it('creates, replaces, removes and re-tags, as skopeo sees it', { timeout: 120_000 }, async () => {
+    const client = target.client();
+    const creds = target.skopeoCreds;
+    const s = randomBytes(4).toString('hex');
+    const images = {
+      amd64: randomImage({ platform: 'linux/amd64', seed: `life-amd64-${s}` }),
+      arm64: randomImage({ platform: 'linux/arm64/v8', seed: `life-arm64-${s}` }),
+      s390x: randomImage({ platform: 'linux/s390x', seed: `life-s390x-${s}` }),
+      arm64Fix: randomImage({ platform: 'linux/arm64/v8', seed: `life-arm64-fix-${s}` }),
+    };
+    const builds = `${target.host}/life-${s}/builds`;
+    const other = `${target.host}/life-${s}/other-builds`;
+    const release = `${target.host}/life-${s}/app`;
+    try {
+      await pushImage(client, `${builds}@${images.amd64.manifest.digest}`, images.amd64);
+      await pushImage(client, `${builds}@${images.arm64.manifest.digest}`, images.arm64);
+      await pushImage(client, `${other}@${images.s390x.manifest.digest}`, images.s390x);
+      await pushImage(client, `${builds}@${images.arm64Fix.manifest.digest}`, images.arm64Fix);
+      // skopeo's Digest is the index's; the layers show which child it chose (every test image has its own).
+      const pick = async (ref: string, os: string, arch: string, variant?: string) =>
+        ((await skopeoInspect(`docker://${ref}`, { creds, platform: { os, arch, ...(variant ? { variant } : {}) } })).Layers as string[])[0];
+      const layerOf = (image: (typeof images)[keyof typeof images]) => image.layers[0]?.digest;
+
+      // 1. Merge the three images into two tags of another repository.
+      const created = await client.createManifestList({
+        tags: [`${release}:1.0`, `${release}:latest`],
+        sources: [`${builds}@${images.amd64.manifest.digest}`, `${builds}@${images.arm64.manifest.digest}`, `${other}@${images.s390x.manifest.digest}`],
+      });
+      for (const tag of ['1.0', 'latest']) expect((await skopeoInspectRaw(`docker://${release}:${tag}`, { creds })).equals(created.bytes)).toBe(true);
+      expect(await pick(`${release}:1.0`, 'linux', 'arm64', 'v8')).toBe(layerOf(images.arm64));
+      expect(await pick(`${release}:1.0`, 'linux', 's390x')).toBe(layerOf(images.s390x));
+
+      // 2. Replace arm64: a runtime on arm64 now gets the fixed image; the other entries are unchanged.
+      const replaced = await client.editManifestList(`${release}:1.0`, { replace: [`${builds}@${images.arm64Fix.manifest.digest}`] });
+      const afterReplace = JSON.parse((await skopeoInspectRaw(`docker://${release}:1.0`, { creds })).toString('utf8')) as OciImageIndex;
+      expect(afterReplace.manifests.map((m) => m.digest)).toEqual([images.amd64.manifest.digest, images.arm64Fix.manifest.digest, images.s390x.manifest.digest]);
+      expect(afterReplace.manifests[0]).toEqual((created.index as OciImageIndex).manifests[0]);
+      expect(await pick(`${release}:1.0`, 'linux', 'arm64', 'v8')).toBe(layerOf(images.arm64Fix));
+      expect(await pick(`${release}:latest`, 'linux', 'arm64', 'v8')).toBe(layerOf(images.arm64));
+
+      // 3. Remove s390x: a runtime on s390x finds nothing to pull.
+      const removed = await client.editManifestList(`${release}:1.0@${replaced.digest}`, { remove: ['linux/s390x'] });
+      const afterRemove = await skopeoInspectRaw(`docker://${release}:1.0`, { creds });
+      expect(afterRemove.equals(removed.bytes)).toBe(true);
+      await expect(pick(`${release}:1.0`, 'linux', 's390x')).rejects.toThrow(SkopeoError);
+      expect(await pick(`${release}:1.0`, 'linux', 'amd64')).toBe(layerOf(images.amd64));
+
+      // 4. Tag the edited release again: the same bytes under a new name.
+      const tagged = await client.tag(`${release}@${removed.digest}`, 'stable');
+      expect(tagged.digest).toBe(removed.digest);
+      expect((await skopeoInspectRaw(`docker://${release}:stable`, { creds })).equals(removed.bytes)).toBe(true);
+      expect((await client.resolvePlatform(`${release}:stable`, 'linux/arm64')).digest).toBe(images.arm64Fix.manifest.digest);
+    } finally {
+      await client.close();
+    }
+  });
+});
