@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient, VERSION } from '../../src/index.js';
 import { startRegistry, type RunningRegistry } from '../../src/registry/index.js';
-import { buildImage, type BuildImageOptions, type BuiltImage } from '../helpers/images.js';
+import { pushBuiltImage, type BuildImageOptions, type BuiltImage } from '../helpers/images.js';
 import { runCli } from './in-process.js';
 
 /** Runs the CLI in-process, by default with the isolated environment. */
@@ -34,16 +34,8 @@ afterAll(async () => {
 
 const unique = (prefix: string) => `cli/${prefix}-${randomBytes(4).toString('hex')}`;
 
-async function pushImage(registry: RunningRegistry, ref: string, options: BuildImageOptions): Promise<BuiltImage> {
-  const image = buildImage(options);
-  const client = new RegistryClient({ dockerConfig: false, credentials: { [registry.host]: { username: USER, password: PASSWORD } } });
-  try {
-    for (const blob of [image.config, ...image.layers]) await client.pushBlob(ref, blob.bytes);
-    await client.putManifest(ref, image.manifest.bytes);
-  } finally {
-    await client.close();
-  }
-  return image;
+function pushImage(registry: RunningRegistry, ref: string, options: BuildImageOptions): Promise<BuiltImage> {
+  return pushBuiltImage(ref, options, { [registry.host]: { username: USER, password: PASSWORD } });
 }
 
 async function exists(registry: RunningRegistry, ref: string): Promise<boolean> {

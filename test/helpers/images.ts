@@ -3,6 +3,7 @@ import { digestOf, type Digest } from '../../src/oci/digest.js';
 import { ValidationError } from '../../src/errors.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { randomImage } from '../../src/registry/index.js';
+import { RegistryClient, type RegistryClientOptions } from '../../src/client.js';
 import { createTar } from './tar.js';
 
 export { writeDirLayout } from './dir-layout.js';
@@ -136,4 +137,17 @@ export function blobsOf(image: BuiltImage): BuiltBlob[] {
 
 function descriptorOf(blob: BuiltBlob): { mediaType: string; digest: Digest; size: number } {
   return { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
+}
+
+/** Builds an image and pushes it to `ref` (blobs, then the manifest) with a client of its own. */
+export async function pushBuiltImage(ref: string, options: BuildImageOptions, credentials: RegistryClientOptions['credentials'] = {}): Promise<BuiltImage> {
+  const image = buildImage(options);
+  const client = new RegistryClient({ dockerConfig: false, credentials });
+  try {
+    for (const blob of [image.config, ...image.layers]) await client.pushBlob(ref, blob.bytes);
+    await client.putManifest(ref, image.manifest.bytes);
+  } finally {
+    await client.close();
+  }
+  return image;
 }

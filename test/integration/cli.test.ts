@@ -5,8 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../src/index.js';
-import { buildImage, type BuildImageOptions, type BuiltImage } from '../helpers/images.js';
+import { pushBuiltImage, type BuildImageOptions, type BuiltImage } from '../helpers/images.js';
 import { sharedRegistries, type RegistryCoordinates } from '../helpers/registries.js';
 import { skopeoInspectRaw, type SkopeoCredentials } from '../helpers/skopeo.js';
 
@@ -65,17 +64,8 @@ function authFlags(registry: RegistryCoordinates): string[] {
   return registry.username && registry.password ? ['--username', registry.username, '--password', registry.password] : [];
 }
 
-async function pushImage(registry: RegistryCoordinates, ref: string, options: BuildImageOptions): Promise<BuiltImage> {
-  const image = buildImage(options);
-  const credentials = registry.username && registry.password ? { [registry.host]: { username: registry.username, password: registry.password } } : {};
-  const client = new RegistryClient({ dockerConfig: false, credentials });
-  try {
-    for (const blob of [image.config, ...image.layers]) await client.pushBlob(ref, blob.bytes);
-    await client.putManifest(ref, image.manifest.bytes);
-  } finally {
-    await client.close();
-  }
-  return image;
+function pushImage(registry: RegistryCoordinates, ref: string, options: BuildImageOptions): Promise<BuiltImage> {
+  return pushBuiltImage(ref, options, registry.username && registry.password ? { [registry.host]: { username: registry.username, password: registry.password } } : {});
 }
 
 async function manifestExists(registry: RegistryCoordinates, ref: string): Promise<boolean> {
