@@ -1,7 +1,7 @@
-import { RegistryError, redact, type RegistryErrorDetail } from '../errors.js';
+import { RegistryError, type RegistryErrorDetail } from '../errors.js';
 import { discard, readCapped } from '../util/streams.js';
 import { registryApiHost } from '../oci/reference.js';
-import { ErrorBodySchema, matches } from '../oci/schemas.js';
+import { ErrorBodySchema, matches, parseJson } from '../oci/schemas.js';
 import type { Authenticator, RegistryTarget } from './auth.js';
 import { BodyOpener, type BodySource } from './body.js';
 import type { Endpoints } from './endpoints.js';
@@ -106,20 +106,6 @@ export class RegistryTransport {
   }
 }
 
-// Error bodies are kept on the error object, where JSON.stringify and loggers see them: they get the same redaction as messages.
-function redactOptional(text: string | undefined): string | undefined {
-  return text === undefined ? undefined : redact(text);
-}
-
-function redactDetail(detail: unknown): unknown {
-  if (detail === undefined) return undefined;
-  try {
-    return JSON.parse(redact(JSON.stringify(detail))) as unknown;
-  } catch {
-    return '[detail removed: could not be redacted]';
-  }
-}
-
 /** Builds a {@link RegistryError} from an unexpected response, reading at most 64 KiB of its body. */
 export async function errorFromResponse(res: HttpResponse, operation: string): Promise<RegistryError> {
   let errors: RegistryErrorDetail[] = [];
@@ -128,8 +114,9 @@ export async function errorFromResponse(res: HttpResponse, operation: string): P
     const type = header(res, 'content-type') ?? '';
     const text = body.toString('utf8').trim();
     if (type.includes('json') || text.startsWith('{')) {
-      const parsed: unknown = JSON.parse(text);
-      if (matches(ErrorBodySchema, parsed)) errors = parsed.errors.map((e) => ({ code: e.code, message: redactOptional(e.message), detail: redactDetail(e.detail) }));
+      // RegistryError redacts every string of these entries, details included.
+      const parsed = parseJson(text, `${operation}: error body`);
+      if (matches(ErrorBodySchema, parsed)) errors = parsed.errors.map((e) => ({ code: e.code, message: e.message, detail: e.detail }));
     }
   } catch {
     // An oversize or unreadable error body still yields an error for the status.

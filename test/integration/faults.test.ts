@@ -1223,3 +1223,48 @@ describe('secrets in errors and logs: redacted', () => {
     expect(text).toContain('[REDACTED]');
   });
 });
+
+describe('a token response that is not JSON: the error does not quote it', () => {
+  it('names where the JSON broke, never the text', async () => {
+    const client = tokenClient({ retry: false });
+    const secretish = `tok-SECRET-${randomBytes(6).toString('hex')}`;
+    tokenRegistry.faults.add({ path: '/token', status: 200, body: secretish, times: Infinity });
+
+    const error = await rejection(client.getManifest(`${tokenRegistry.host}/${unique('token-not-json')}:v1`));
+
+    expect(error).toBeInstanceOf(SchemaError);
+    expect(error.message).toMatch(/token response: not valid JSON: expected a JSON value at line 1, column 1 \(position 0\)/);
+    expect(error.message).not.toContain('tok-');
+    expect(JSON.stringify(error)).not.toContain('tok-');
+  });
+});
+
+describe('secrets with quotes, backslashes and non-ASCII characters: redacted in details and JSON', () => {
+  for (const [name, password] of [
+    ['a double quote', `pa"ss-${randomBytes(4).toString('hex')}`],
+    ['a backslash', `pa\\ss-${randomBytes(4).toString('hex')}`],
+    ['unicode and a control character', `päss✓\u0001-${randomBytes(4).toString('hex')}`],
+  ] as const) {
+    it(`a password with ${name}, echoed in errors[].detail, is in neither the detail, the message nor JSON.stringify(error)`, async () => {
+      const client = clientFor({ credentials: { 'echo.registry.test': { username: USER, password } }, retry: false });
+      const repo = unique('secret-escape');
+      registry.faults.add({
+        method: 'GET',
+        path: `/v2/${repo}/manifests/v1`,
+        status: 400,
+        body: JSON.stringify({ errors: [{ code: 'DENIED', message: `denied ${password}`, detail: { note: `user ${USER} with ${password}`, nested: [{ value: password }] } }] }),
+      });
+
+      const error = await rejection(client.getManifest(`${registry.host}/${repo}:v1`));
+
+      expect(error).toBeInstanceOf(RegistryError);
+      const json = JSON.stringify(error);
+      const escaped = JSON.stringify(password).slice(1, -1);
+      for (const text of [json, error.message, String(error.stack), JSON.stringify((error as RegistryError).errors)]) {
+        expect(text).not.toContain(password);
+        expect(text).not.toContain(escaped);
+      }
+      expect((error as RegistryError).errors[0]?.detail).toEqual({ note: `user ${USER} with [REDACTED]`, nested: [{ value: '[REDACTED]' }] });
+    });
+  }
+});
