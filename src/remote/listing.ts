@@ -1,7 +1,6 @@
 import type { CallOptions, RemoteContext } from './context.js';
 import { CATALOG_SCOPE, pullScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
-import { readCapped } from '../util/streams.js';
 import { MultiplatformError } from '../errors.js';
 import { normalizeRegistry } from '../oci/reference.js';
 import { CatalogSchema, TagListSchema, parseJson, validate } from '../oci/schemas.js';
@@ -51,9 +50,9 @@ async function paginate(
   const seen = new Set<string>();
   for (let page = 1; path !== undefined; page++) {
     if (page > MAX_PAGES) throw new MultiplatformError(`${operation}: more than ${MAX_PAGES} pages`);
-    const res = await ctx.transport.request({ registry, method: 'GET', path, query, scopes, operation, expect: [200], signal: options.signal });
     const what = `${operation} (page ${page})`;
-    onPage(await readCapped(res.body, PAGE_LIMIT, what), what);
+    const { response: res, bytes } = await ctx.transport.requestBytes({ registry, method: 'GET', path, query, scopes, operation: what, expect: [200], signal: options.signal }, PAGE_LIMIT);
+    onPage(bytes, what);
     const next = nextLink(res.headers['link'], res.url);
     if (next === undefined || seen.has(next)) break;
     seen.add(next);

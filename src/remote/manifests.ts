@@ -10,7 +10,7 @@ import { emptyReferrersIndex, hasSubject, referrerDescriptor, referrersTag, with
 import type { Descriptor } from '../oci/schemas.js';
 import { header } from '../transport/http.js';
 import { sleep } from '../util/abort.js';
-import { discard, readCapped } from '../util/streams.js';
+import { discard } from '../util/streams.js';
 
 /** Options for reading manifests. */
 export interface GetManifestOptions extends CallOptions {
@@ -37,30 +37,24 @@ function label(ref: Reference): string {
   return ref.toString();
 }
 
-function readManifestRequest(ctx: RemoteContext, ref: Reference, method: 'GET' | 'HEAD', operation: string, options: GetManifestOptions) {
-  return ctx.transport.request({
+function manifestRequest(ref: Reference, operation: string, options: GetManifestOptions) {
+  return {
     registry: ref.registry,
-    method,
     path: routes.manifest(ref),
     headers: { accept: options.accept ?? MANIFEST_ACCEPT },
     scopes: [pullScope(ref)],
     operation,
     expect: [200],
     signal: options.signal,
-  });
+  };
 }
 
 /** GET a manifest: exact bytes kept, digest computed from them and checked against the request and the registry's header. */
 export async function getManifest(ctx: RemoteContext, input: ReferenceInput, options: GetManifestOptions = {}): Promise<ManifestResult> {
   const ref = toReference(input);
   const operation = `GET manifest ${label(ref)}`;
-  const res = await readManifestRequest(ctx, ref, 'GET', operation, options);
-  const declaredLength = Number(header(res, 'content-length'));
-  if (Number.isFinite(declaredLength) && declaredLength > ctx.maxManifestBytes) {
-    await discard(res.body);
-    throw new SizeLimitError(operation, ctx.maxManifestBytes);
-  }
-  const bytes = await readCapped(res.body, ctx.maxManifestBytes, operation);
+  // Read within the request's retry: a body cut half-way is fetched again, as a failed request would be.
+  const { response: res, bytes } = await ctx.transport.requestBytes({ ...manifestRequest(ref, operation, options), method: 'GET' }, ctx.maxManifestBytes);
   const algorithm = ref.digest ? digestAlgorithm(ref.digest) : 'sha256';
   const digest = digestOf(bytes, algorithm);
   expectDigest(operation, ref.digest, digest);
@@ -78,7 +72,7 @@ export async function headManifest(ctx: RemoteContext, input: ReferenceInput, op
   const operation = `HEAD manifest ${label(ref)}`;
   let res;
   try {
-    res = await readManifestRequest(ctx, ref, 'HEAD', operation, options);
+    res = await ctx.transport.request({ ...manifestRequest(ref, operation, options), method: 'HEAD' });
   } catch (error) {
     if (error instanceof RegistryError && (error.status === 405 || error.status === 501)) return descriptorByGet(ctx, ref, options);
     throw error;

@@ -6,6 +6,7 @@ import type { Authenticator, RegistryTarget } from './auth.js';
 import { BodyOpener, type BodySource } from './body.js';
 import type { Endpoints } from './endpoints.js';
 import { header, headerValues, type HttpRequest, type HttpResponse, type HttpTransport } from './http.js';
+import { readBody } from './read-body.js';
 import { parseRetryAfter, withRetry, type ResolvedRetryPolicy } from './retry.js';
 
 /** One request to a registry's API, before authentication and retries. */
@@ -61,6 +62,27 @@ export class RegistryTransport {
       replayable: req.retry !== false && opener.replayable,
       onRetry: (info) => this.hooks.onRetry?.({ ...info, operation: req.operation }),
     });
+  }
+
+  /**
+   * Sends a GET and reads its whole body (at most `limit` bytes) within the same attempt, so that
+   * a connection cut or stalled half-way through the body is retried like one that failed before
+   * the answer: the request is sent again from the start.
+   */
+  async requestBytes(req: RegistryRequest & { method: 'GET' }, limit: number): Promise<{ response: HttpResponse; bytes: Buffer }> {
+    const opener = new BodyOpener(req.body);
+    return withRetry(
+      async () => {
+        const response = await this.attempt(req, opener);
+        return { response, bytes: await readBody(response, limit, req.operation, req.signal) };
+      },
+      {
+        policy: this.retryPolicy,
+        signal: req.signal,
+        replayable: req.retry !== false,
+        onRetry: (info) => this.hooks.onRetry?.({ ...info, operation: req.operation }),
+      },
+    );
   }
 
   private async attempt(req: RegistryRequest, opener: BodyOpener): Promise<HttpResponse> {

@@ -1224,6 +1224,62 @@ describe('secrets in errors and logs: redacted', () => {
   });
 });
 
+describe('a response body cut half-way (not a blob): NetworkError, the whole request retried', () => {
+  it('a manifest GET whose body is cut is sent again and returns the manifest', async () => {
+    const retried: Error[] = [];
+    const client = clientFor({ onRetry: (info) => retried.push(info.error) });
+    const repo = unique('cut-manifest');
+    const image = imageFor('cut-manifest');
+    const ref = await pushImage(client, registry, repo, image);
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, reset: 'mid-body' });
+
+    const result = await client.getManifest(ref);
+
+    expect(result.bytes.equals(image.manifest.bytes)).toBe(true);
+    expect(count('GET manifest')).toBe(2);
+    expect(retried[0]).toBeInstanceOf(NetworkError);
+  });
+
+  it('a manifest body cut on every attempt ends in a NetworkError naming the operation, after the retry budget', async () => {
+    const client = clientFor({ retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 } });
+    const repo = unique('cut-manifest-all');
+    const ref = await pushImage(client, registry, repo, imageFor('cut-manifest-all'));
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, reset: 'mid-body', times: Infinity });
+
+    const error = await rejection(client.getManifest(ref));
+
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.message).toContain(`GET manifest ${ref}`);
+    expect((error as NetworkError).code).toBe('UND_ERR_SOCKET');
+    expect(count('GET manifest')).toBe(3);
+  });
+
+  it('a tag-list page whose body is cut is fetched again', async () => {
+    const client = clientFor();
+    const repo = unique('cut-tags');
+    await pushImage(client, registry, repo, imageFor('cut-tags'), 'a');
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list`, reset: 'mid-body' });
+
+    expect(await client.listTags(`${registry.host}/${repo}`)).toEqual(['a']);
+    expect(count('GET tags')).toBe(2);
+  });
+
+  it('a token response cut half-way is retried with the request that needed it', async () => {
+    const client = tokenClient();
+    const repo = unique('cut-token');
+    const count = counter(tokenRegistry);
+    tokenRegistry.faults.add({ path: '/token', reset: 'mid-body' });
+
+    const result = await client.pushBlob(`${tokenRegistry.host}/${repo}`, randomBytes(KIB));
+
+    expect(result.outcome).toBe('uploaded');
+    expect(count('GET token')).toBe(2);
+  });
+});
+
 describe('a token response that is not JSON: the error does not quote it', () => {
   it('names where the JSON broke, never the text', async () => {
     const client = tokenClient({ retry: false });
