@@ -1324,3 +1324,41 @@ describe('secrets with quotes, backslashes and non-ASCII characters: redacted in
     });
   }
 });
+
+describe('a Link pagination loop: an error, never duplicate tags', () => {
+  const page = (repo: string, tags: string[]) => JSON.stringify({ name: repo, tags });
+
+  it('fails when the next page is the first page', async () => {
+    const client = clientFor();
+    const repo = unique('link-loop');
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list`, status: 200, body: page(repo, ['a', 'b']), headers: { Link: `</v2/${repo}/tags/list>; rel="next"` }, times: Infinity });
+
+    const error = await rejection(client.listTags(`${registry.host}/${repo}`));
+
+    expect(error.message).toMatch(/pagination loops \(the Link header of page 1 leads back to page 1\)/);
+    expect(count('GET tags')).toBe(1);
+  });
+
+  it('fails when a later page links back to the first', async () => {
+    const client = clientFor();
+    const repo = unique('link-loop-2');
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list?last=b`, status: 200, body: page(repo, ['c']), headers: { Link: `</v2/${repo}/tags/list>; rel="next"` }, times: Infinity });
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list`, status: 200, body: page(repo, ['a', 'b']), headers: { Link: `</v2/${repo}/tags/list?last=b>; rel="next"` }, times: Infinity });
+
+    const error = await rejection(client.listTags(`${registry.host}/${repo}`));
+
+    expect(error.message).toMatch(/page 2 leads back to page 1/);
+    expect(count('GET tags')).toBe(2);
+  });
+
+  it('still follows a chain that ends', async () => {
+    const client = clientFor();
+    const repo = unique('link-chain');
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list?last=b`, status: 200, body: page(repo, ['c']) });
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list`, status: 200, body: page(repo, ['a', 'b']), headers: { Link: `</v2/${repo}/tags/list?last=b>; rel="next"` } });
+
+    expect(await client.listTags(`${registry.host}/${repo}`)).toEqual(['a', 'b', 'c']);
+  });
+});
