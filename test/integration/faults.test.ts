@@ -24,6 +24,7 @@ import {
 import { MediaType } from '../../src/oci/media-types.js';
 import { startBlobMirror, startRegistry, type RunningRegistry } from '../../src/registry/index.js';
 import { buildImage, type BuiltImage } from '../helpers/images.js';
+import { sharedRegistries } from '../helpers/registries.js';
 
 const FAST_RETRY = { minDelayMs: 1, maxDelayMs: 20 } as const;
 const USER = 'fault-tester';
@@ -208,12 +209,12 @@ describe('5xx, then 200: bounded retry, success', () => {
     const client = clientFor({ retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 } });
     const repo = unique('5xx-persist');
     const count = counter(registry);
-    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, status: 500, times: Infinity });
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, status: 503, times: Infinity });
 
     const error = await rejection(client.getManifest(`${registry.host}/${repo}:v1`));
 
     expect(error).toBeInstanceOf(RegistryError);
-    expect((error as RegistryError).status).toBe(500);
+    expect((error as RegistryError).status).toBe(503);
     expect(count('GET manifest')).toBe(3);
   });
 });
@@ -1360,5 +1361,72 @@ describe('a Link pagination loop: an error, never duplicate tags', () => {
     registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list`, status: 200, body: page(repo, ['a', 'b']), headers: { Link: `</v2/${repo}/tags/list?last=b>; rel="next"` } });
 
     expect(await client.listTags(`${registry.host}/${repo}`)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('a 500 that carries a registry error body: retried at most once, its detail shown', () => {
+  it('an UNKNOWN 500 with a detail is sent twice, not retries + 1 times, and the message shows the detail', async () => {
+    const client = clientFor({ retry: { retries: 4, minDelayMs: 1, maxDelayMs: 5 } });
+    const repo = unique('500-unknown');
+    const count = counter(registry);
+    const body = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'unknown error', detail: { reason: 'storage says no' } }] });
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, status: 500, body, times: Infinity });
+
+    const error = await rejection(client.getManifest(`${registry.host}/${repo}:v1`));
+
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error.message).toContain('UNKNOWN: unknown error [detail: {"reason":"storage says no"}]');
+    expect(count('GET manifest')).toBe(2);
+  });
+
+  it('a 500 with a code the spec defines for the request itself is not retried', async () => {
+    const client = clientFor({ retry: { retries: 4, minDelayMs: 1, maxDelayMs: 5 } });
+    const repo = unique('500-spec-code');
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, status: 500, body: JSON.stringify({ errors: [{ code: 'MANIFEST_INVALID', message: 'manifest invalid' }] }), times: Infinity });
+
+    await rejection(client.getManifest(`${registry.host}/${repo}:v1`));
+
+    expect(count('GET manifest')).toBe(1);
+  });
+
+  it('a 500 without an error body (a proxy, a crash) still gets the whole retry budget', async () => {
+    const client = clientFor({ retry: { retries: 3, minDelayMs: 1, maxDelayMs: 5 } });
+    const repo = unique('500-bare');
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, status: 500, body: '<html>Internal Server Error</html>', times: Infinity });
+
+    await rejection(client.getManifest(`${registry.host}/${repo}:v1`));
+
+    expect(count('GET manifest')).toBe(4);
+  });
+
+  it('CNCF distribution refusing a Windows manifest with a foreign layer: fails at once, naming the layer and the cause', async () => {
+    const { plain } = sharedRegistries();
+    const retried: Error[] = [];
+    // The default retry policy, so the time to fail is what a user sees.
+    const client = new RegistryClient({ dockerConfig: false, env: {}, onRetry: (info) => retried.push(info.error) });
+    clients.push(client);
+    const repo = unique('foreign-layer');
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'windows', rootfs: { type: 'layers', diff_ids: [`sha256:${'a'.repeat(64)}`] } }));
+    const configDigest = (await client.pushBlob(`${plain.host}/${repo}`, config)).digest;
+    const foreignDigest = `sha256:${randomBytes(32).toString('hex')}`;
+    const manifest = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.DockerManifest,
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: configDigest },
+      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', size: 1234, digest: foreignDigest, urls: [`https://mcr.microsoft.com/v2/windows/servercore/blobs/${foreignDigest}`] }],
+    }));
+
+    const started = performance.now();
+    const error = await rejection(client.putManifest(`${plain.host}/${repo}:ltsc2019`, manifest));
+    const elapsed = performance.now() - started;
+
+    expect(error).toBeInstanceOf(RegistryError);
+    expect((error as RegistryError).status).toBe(500);
+    expect(error.message).toContain(`non-distributable (foreign) layer: ${foreignDigest}`);
+    expect(error.message).toMatch(/refuses foreign layers: allow their URLs there .*or copy the layers/);
+    expect(retried).toHaveLength(0);
+    expect(elapsed).toBeLessThan(1500);
   });
 });
