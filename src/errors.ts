@@ -250,6 +250,30 @@ export class AbortError extends MultiplatformError {
   static override readonly kind: string = 'AbortError';
 }
 
+/**
+ * An operation ran past its deadline (the client's or the call's `timeoutMs`): an {@link AbortError},
+ * since the operation was cancelled the same way, with the step that was running and the deadline.
+ */
+export class TimeoutError extends AbortError {
+  static override readonly kind: string = 'TimeoutError';
+  constructor(
+    /** The step that was running, e.g. `GET manifest 127.0.0.1:5000/app:1.0`, or the call itself. */
+    override readonly operation: string,
+    /** The deadline, in milliseconds. */
+    readonly timeoutMs: number,
+    /** The client call the deadline belongs to, e.g. `getManifest 127.0.0.1:5000/app:1.0`. */
+    readonly call: string = operation,
+  ) {
+    super(`${operation}: the ${formatDeadline(timeoutMs)} deadline${call === operation ? '' : ` of ${call}`} passed (timeoutMs)`);
+  }
+}
+
+function formatDeadline(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
 /** A request the client refuses to make for safety (https→http downgrade, plain HTTP to a secure registry, too many redirects). */
 export class UnsafeRequestError extends MultiplatformError {
   static override readonly kind: string = 'UnsafeRequestError';
@@ -292,6 +316,7 @@ export const isRegistryError = (e: unknown): e is RegistryError => isKind(e, Reg
 export const isAuthError = (e: unknown): e is AuthError => isKind(e, AuthError);
 export const isNetworkError = (e: unknown): e is NetworkError => isKind(e, NetworkError);
 export const isAbortError = (e: unknown): e is AbortError => isKind(e, AbortError);
+export const isTimeoutError = (e: unknown): e is TimeoutError => isKind(e, TimeoutError);
 export const isValidationError = (e: unknown): e is ValidationError => isKind(e, ValidationError);
 export const isMissingChildrenError = (e: unknown): e is MissingChildrenError => isKind(e, MissingChildrenError);
 

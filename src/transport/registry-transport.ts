@@ -59,6 +59,7 @@ export class RegistryTransport {
     return withRetry(() => this.attempt(req, opener), {
       policy: this.retryPolicy,
       signal: req.signal,
+      operation: req.operation,
       replayable: req.retry !== false && opener.replayable,
       onRetry: (info) => this.hooks.onRetry?.({ ...info, operation: req.operation }),
     });
@@ -79,6 +80,7 @@ export class RegistryTransport {
       {
         policy: this.retryPolicy,
         signal: req.signal,
+        operation: req.operation,
         replayable: req.retry !== false,
         onRetry: (info) => this.hooks.onRetry?.({ ...info, operation: req.operation }),
       },

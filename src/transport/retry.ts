@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import { AbortError, NetworkError, RegistryError } from '../errors.js';
-import { sleep } from '../util/abort.js';
+import { abortError, sleep } from '../util/abort.js';
 
 /** How failed requests are retried. */
 export interface RetryOptions {
@@ -113,6 +113,8 @@ export interface RetryContext {
   signal?: AbortSignal;
   /** False when the request body cannot be sent again: then nothing is retried. */
   replayable?: boolean;
+  /** Names what is retried in the error when the signal aborts. */
+  operation?: string;
   /** Called before each retry (for logging and tests). */
   onRetry?: (info: { attempt: number; error: Error; delayMs: number }) => void;
 }
@@ -139,16 +141,14 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
         const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
         if (retryAfter !== undefined && retryAfter <= policy.maxRetryAfterMs) {
           ctx.onRetry?.({ attempt: attemptNumber, error, delayMs: retryAfter });
-          await sleep(retryAfter, signal);
+          await sleep(retryAfter, signal, ctx.operation);
         } else {
           ctx.onRetry?.({ attempt: attemptNumber, error, delayMs: -1 });
         }
       },
     });
   } catch (error) {
-    if (signal?.aborted && !(error instanceof AbortError)) {
-      throw new AbortError(`aborted by the caller`, { cause: error });
-    }
+    if (signal?.aborted && !(error instanceof AbortError)) throw abortError(signal, ctx.operation ?? 'request');
     throw error;
   }
 }

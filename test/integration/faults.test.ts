@@ -13,6 +13,7 @@ import { digestOf, type Digest } from '../../src/oci/digest.js';
 import {
   AbortError,
   AuthError,
+  TimeoutError,
   DigestMismatchError,
   InvalidDigestError,
   InvalidReferenceError,
@@ -1428,5 +1429,58 @@ describe('a 500 that carries a registry error body: retried at most once, its de
     expect(error.message).toMatch(/refuses foreign layers: allow their URLs there .*or copy the layers/);
     expect(retried).toHaveLength(0);
     expect(elapsed).toBeLessThan(1500);
+  });
+});
+
+describe('a body that trickles in: the timeoutMs deadline ends the whole call', () => {
+  it("a manifest sent at 5 bytes a second fails with a TimeoutError naming the request and the client's deadline", async () => {
+    const client = clientFor({ timeoutMs: 1500, bodyTimeoutMs: 60_000 });
+    const repo = unique('trickle-manifest');
+    const ref = await pushImage(client, registry, repo, imageFor('trickle-manifest'));
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, slowBodyBytesPerSecond: 5, times: Infinity });
+
+    const started = performance.now();
+    const error = await rejection(client.getManifest(ref));
+    const elapsed = performance.now() - started;
+
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toBeInstanceOf(AbortError);
+    expect(error.message).toBe(`GET manifest ${ref}: the 1500 ms deadline of getManifest ${ref} passed (timeoutMs)`);
+    expect((error as TimeoutError).timeoutMs).toBe(1500);
+    expect(elapsed).toBeGreaterThanOrEqual(1400);
+    expect(elapsed).toBeLessThan(3000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(count('GET manifest')).toBe(1);
+  });
+
+  it("a call's timeoutMs overrides the client's, and covers reading a blob stream", async () => {
+    const client = clientFor({ timeoutMs: 60_000 });
+    const repo = unique('trickle-blob');
+    const data = randomBytes(64 * KIB);
+    const digest = digestOf(data);
+    await client.pushBlob(`${registry.host}/${repo}`, data);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/blobs/${digest}`, slowBodyBytesPerSecond: 4 * KIB });
+
+    const started = performance.now();
+    const stream = await client.getBlob(`${registry.host}/${repo}`, digest, { timeoutMs: 1 * 1000 });
+    const error = await rejection(readAll(stream));
+
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error.message).toMatch(/the 1 s deadline of getBlob .* passed/);
+    expect(performance.now() - started).toBeLessThan(2500);
+  });
+
+  it('the deadline also ends backoff waits between retries, and a call that finishes in time is not affected', async () => {
+    const client = clientFor({ timeoutMs: 800, retry: { retries: 10, minDelayMs: 300, maxDelayMs: 300 } });
+    const repo = unique('deadline-retry');
+    const ref = await pushImage(client, registry, repo, imageFor('deadline-retry'));
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, status: 503, times: Infinity });
+
+    const error = await rejection(client.getManifest(ref));
+    expect(error).toBeInstanceOf(TimeoutError);
+
+    registry.faults.clear();
+    expect((await client.getManifest(ref)).bytes.length).toBeGreaterThan(0);
   });
 });
