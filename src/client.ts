@@ -31,6 +31,7 @@ import { HttpTransport, proxyFromEnv } from './transport/http.js';
 import { RegistryTransport } from './transport/registry-transport.js';
 import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
 import { KeyedLock } from './util/keyed-lock.js';
+import { withDeadline } from './util/deadline.js';
 import { VERSION } from './version.js';
 import { ValidationError } from './errors.js';
 import { pushManifestList } from './manifest-list/push.js';
@@ -100,6 +101,12 @@ export interface RegistryClientOptions {
   concurrency?: number;
   /** How many blobs one operation may stream between registries at once (default 4); each holds up to `chunkSize` in memory. */
   transferConcurrency?: number;
+  /**
+   * Deadline for each call, in ms: the whole call — its requests, retries, backoff waits and
+   * token requests, and for `getBlob` the reading of the stream — fails with a `TimeoutError`
+   * once it passes. Default none (`0`); a call's own `timeoutMs` option overrides it.
+   */
+  timeoutMs?: number;
   /** Time allowed for response headers, in ms (default 60 s). */
   headersTimeoutMs?: number;
   /** Time allowed between two chunks of a response body, in ms (default 5 min). */
@@ -144,6 +151,7 @@ export class RegistryClient {
   readonly #context: RemoteContext;
   readonly #http: HttpTransport;
   readonly #auth: Authenticator;
+  readonly #timeoutMs: number | undefined;
 
   static {
     readContext = (client) => client.#context;
@@ -152,6 +160,7 @@ export class RegistryClient {
   /** @throws {ValidationError} for an option this client does not know or a value of the wrong type. */
   constructor(options: RegistryClientOptions = {}) {
     checkClientOptions(options);
+    this.#timeoutMs = options.timeoutMs;
     const isInsecure = insecurePredicate(options.insecure);
     const retryPolicy = resolveRetryPolicy(options.retry);
     this.#http = new HttpTransport({
@@ -190,7 +199,7 @@ export class RegistryClient {
     return checked(() => {
       checkReference('getManifest', 'ref', ref);
       checkOptions('getManifest', 'options', options);
-      return getManifest(this.#context, ref, options);
+      return this.#timed(`getManifest ${String(ref)}`, options, (o) => getManifest(this.#context, ref, o));
     });
   }
 
@@ -199,7 +208,7 @@ export class RegistryClient {
     return checked(() => {
       checkReference('headManifest', 'ref', ref);
       checkOptions('headManifest', 'options', options);
-      return headManifest(this.#context, ref, options);
+      return this.#timed(`headManifest ${String(ref)}`, options, (o) => headManifest(this.#context, ref, o));
     });
   }
 
@@ -208,7 +217,7 @@ export class RegistryClient {
     return checked(() => {
       checkReference('manifestExists', 'ref', ref);
       checkOptions('manifestExists', 'options', options);
-      return manifestExists(this.#context, ref, options);
+      return this.#timed(`manifestExists ${String(ref)}`, options, (o) => manifestExists(this.#context, ref, o));
     });
   }
 
@@ -218,7 +227,7 @@ export class RegistryClient {
       checkReference('putManifest', 'ref', ref);
       checkArgument('putManifest', 'bytes', bytes, (value) => value instanceof Uint8Array, 'a Buffer or Uint8Array');
       checkOptions('putManifest', 'options', options);
-      return putManifest(this.#context, ref, bytes, options);
+      return this.#timed(`putManifest ${String(ref)}`, options, (o) => putManifest(this.#context, ref, bytes, o));
     });
   }
 
@@ -231,7 +240,7 @@ export class RegistryClient {
     return checked(() => {
       checkReference('deleteManifest', 'ref', ref);
       checkOptions('deleteManifest', 'options', options);
-      return deleteManifest(this.#context, ref, options);
+      return this.#timed(`deleteManifest ${String(ref)}`, options, (o) => deleteManifest(this.#context, ref, o));
     });
   }
 
@@ -245,7 +254,7 @@ export class RegistryClient {
     return checked(() => {
       checkReference('deleteTag', 'ref', ref);
       checkOptions('deleteTag', 'options', options);
-      return deleteTag(this.#context, ref, options);
+      return this.#timed(`deleteTag ${String(ref)}`, options, (o) => deleteTag(this.#context, ref, o));
     });
   }
 
@@ -256,7 +265,7 @@ export class RegistryClient {
   headBlob(repo: ReferenceInput, second?: string | Descriptor | CallOptions, third?: CallOptions): Promise<Descriptor> {
     return checked(() => {
       const { ref, digest, options } = blobArguments<CallOptions>('headBlob', repo, second, third);
-      return headBlob(this.#context, ref, digest, options);
+      return this.#timed(`headBlob ${ref.toString()}`, options, (o) => headBlob(this.#context, ref, digest, o));
     });
   }
 
@@ -267,7 +276,7 @@ export class RegistryClient {
   blobExists(repo: ReferenceInput, second?: string | Descriptor | CallOptions, third?: CallOptions): Promise<boolean> {
     return checked(() => {
       const { ref, digest, options } = blobArguments<CallOptions>('blobExists', repo, second, third);
-      return blobExists(this.#context, ref, digest, options);
+      return this.#timed(`blobExists ${ref.toString()}`, options, (o) => blobExists(this.#context, ref, digest, o));
     });
   }
 
@@ -278,7 +287,7 @@ export class RegistryClient {
   getBlob(repo: ReferenceInput, second?: string | Descriptor | GetBlobOptions, third?: GetBlobOptions): Promise<Readable> {
     return checked(() => {
       const { ref, descriptor, digest, options } = blobArguments<GetBlobOptions>('getBlob', repo, second, third);
-      return getBlob(this.#context, ref, descriptor ?? digest, options);
+      return this.#timed(`getBlob ${ref.toString()}`, options, (o) => getBlob(this.#context, ref, descriptor ?? digest, o));
     });
   }
 
@@ -294,7 +303,7 @@ export class RegistryClient {
       const { ref, descriptor, digest, options } = blobArguments<GetBlobBytesOptions>('getBlobBytes', repo, second, third);
       if (options?.limit !== undefined) checkArgument('getBlobBytes', 'options.limit', options.limit, isNonNegativeNumber, 'a non-negative number');
       const limit = options?.limit ?? this.#context.maxManifestBytes;
-      return getBlobBytes(this.#context, ref, descriptor !== undefined && descriptor.size >= 0 ? descriptor : digest, limit, options);
+      return this.#timed(`getBlobBytes ${ref.toString()}`, options, (o) => getBlobBytes(this.#context, ref, descriptor !== undefined && descriptor.size >= 0 ? descriptor : digest, limit, o));
     });
   }
 
@@ -308,7 +317,7 @@ export class RegistryClient {
       checkArgument('pushBlob', 'data', data, isBlobData, 'a Buffer or Uint8Array, a file path (string or { path }), a Readable or an AsyncIterable of Uint8Array');
       checkOptions('pushBlob', 'options', options);
       try {
-        return await pushBlob(this.#context, repo, data, options);
+        return await this.#timed(`pushBlob ${String(repo)}`, options, (o) => pushBlob(this.#context, repo, data, o));
       } catch (error) {
         throw typeof data === 'string' && isMissingFile(error, data) ? stringIsNotAFile(error) : error;
       }
@@ -327,7 +336,8 @@ export class RegistryClient {
       const { ref, descriptor, digest, options } = blobArguments<MountBlobOptions>('mountBlob', targetRepo, second, third, { optionsRequired: true });
       const mount = options as MountBlobOptions;
       checkReference('mountBlob', 'options.from', mount.from);
-      return mountBlob(this.#context, ref, digest, { ...mount, size: mount.size ?? descriptor?.size, mediaType: mount.mediaType ?? descriptor?.mediaType });
+      const full = { ...mount, size: mount.size ?? descriptor?.size, mediaType: mount.mediaType ?? descriptor?.mediaType };
+      return this.#timed(`mountBlob ${ref.toString()}`, full, (o) => mountBlob(this.#context, ref, digest, o));
     });
   }
 
@@ -342,8 +352,10 @@ export class RegistryClient {
     return checked(async () => {
       checkReference('copyBlob', 'to', to);
       const { ref, descriptor, digest, options } = blobArguments<CallOptions>('copyBlob', from, third, fourth, { first: 'from' });
-      const source = descriptor ?? (await headBlob(this.#context, ref, digest, options));
-      return copyBlob(this.#context, ref, to, source, options);
+      return this.#timed(`copyBlob ${ref.toString()}`, options, async (o) => {
+        const source = descriptor ?? (await headBlob(this.#context, ref, digest, o));
+        return copyBlob(this.#context, ref, to, source, o);
+      });
     });
   }
 
@@ -355,7 +367,7 @@ export class RegistryClient {
     return checked(() => {
       checkReference('listReferrers', 'subject', subject);
       checkOptions('listReferrers', 'options', options);
-      return listReferrers(this.#context, subject, options);
+      return this.#timed(`listReferrers ${String(subject)}`, options, (o) => listReferrers(this.#context, subject, o));
     });
   }
 
@@ -366,7 +378,7 @@ export class RegistryClient {
       checkOptions('listTags', 'options', options);
       const filter: unknown = options?.filter;
       if (filter !== undefined) checkArgument('listTags', 'options.filter', filter, (value) => value instanceof RegExp || typeof value === 'function', 'a RegExp or a function');
-      return listTagsMatching(this.#context, repo, options);
+      return this.#timed(`listTags ${String(repo)}`, options, (o) => listTagsMatching(this.#context, repo, o));
     });
   }
 
@@ -375,7 +387,7 @@ export class RegistryClient {
     return checked(() => {
       checkArgument('catalog', 'registry', registry, (value) => typeof value === 'string', 'a registry host string such as "ghcr.io"');
       checkOptions('catalog', 'options', options);
-      return catalog(this.#context, registry, options);
+      return this.#timed(`catalog ${registry}`, options, (o) => catalog(this.#context, registry, o));
     });
   }
 
@@ -389,7 +401,7 @@ export class RegistryClient {
     return checked(() => {
       checkArgument('pushManifestList', 'spec', spec, isPlainObject, 'a manifest list spec object ({ image, manifests })');
       checkOptions('pushManifestList', 'options', options);
-      return pushManifestList(this.#context, spec, options);
+      return this.#timed('pushManifestList', options, (o) => pushManifestList(this.#context, spec, o));
     });
   }
 
@@ -398,7 +410,7 @@ export class RegistryClient {
     return checked(() => {
       checkReference('inspect', 'ref', ref);
       checkOptions('inspect', 'options', options);
-      return inspect(this.#context, ref, options);
+      return this.#timed(`inspect ${String(ref)}`, options, (o) => inspect(this.#context, ref, o));
     });
   }
 
@@ -430,7 +442,7 @@ export class RegistryClient {
       checkReference('resolvePlatform', 'ref', ref);
       checkArgument('resolvePlatform', 'platform', platform, (value) => typeof value === 'string' || isPlainObject(value), "a platform string such as 'linux/arm64' or a Platform");
       checkOptions('resolvePlatform', 'options', options);
-      return resolvePlatform(this.#context, ref, platform, options);
+      return this.#timed(`resolvePlatform ${String(ref)}`, options, (o) => resolvePlatform(this.#context, ref, platform, o));
     });
   }
 
@@ -456,7 +468,7 @@ export class RegistryClient {
       checkArgument('createManifestList', 'options', options, isPlainObject, 'an object ({ tags, sources })');
       checkFields('createManifestList', 'options', options as unknown as Record<string, unknown>, CREATE_CHECKS);
       checkOptions('createManifestList', 'call', call);
-      return createManifestList(this.#context, options, call);
+      return this.#timed('createManifestList', call, (o) => createManifestList(this.#context, options, o));
     });
   }
 
@@ -479,7 +491,7 @@ export class RegistryClient {
       checkArgument('editManifestList', 'options', options, isPlainObject, 'an object ({ add, replace, remove, annotations })');
       checkFields('editManifestList', 'options', options as unknown as Record<string, unknown>, EDIT_CHECKS);
       checkOptions('editManifestList', 'call', call);
-      return editManifestList(this.#context, ref, options, call);
+      return this.#timed(`editManifestList ${String(ref)}`, call, (o) => editManifestList(this.#context, ref, options, o));
     });
   }
 
@@ -498,8 +510,14 @@ export class RegistryClient {
     return checked(() => {
       checkArgument('withConsistencyRetry', 'operation', operation, (value) => typeof value === 'function', 'a function that returns a Promise');
       checkOptions('withConsistencyRetry', 'options', options);
-      return withConsistencyRetry(this.#context, operation, { signal: options?.signal });
+      return this.#timed('withConsistencyRetry', options, (o) => withConsistencyRetry(this.#context, operation, { signal: o.signal }));
     });
+  }
+
+  /** Runs one call under its deadline: the call's `timeoutMs`, else the client's (see {@link withDeadline}). */
+  #timed<O extends CallOptions, T>(operation: string, options: O | undefined, call: (options: O) => Promise<T>): Promise<T> {
+    const given = options ?? ({} as O);
+    return withDeadline(given.timeoutMs ?? this.#timeoutMs, operation, given, call);
   }
 
   /** Closes the connection pools this client opened. A dispatcher passed in options is left open. */
@@ -612,6 +630,7 @@ const OPTION_CHECKS = {
   chunkSize: [isPositiveInteger, 'a positive integer'],
   concurrency: [isPositiveInteger, 'a positive integer'],
   transferConcurrency: [isPositiveInteger, 'a positive integer'],
+  timeoutMs: [isNonNegativeNumber, 'a non-negative number of milliseconds (0: no deadline)'],
   headersTimeoutMs: [isNonNegativeNumber, 'a non-negative number of milliseconds'],
   bodyTimeoutMs: [isNonNegativeNumber, 'a non-negative number of milliseconds'],
   onWarning: [(value) => typeof value === 'function', 'a function'],

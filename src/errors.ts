@@ -27,6 +27,7 @@ export class MultiplatformError extends Error {
   declare readonly operation?: string;
   constructor(message: string, options?: { cause?: unknown }) {
     super(redact(message), options);
+    redactCauses(options?.cause);
     this.name = (new.target as { kind?: string }).kind ?? 'MultiplatformError';
   }
 
@@ -139,18 +140,20 @@ export class RegistryError extends MultiplatformError {
   static override readonly kind: string = 'RegistryError';
   /** The spec's error codes in the body, in order (e.g. `['MANIFEST_UNKNOWN']`). */
   readonly codes: string[];
+  /** The body's `errors` entries, with every string in them (codes, messages, details) redacted. */
+  readonly errors: RegistryErrorDetail[];
   constructor(
     /** What was being done, e.g. `GET manifest 127.0.0.1:5000/app:1.0`. */
     override readonly operation: string,
     readonly status: number,
-    readonly errors: RegistryErrorDetail[] = [],
-    options?: { cause?: unknown; retryAfterMs?: number },
+    errors: RegistryErrorDetail[] = [],
+    options?: { cause?: unknown; retryAfterMs?: number; hint?: string },
   ) {
-    const detail = errors.length
-      ? errors.map((e) => (e.message ? `${e.code}: ${e.message}` : e.code)).join('; ')
-      : `HTTP ${status}`;
-    super(`${operation} failed with HTTP ${status}: ${detail}`, options);
-    this.codes = errors.map((e) => e.code);
+    const redacted = redactValue(errors) as RegistryErrorDetail[];
+    const summary = redacted.length ? redacted.map(describeErrorEntry).join('; ') : `HTTP ${status}`;
+    super(`${operation} failed with HTTP ${status}: ${summary}${options?.hint ? ` (${options.hint})` : ''}`, options);
+    this.errors = redacted;
+    this.codes = redacted.map((e) => e.code);
     this.retryAfterMs = options?.retryAfterMs;
   }
   /** The wait the registry asked for with `Retry-After`, in milliseconds. */
@@ -159,6 +162,27 @@ export class RegistryError extends MultiplatformError {
   hasCode(code: string): boolean {
     return this.codes.includes(code);
   }
+}
+
+const MAX_DETAIL_CHARS = 300;
+
+/** `CODE: message [detail]`; the detail shown only when it says something (not `{}`, `[]`, `""` or `null`). */
+function describeErrorEntry(entry: RegistryErrorDetail): string {
+  const head = entry.message ? `${entry.code}: ${entry.message}` : entry.code;
+  const detail = detailText(entry.detail);
+  return detail ? `${head} [detail: ${detail}]` : head;
+}
+
+function detailText(detail: unknown): string | undefined {
+  if (detail === undefined || detail === null) return undefined;
+  let text: string | undefined;
+  try {
+    text = typeof detail === 'string' ? detail : JSON.stringify(detail);
+  } catch {
+    return undefined;
+  }
+  if (text === undefined || text === '' || text === '{}' || text === '[]' || text === '""') return undefined;
+  return text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}…` : text;
 }
 
 /** Where credentials for a registry came from. */
@@ -226,6 +250,30 @@ export class AbortError extends MultiplatformError {
   static override readonly kind: string = 'AbortError';
 }
 
+/**
+ * An operation ran past its deadline (the client's or the call's `timeoutMs`): an {@link AbortError},
+ * since the operation was cancelled the same way, with the step that was running and the deadline.
+ */
+export class TimeoutError extends AbortError {
+  static override readonly kind: string = 'TimeoutError';
+  constructor(
+    /** The step that was running, e.g. `GET manifest 127.0.0.1:5000/app:1.0`, or the call itself. */
+    override readonly operation: string,
+    /** The deadline, in milliseconds. */
+    readonly timeoutMs: number,
+    /** The client call the deadline belongs to, e.g. `getManifest 127.0.0.1:5000/app:1.0`. */
+    readonly call: string = operation,
+  ) {
+    super(`${operation}: the ${formatDeadline(timeoutMs)} deadline${call === operation ? '' : ` of ${call}`} passed (timeoutMs)`);
+  }
+}
+
+function formatDeadline(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
 /** A request the client refuses to make for safety (https→http downgrade, plain HTTP to a secure registry, too many redirects). */
 export class UnsafeRequestError extends MultiplatformError {
   static override readonly kind: string = 'UnsafeRequestError';
@@ -268,6 +316,7 @@ export const isRegistryError = (e: unknown): e is RegistryError => isKind(e, Reg
 export const isAuthError = (e: unknown): e is AuthError => isKind(e, AuthError);
 export const isNetworkError = (e: unknown): e is NetworkError => isKind(e, NetworkError);
 export const isAbortError = (e: unknown): e is AbortError => isKind(e, AbortError);
+export const isTimeoutError = (e: unknown): e is TimeoutError => isKind(e, TimeoutError);
 export const isValidationError = (e: unknown): e is ValidationError => isKind(e, ValidationError);
 export const isMissingChildrenError = (e: unknown): e is MissingChildrenError => isKind(e, MissingChildrenError);
 
@@ -308,11 +357,21 @@ const REDACTIONS: Array<[RegExp, string]> = [
   [/("(?:password|token|access_token|refresh_token|identitytoken|auth|secret)"\s*:\s*")[^"]*"/gi, '$1[REDACTED]"'],
 ];
 
-/** Configured credentials: few, and never forgotten. */
-const knownCredentials = new Set<string>();
+/** Configured credentials, with the forms they are searched for: few, and never forgotten. */
+const knownCredentials = new Map<string, string[]>();
 /** Tokens a long-running process keeps receiving: the oldest are forgotten past the cap. */
-const knownTokens = new Set<string>();
+const knownTokens = new Map<string, string[]>();
 const MAX_KNOWN_TOKENS = 1024;
+
+/**
+ * The forms a secret takes in text: as it is, escaped inside a JSON string (a `"`, `\` or control
+ * character changes it there) and percent-encoded in a URL or form body. Longest first, so that a
+ * form containing another is replaced whole.
+ */
+function secretForms(secret: string): string[] {
+  const forms = new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)]);
+  return [...forms].sort((a, b) => b.length - a.length);
+}
 
 /**
  * Registers a secret so that {@link redact} removes it from any text, whatever form it appears in.
@@ -324,24 +383,70 @@ const MAX_KNOWN_TOKENS = 1024;
 export function rememberSecret(secret: string | undefined, kind: 'credential' | 'token' = 'credential'): void {
   if (!secret || secret.length < 4) return;
   if (kind === 'credential') {
-    knownCredentials.add(secret);
+    if (!knownCredentials.has(secret)) knownCredentials.set(secret, secretForms(secret));
     return;
   }
   if (knownTokens.size >= MAX_KNOWN_TOKENS && !knownTokens.has(secret)) {
-    const oldest = knownTokens.values().next().value;
+    const oldest = knownTokens.keys().next().value;
     if (oldest !== undefined) knownTokens.delete(oldest);
   }
-  knownTokens.add(secret);
+  knownTokens.set(secret, secretForms(secret));
 }
 
 /** Removes credentials, tokens, URL userinfo and signed query parameters from text meant for people. */
 export function redact(text: string): string {
   let out = text;
   for (const secrets of [knownCredentials, knownTokens]) {
-    for (const secret of secrets) {
-      if (out.includes(secret)) out = out.split(secret).join('[REDACTED]');
+    for (const forms of secrets.values()) {
+      for (const form of forms) if (out.includes(form)) out = out.split(form).join('[REDACTED]');
     }
   }
   for (const [pattern, replacement] of REDACTIONS) out = out.replace(pattern, replacement);
   return out;
+}
+
+const MAX_REDACT_DEPTH = 32;
+
+/**
+ * A copy of a structured value (such as a registry error's `detail`) with {@link redact} applied to
+ * every string in it, keys included. Redacting the value rather than its JSON text matters: a
+ * secret with a `"` or `\\` in it no longer matches once serialised. Past 32 levels, or on a cycle,
+ * the rest is replaced by a placeholder.
+ */
+export function redactValue(value: unknown): unknown {
+  const walk = (v: unknown, depth: number, seen: Set<object>): unknown => {
+    if (typeof v === 'string') return redact(v);
+    if (typeof v !== 'object' || v === null) return v;
+    if (depth >= MAX_REDACT_DEPTH || seen.has(v)) return '[REDACTED: too deep]';
+    seen.add(v);
+    try {
+      if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1, seen));
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(v)) out[redact(key)] = walk(item, depth + 1, seen);
+      return out;
+    } finally {
+      seen.delete(v);
+    }
+  };
+  return walk(value, 0, new Set());
+}
+
+/**
+ * Redacts, in place, the message and stack of an error's causes (what undici, a socket or a parser
+ * threw), so that printing the whole chain (`console.error`, `util.inspect`) shows no secret either.
+ */
+function redactCauses(cause: unknown): void {
+  for (let c = cause, depth = 0; c instanceof Error && depth < 8; c = c.cause, depth++) {
+    if (isKind(c, MultiplatformError)) return;
+    try {
+      const message = redact(c.message);
+      if (message !== c.message) c.message = message;
+      if (c.stack !== undefined) {
+        const stack = redact(c.stack);
+        if (stack !== c.stack) c.stack = stack;
+      }
+    } catch {
+      // A frozen error keeps its text; it is still only reachable through this error's cause.
+    }
+  }
 }

@@ -39,6 +39,7 @@ function connectionFlags(registryOf: string): FlagSpec[] {
     { name: 'password-stdin', type: 'boolean', description: 'read the password from standard input' },
     { name: 'docker-cfg', type: 'string', value: 'DIR', description: 'Docker config directory for credentials (default $DOCKER_CONFIG or ~/.docker)' },
     { name: 'insecure', type: 'boolean', description: 'allow plain HTTP or unverified TLS for the registries named in the command' },
+    { name: 'timeout', type: 'string', value: 'DURATION', description: 'give up when the registry work takes longer (30s, 5m, 1h, 500ms; a plain number is ms; default none)' },
   ];
 }
 

@@ -1,5 +1,6 @@
 import type { RegistryClientOptions } from '../index.js';
 import { booleanFlag, stringFlag, type FlagValues } from './args.js';
+import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 import { escapeMessage } from './terminal-text.js';
@@ -46,10 +47,17 @@ export interface ConnectionSettings {
   verbose: boolean;
 }
 
+/** `--timeout DURATION` in ms; zero means no deadline. */
+function timeoutMs(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new UsageError(`--timeout must be a duration such as 30s, 5m, 1h or 1500 (milliseconds), got ${JSON.stringify(value)}`);
+  return ms;
+}
+
 /**
  * Client options for a command: command-line credentials for one registry (Docker's config
- * serves every other registry, and this one when no flags were given), `--docker-cfg`, and
- * `--insecure` for the registries the command names.
+ * serves every other registry, and this one when no flags were given), `--docker-cfg`,
+ * `--insecure` for the registries the command names, and `--timeout` as the deadline of each call.
  */
 export function clientOptions(settings: ConnectionSettings): RegistryClientOptions {
   const { flags, io } = settings;
@@ -58,6 +66,8 @@ export function clientOptions(settings: ConnectionSettings): RegistryClientOptio
   const dockerCfg = stringFlag(flags, 'docker-cfg');
   if (dockerCfg !== undefined) options.dockerConfig = dockerCfg;
   if (booleanFlag(flags, 'insecure')) options.insecure = [...new Set(settings.registries)];
+  const timeout = stringFlag(flags, 'timeout');
+  if (timeout !== undefined) options.timeoutMs = timeoutMs(timeout);
   if (settings.verbose) {
     options.onRetry = ({ attempt, error }) => {
       io.stderr.write(`multiplatform: ${escapeMessage(error.message)}; retrying (attempt ${attempt + 1})\n`);

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { CredentialsError, rememberSecret } from '../errors.js';
-import { findJsonSyntaxProblem } from './json-syntax.js';
+import { parseJsonText } from '../util/json-syntax.js';
 
 const AuthEntrySchema = Type.Object({
   auth: Type.Optional(Type.String()),
@@ -90,14 +90,7 @@ export function parseDockerConfig(text: string, path: string): DockerConfigFile 
   // Docker accepts an empty file as an empty config.
   if (body.trim() === '') return { path, auths: [], credHelpers: [] };
 
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body);
-  } catch {
-    const at = findJsonSyntaxProblem(body);
-    const where = at ? `: ${at.problem} at line ${at.line}, column ${at.column} (position ${at.position})` : '';
-    throw new CredentialsError(`Docker config ${path} is not valid JSON${where}`);
-  }
+  const raw = parseJsonText(body, (where) => new CredentialsError(`Docker config ${path} is not valid JSON: ${where}`));
 
   const config = dropNulls(raw);
   if (!dockerConfigCheck.Check(config)) {

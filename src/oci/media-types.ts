@@ -70,3 +70,13 @@ export function baseMediaType(contentType: string | undefined | null): string | 
   const base = contentType.split(';')[0]?.trim().toLowerCase();
   return base || undefined;
 }
+
+/**
+ * True for a layer the registry does not hold: a Docker foreign layer, an OCI non-distributable
+ * layer, or any layer whose bytes are named by `urls` (Windows base layers are the usual case).
+ * Registries may refuse manifests that list one (CNCF distribution does unless its
+ * `validation.manifests.urls.allow` lets the URL through).
+ */
+export function isNonDistributableLayer(layer: { mediaType: string; urls?: readonly string[] }): boolean {
+  return /nondistributable|foreign/.test(layer.mediaType) || (layer.urls !== undefined && layer.urls.length > 0);
+}

@@ -1,6 +1,7 @@
 import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { SchemaError, ValidationError } from '../errors.js';
+import { parseJsonText } from '../util/json-syntax.js';
 
 /** A digest string on the wire; validated further with `parseDigest` where it is used in a URL. */
 const DigestString = Type.String({ pattern: '^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$' });
@@ -132,13 +133,14 @@ export function validate<T extends TSchema>(schema: T, value: unknown, what: str
   throw new SchemaError(what, problems);
 }
 
-/** Parses JSON bytes, throwing {@link SchemaError} (not `SyntaxError`) when they are not JSON. */
+/**
+ * Parses JSON bytes, throwing {@link SchemaError} (not `SyntaxError`) when they are not JSON. The
+ * error names where and what kind of problem was found, never the text: what comes from a
+ * registry or a token server may hold a token.
+ */
 export function parseJson(bytes: Uint8Array | string, what: string): unknown {
-  try {
-    return JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'));
-  } catch (e) {
-    throw new SchemaError(what, [`not valid JSON: ${(e as Error).message}`]);
-  }
+  const text = typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8');
+  return parseJsonText(text, (where) => new SchemaError(what, [`not valid JSON: ${where}`]));
 }
 
 /** True for a plain object: not null, not an array. */

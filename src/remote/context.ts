@@ -30,5 +30,11 @@ export interface ConsistencyPolicy {
 export interface CallOptions {
   /** Cancels the call: pending requests are aborted, upload sessions cancelled, nothing is retried. */
   signal?: AbortSignal;
+  /**
+   * Deadline for the whole call in ms — every request, retry, backoff and token request, and for
+   * `getBlob` the reading of the stream — after which it fails with a `TimeoutError`. Overrides the
+   * client's `timeoutMs`; `0` means none.
+   */
+  timeoutMs?: number;
 }
 

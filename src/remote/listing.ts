@@ -1,7 +1,6 @@
 import type { CallOptions, RemoteContext } from './context.js';
 import { CATALOG_SCOPE, pullScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
-import { readCapped } from '../util/streams.js';
 import { MultiplatformError } from '../errors.js';
 import { normalizeRegistry } from '../oci/reference.js';
 import { CatalogSchema, TagListSchema, parseJson, validate } from '../oci/schemas.js';
@@ -37,6 +36,11 @@ export async function catalog(ctx: RemoteContext, registry: string, options: Lis
   return repositories;
 }
 
+/**
+ * Fetches `firstPath` and every page its `Link: <…>; rel="next"` chain leads to, handing each body
+ * to `onPage`. A link back to a page already fetched (the first included) is a registry bug: the
+ * listing fails rather than returning pages twice or stopping at an end nobody can vouch for.
+ */
 async function paginate(
   ctx: RemoteContext,
   registry: string,
@@ -48,15 +52,20 @@ async function paginate(
 ): Promise<void> {
   let path: string | undefined = firstPath;
   let query: Record<string, string | undefined> = { n: options.pageSize?.toString() };
-  const seen = new Set<string>();
+  /** Page number by the URL that answered it. */
+  const fetched = new Map<string, number>();
   for (let page = 1; path !== undefined; page++) {
     if (page > MAX_PAGES) throw new MultiplatformError(`${operation}: more than ${MAX_PAGES} pages`);
-    const res = await ctx.transport.request({ registry, method: 'GET', path, query, scopes, operation, expect: [200], signal: options.signal });
     const what = `${operation} (page ${page})`;
-    onPage(await readCapped(res.body, PAGE_LIMIT, what), what);
+    const { response: res, bytes } = await ctx.transport.requestBytes({ registry, method: 'GET', path, query, scopes, operation: what, expect: [200], signal: options.signal }, PAGE_LIMIT);
+    onPage(bytes, what);
+    fetched.set(res.url, page);
     const next = nextLink(res.headers['link'], res.url);
-    if (next === undefined || seen.has(next)) break;
-    seen.add(next);
+    if (next === undefined) return;
+    const earlier = fetched.get(next);
+    if (earlier !== undefined) {
+      throw new MultiplatformError(`${operation}: the registry's pagination loops (the Link header of page ${page} leads back to page ${earlier}); the listing is incomplete or repeats`);
+    }
     // The registry's link is used as given (it carries n and last); it must stay on the registry.
     const origin = await ctx.transport.origin(registry, options.signal);
     if (new URL(next).origin !== origin) throw new MultiplatformError(`${operation}: pagination link leads to another origin`);

@@ -6,13 +6,13 @@ import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { digestAlgorithm, digestOf, isDigest, parseDigest, type Digest } from '../oci/digest.js';
 import { DigestMismatchError, MultiplatformError, RegistryError, SchemaError, SizeLimitError, ValidationError, isNotFound, isNotYetVisible } from '../errors.js';
 import { expectDigest, parseManifest, type Manifest, type ManifestResult, type OciImageIndex } from '../oci/manifest.js';
-import { MANIFEST_ACCEPT, MediaType, baseMediaType, isManifestMediaType, type ManifestMediaType } from '../oci/media-types.js';
+import { MANIFEST_ACCEPT, MediaType, baseMediaType, isManifestMediaType, isNonDistributableLayer, type ManifestMediaType } from '../oci/media-types.js';
 import type { Reference } from '../oci/reference.js';
 import { emptyReferrersIndex, hasSubject, referrerDescriptor, referrersTag, withReferrer } from '../oci/referrers.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { header } from '../transport/http.js';
 import { sleep } from '../util/abort.js';
-import { discard, readCapped } from '../util/streams.js';
+import { discard } from '../util/streams.js';
 
 /** Options for reading manifests. */
 export interface GetManifestOptions extends CallOptions {
@@ -39,30 +39,24 @@ function label(ref: Reference): string {
   return ref.toString();
 }
 
-function readManifestRequest(ctx: RemoteContext, ref: Reference, method: 'GET' | 'HEAD', operation: string, options: GetManifestOptions) {
-  return ctx.transport.request({
+function manifestRequest(ref: Reference, operation: string, options: GetManifestOptions) {
+  return {
     registry: ref.registry,
-    method,
     path: routes.manifest(ref),
     headers: { accept: options.accept ?? MANIFEST_ACCEPT },
     scopes: [pullScope(ref)],
     operation,
     expect: [200],
     signal: options.signal,
-  });
+  };
 }
 
 /** GET a manifest: exact bytes kept, digest computed from them and checked against the request and the registry's header. */
 export async function getManifest(ctx: RemoteContext, input: ReferenceInput, options: GetManifestOptions = {}): Promise<ManifestResult> {
   const ref = toReference(input);
   const operation = `GET manifest ${label(ref)}`;
-  const res = await readManifestRequest(ctx, ref, 'GET', operation, options);
-  const declaredLength = Number(header(res, 'content-length'));
-  if (Number.isFinite(declaredLength) && declaredLength > ctx.maxManifestBytes) {
-    await discard(res.body);
-    throw new SizeLimitError(operation, ctx.maxManifestBytes);
-  }
-  const bytes = await readCapped(res.body, ctx.maxManifestBytes, operation);
+  // Read within the request's retry: a body cut half-way is fetched again, as a failed request would be.
+  const { response: res, bytes } = await ctx.transport.requestBytes({ ...manifestRequest(ref, operation, options), method: 'GET' }, ctx.maxManifestBytes);
   const algorithm = ref.digest ? digestAlgorithm(ref.digest) : 'sha256';
   const digest = digestOf(bytes, algorithm);
   expectDigest(operation, ref.digest, digest);
@@ -80,7 +74,7 @@ export async function headManifest(ctx: RemoteContext, input: ReferenceInput, op
   const operation = `HEAD manifest ${label(ref)}`;
   let res;
   try {
-    res = await readManifestRequest(ctx, ref, 'HEAD', operation, options);
+    res = await ctx.transport.request({ ...manifestRequest(ref, operation, options), method: 'HEAD' });
   } catch (error) {
     if (error instanceof RegistryError && (error.status === 405 || error.status === 501)) return descriptorByGet(ctx, ref, options);
     throw error;
@@ -137,7 +131,9 @@ export async function putManifest(
       expect: [200, 201, 202, 204],
       signal: options.signal,
     });
-  const res = await withConsistencyRetry(ctx, send, { signal: options.signal });
+  const res = await withConsistencyRetry(ctx, send, { signal: options.signal }).catch((error: unknown) => {
+    throw explainRefusedForeignLayers(error, manifest);
+  });
   await discard(res.body);
   checkRegistryDigest(operation, header(res, 'docker-content-digest'), body, digest);
   const pushed = { mediaType, digest, size: body.length };
@@ -251,6 +247,26 @@ export async function withConsistencyRetry<T>(
       await sleep(policy.delayMs, options.signal);
     }
   }
+}
+
+/**
+ * A manifest that lists non-distributable (foreign) layers and is refused with a 5xx, or with
+ * `MANIFEST_BLOB_UNKNOWN` for one of them, was most likely refused for those layers: CNCF
+ * distribution answers `500 UNKNOWN: unknown error` when a layer's `urls` are not allowed. The
+ * error is given again with the layers named and what to do.
+ */
+function explainRefusedForeignLayers(error: unknown, manifest: Manifest): unknown {
+  if (!(error instanceof RegistryError) || !('layers' in manifest)) return error;
+  const foreign = manifest.layers.filter(isNonDistributableLayer);
+  if (foreign.length === 0) return error;
+  const namesForeign = error.errors.some((e) => e.code === 'MANIFEST_BLOB_UNKNOWN' && foreign.some((l) => JSON.stringify(e.detail ?? '').includes(l.digest)));
+  if (error.status < 500 && !namesForeign) return error;
+  const listed = foreign.slice(0, 3).map((l) => `${l.digest} (${l.mediaType})`).join(', ') + (foreign.length > 3 ? ` and ${foreign.length - 3} more` : '');
+  const hint =
+    `the manifest lists ${foreign.length} non-distributable (foreign) layer${foreign.length === 1 ? '' : 's'}: ${listed}; ` +
+    'the registry probably refuses foreign layers: allow their URLs there (CNCF distribution: validation.manifests.urls.allow), ' +
+    'or copy the layers into the registry as ordinary layers';
+  return new RegistryError(error.operation, error.status, error.errors, { cause: error, retryAfterMs: error.retryAfterMs, hint });
 }
 
 /** A registry's `Docker-Content-Digest` must describe the same bytes (checked in its own algorithm). */

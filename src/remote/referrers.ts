@@ -7,7 +7,6 @@ import type { CallOptions, RemoteContext } from './context.js';
 import { pullScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { parseDigest } from '../oci/digest.js';
-import { readCapped } from '../util/streams.js';
 import { RegistryError } from '../errors.js';
 import { headManifest, readFallbackIndex } from './manifests.js';
 import { MediaType } from '../oci/media-types.js';
@@ -31,11 +30,11 @@ export async function listReferrers(ctx: RemoteContext, input: ReferenceInput, o
   const subject = ref.digest ?? parseDigest((await headManifest(ctx, ref, options)).digest);
   const operation = `GET referrers of ${ref.registry}/${ref.repository}@${subject}`;
   const wanted = (list: Descriptor[]) => (options.artifactType === undefined ? list : list.filter((d) => d.artifactType === options.artifactType));
-  let res;
+  let bytes: Buffer;
   try {
-    res = await ctx.transport.request({
+    const request = {
       registry: ref.registry,
-      method: 'GET',
+      method: 'GET' as const,
       path: routes.referrers(ref, subject),
       query: { artifactType: options.artifactType },
       headers: { accept: MediaType.OciIndex },
@@ -43,13 +42,13 @@ export async function listReferrers(ctx: RemoteContext, input: ReferenceInput, o
       operation,
       expect: [200],
       signal: options.signal,
-    });
+    };
+    ({ bytes } = await ctx.transport.requestBytes(request, ctx.maxManifestBytes));
   } catch (error) {
     if (!(error instanceof RegistryError && (error.status === 404 || error.status === 400))) throw error;
     const index = await readFallbackIndex(ctx, ref.withTag(referrersTag(subject)), options);
     return wanted(index?.manifests ?? []);
   }
-  const bytes = await readCapped(res.body, ctx.maxManifestBytes, operation);
   const index = validate(OciIndexSchema, parseJson(bytes, operation), operation);
   return wanted(index.manifests);
 }

@@ -1,6 +1,7 @@
 import { AuthError, RegistryError, UnsafeRequestError, rememberSecret, type CredentialSource } from '../errors.js';
 import type { ResolvedCredential } from '../credentials/index.js';
-import { discard, readCapped } from '../util/streams.js';
+import { discard } from '../util/streams.js';
+import { readBody } from './read-body.js';
 import { TokenResponseSchema, parseJson, validate } from '../oci/schemas.js';
 import { isInternalHost } from './address.js';
 import { findChallenge, parseWwwAuthenticate, scopesFromChallenge } from './headers/challenge.js';
@@ -221,10 +222,7 @@ export class Authenticator {
           res = await this.postToken(realm, params, scopes, { grant_type: 'password', username: cred.username, password: cred.password }, operation);
         }
       }
-      const body = await readCapped(res.body, TOKEN_BODY_LIMIT, `${operation}: token response`).catch(async (e) => {
-        await discard(res.body);
-        throw e;
-      });
+      const body = await readBody(res, TOKEN_BODY_LIMIT, `${operation}: token response`);
       if (res.status === 401 || res.status === 403) {
         throw fail(`the token server at ${new URL(realm).host} refused the credentials (HTTP ${res.status})`, res.status);
       }

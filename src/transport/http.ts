@@ -1,5 +1,5 @@
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
-import { AbortError, NetworkError, UnsafeRequestError, redact } from '../errors.js';
+import { AbortError, NetworkError, UnsafeRequestError, isMultiplatformError, redact } from '../errors.js';
 import { isInternalHost, isLoopbackHost } from './address.js';
 import { BodyOpener, type BodySource } from './body.js';
 import { abortError } from '../util/abort.js';
@@ -195,8 +195,10 @@ const NETWORK_CODE_HINTS: Record<string, string> = {
 
 /** Converts what undici or the socket threw into this library's errors. */
 export function toTransportError(error: unknown, operation: string, signal?: AbortSignal): Error {
-  if (error instanceof NetworkError || error instanceof AbortError || error instanceof UnsafeRequestError) return error;
+  // An abort explains whatever undici threw because of it; it is named after this operation.
   if (signal?.aborted) return abortError(signal, operation);
+  // The library's own errors (a size cap, a digest check) already say what went wrong.
+  if (isMultiplatformError(error)) return error;
   const err = error as { code?: string; message?: string; name?: string; cause?: { code?: string; message?: string } };
   if (err?.name === 'AbortError') return new AbortError(`${operation}: aborted`, { cause: error });
   const code = err?.code ?? err?.cause?.code;

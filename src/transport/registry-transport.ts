@@ -1,11 +1,12 @@
-import { RegistryError, redact, type RegistryErrorDetail } from '../errors.js';
+import { RegistryError, type RegistryErrorDetail } from '../errors.js';
 import { discard, readCapped } from '../util/streams.js';
 import { registryApiHost } from '../oci/reference.js';
-import { ErrorBodySchema, matches } from '../oci/schemas.js';
+import { ErrorBodySchema, matches, parseJson } from '../oci/schemas.js';
 import type { Authenticator, RegistryTarget } from './auth.js';
 import { BodyOpener, type BodySource } from './body.js';
 import type { Endpoints } from './endpoints.js';
 import { header, headerValues, type HttpRequest, type HttpResponse, type HttpTransport } from './http.js';
+import { readBody } from './read-body.js';
 import { parseRetryAfter, withRetry, type ResolvedRetryPolicy } from './retry.js';
 
 /** One request to a registry's API, before authentication and retries. */
@@ -58,9 +59,32 @@ export class RegistryTransport {
     return withRetry(() => this.attempt(req, opener), {
       policy: this.retryPolicy,
       signal: req.signal,
+      operation: req.operation,
       replayable: req.retry !== false && opener.replayable,
       onRetry: (info) => this.hooks.onRetry?.({ ...info, operation: req.operation }),
     });
+  }
+
+  /**
+   * Sends a GET and reads its whole body (at most `limit` bytes) within the same attempt, so that
+   * a connection cut or stalled half-way through the body is retried like one that failed before
+   * the answer: the request is sent again from the start.
+   */
+  async requestBytes(req: RegistryRequest & { method: 'GET' }, limit: number): Promise<{ response: HttpResponse; bytes: Buffer }> {
+    const opener = new BodyOpener(req.body);
+    return withRetry(
+      async () => {
+        const response = await this.attempt(req, opener);
+        return { response, bytes: await readBody(response, limit, req.operation, req.signal) };
+      },
+      {
+        policy: this.retryPolicy,
+        signal: req.signal,
+        operation: req.operation,
+        replayable: req.retry !== false,
+        onRetry: (info) => this.hooks.onRetry?.({ ...info, operation: req.operation }),
+      },
+    );
   }
 
   private async attempt(req: RegistryRequest, opener: BodyOpener): Promise<HttpResponse> {
@@ -106,20 +130,6 @@ export class RegistryTransport {
   }
 }
 
-// Error bodies are kept on the error object, where JSON.stringify and loggers see them: they get the same redaction as messages.
-function redactOptional(text: string | undefined): string | undefined {
-  return text === undefined ? undefined : redact(text);
-}
-
-function redactDetail(detail: unknown): unknown {
-  if (detail === undefined) return undefined;
-  try {
-    return JSON.parse(redact(JSON.stringify(detail))) as unknown;
-  } catch {
-    return '[detail removed: could not be redacted]';
-  }
-}
-
 /** Builds a {@link RegistryError} from an unexpected response, reading at most 64 KiB of its body. */
 export async function errorFromResponse(res: HttpResponse, operation: string): Promise<RegistryError> {
   let errors: RegistryErrorDetail[] = [];
@@ -128,8 +138,9 @@ export async function errorFromResponse(res: HttpResponse, operation: string): P
     const type = header(res, 'content-type') ?? '';
     const text = body.toString('utf8').trim();
     if (type.includes('json') || text.startsWith('{')) {
-      const parsed: unknown = JSON.parse(text);
-      if (matches(ErrorBodySchema, parsed)) errors = parsed.errors.map((e) => ({ code: e.code, message: redactOptional(e.message), detail: redactDetail(e.detail) }));
+      // RegistryError redacts every string of these entries, details included.
+      const parsed = parseJson(text, `${operation}: error body`);
+      if (matches(ErrorBodySchema, parsed)) errors = parsed.errors.map((e) => ({ code: e.code, message: e.message, detail: e.detail }));
     }
   } catch {
     // An oversize or unreadable error body still yields an error for the status.

@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import { AbortError, NetworkError, RegistryError } from '../errors.js';
-import { sleep } from '../util/abort.js';
+import { abortError, sleep } from '../util/abort.js';
 
 /** How failed requests are retried. */
 export interface RetryOptions {
@@ -57,6 +57,45 @@ export function isRetryableError(error: unknown, policy: ResolvedRetryPolicy): b
 }
 
 /**
+ * Error codes the distribution-spec defines for a verdict on the request itself (what it names,
+ * its content, its permissions): the same request gets the same answer, whatever the status.
+ */
+const DETERMINISTIC_CODES = new Set([
+  'BLOB_UNKNOWN',
+  'BLOB_UPLOAD_INVALID',
+  'BLOB_UPLOAD_UNKNOWN',
+  'DIGEST_INVALID',
+  'MANIFEST_BLOB_UNKNOWN',
+  'MANIFEST_INVALID',
+  'MANIFEST_UNKNOWN',
+  'NAME_INVALID',
+  'NAME_UNKNOWN',
+  'SIZE_INVALID',
+  'UNAUTHORIZED',
+  'DENIED',
+  'UNSUPPORTED',
+]);
+
+/**
+ * How many of the policy's retries a failure may use. A 500 that carries a well-formed
+ * distribution error body was answered by the registry's own code, not by a proxy or an
+ * overloaded front end: with a code the spec defines for a verdict on the request it is not
+ * retried at all, otherwise (`UNKNOWN`, a code of the registry's own) once, in case it was a
+ * passing storage failure. Everything else retryable gets the whole budget.
+ */
+export function retryBudget(error: unknown, policy: ResolvedRetryPolicy): number {
+  if (error instanceof RegistryError && error.status === 500 && error.codes.length > 0) {
+    return error.codes.some((code) => DETERMINISTIC_CODES.has(code)) ? 0 : Math.min(1, policy.retries);
+  }
+  return policy.retries;
+}
+
+/** True when the attempt numbered `attempt` (from 1) failed with `error` and another may follow. */
+function mayRetry(error: unknown, attempt: number, policy: ResolvedRetryPolicy, signal: AbortSignal | undefined): boolean {
+  return !signal?.aborted && isRetryableError(error, policy) && attempt <= retryBudget(error, policy) && !retryAfterTooLong(error, policy);
+}
+
+/**
  * Parses `Retry-After` as delay-seconds or an HTTP-date. Returns milliseconds from `now`
  * (never negative), or undefined when the header is absent or unreadable.
  */
@@ -74,6 +113,8 @@ export interface RetryContext {
   signal?: AbortSignal;
   /** False when the request body cannot be sent again: then nothing is retried. */
   replayable?: boolean;
+  /** Names what is retried in the error when the signal aborts. */
+  operation?: string;
   /** Called before each retry (for logging and tests). */
   onRetry?: (info: { attempt: number; error: Error; delayMs: number }) => void;
 }
@@ -94,22 +135,20 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
       maxTimeout: policy.maxDelayMs,
       randomize: true,
       signal,
-      shouldRetry: ({ error }) => !signal?.aborted && isRetryableError(error, policy) && !retryAfterTooLong(error, policy),
+      shouldRetry: ({ error, attemptNumber }) => mayRetry(error, attemptNumber, policy, signal),
       onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-        if (retriesLeft <= 0 || signal?.aborted || !isRetryableError(error, policy) || retryAfterTooLong(error, policy)) return;
+        if (retriesLeft <= 0 || !mayRetry(error, attemptNumber, policy, signal)) return;
         const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
         if (retryAfter !== undefined && retryAfter <= policy.maxRetryAfterMs) {
           ctx.onRetry?.({ attempt: attemptNumber, error, delayMs: retryAfter });
-          await sleep(retryAfter, signal);
+          await sleep(retryAfter, signal, ctx.operation);
         } else {
           ctx.onRetry?.({ attempt: attemptNumber, error, delayMs: -1 });
         }
       },
     });
   } catch (error) {
-    if (signal?.aborted && !(error instanceof AbortError)) {
-      throw new AbortError(`aborted by the caller`, { cause: error });
-    }
+    if (signal?.aborted && !(error instanceof AbortError)) throw abortError(signal, ctx.operation ?? 'request');
     throw error;
   }
 }

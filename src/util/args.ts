@@ -38,14 +38,15 @@ export const isNonNegativeNumber = (value: unknown): boolean => typeof value ===
 export const isStringArray = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 /**
- * Checks an options argument: absent, or an object whose `signal` (when given) is an AbortSignal.
- * `required` makes absence an error too.
+ * Checks an options argument: absent, or an object whose `signal` (when given) is an AbortSignal
+ * and whose `timeoutMs` (when given) is a non-negative number. `required` makes absence an error too.
  */
 export function checkOptions(method: string, name: string, value: unknown, required = false): void {
   if (value === undefined && !required) return;
   checkArgument(method, name, value, isPlainObject, required ? 'an object' : 'an object or undefined');
-  const signal = (value as { signal?: unknown }).signal;
+  const { signal, timeoutMs } = value as { signal?: unknown; timeoutMs?: unknown };
   if (signal !== undefined) checkArgument(method, `${name}.signal`, signal, isAbortSignal, 'an AbortSignal');
+  if (timeoutMs !== undefined) checkArgument(method, `${name}.timeoutMs`, timeoutMs, isNonNegativeNumber, 'a non-negative number of milliseconds (0: no deadline)');
 }
 
 /** How the fields of an options object are checked: `[accepts, expected]` by field name. */

@@ -11,7 +11,7 @@ import {
   normaliseRegistryHost,
   type CredentialStoreOptions,
 } from '../../src/credentials/index.js';
-import { findJsonSyntaxProblem } from '../../src/credentials/json-syntax.js';
+import { findJsonSyntaxProblem } from '../../src/util/json-syntax.js';
 import { CredentialsError, ValidationError, redact } from '../../src/errors.js';
 
 const fixtures = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/docker-config');

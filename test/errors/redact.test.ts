@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact, rememberSecret } from '../../src/errors.js';
+import { NetworkError, RegistryError, redact, redactValue, rememberSecret } from '../../src/errors.js';
 
 describe('remembered secrets', () => {
   it('keeps configured credentials redacted however many tokens a long-running process sees', () => {
@@ -10,5 +10,48 @@ describe('remembered secrets', () => {
     // The newest tokens are still known; the oldest were forgotten past the cap.
     expect(redact('sent opaque-token-2999-abcdef')).toBe('sent [REDACTED]');
     expect(redact('sent opaque-token-0-abcdef')).toBe('sent opaque-token-0-abcdef');
+  });
+});
+
+describe('secrets with characters that JSON escapes', () => {
+  it('are redacted in their JSON-escaped and percent-encoded forms too', () => {
+    const password = 'q"uo\\te-✓-\u0007-9';
+    rememberSecret(password);
+    const escaped = JSON.stringify(password).slice(1, -1);
+    expect(redact(`{"note":"${escaped}"}`)).toBe('{"note":"[REDACTED]"}');
+    expect(redact(`?p=${encodeURIComponent(password)}&x=1`)).toBe('?p=[REDACTED]&x=1');
+    expect(redact(`plain ${password}`)).toBe('plain [REDACTED]');
+  });
+
+  it('redactValue walks strings, keys, arrays and nesting, and survives cycles', () => {
+    const password = 'walk"me\\please-42';
+    rememberSecret(password);
+    const cyclic: Record<string, unknown> = { text: `a ${password}` };
+    cyclic['self'] = cyclic;
+    expect(redactValue({ [password]: [1, null, { deep: password }], cyclic })).toEqual({
+      '[REDACTED]': [1, null, { deep: '[REDACTED]' }],
+      cyclic: { text: 'a [REDACTED]', self: '[REDACTED: too deep]' },
+    });
+  });
+
+  it('RegistryError redacts its errors entries however they were built, and shows a detail that says something', () => {
+    const password = 'detail"secret\\77';
+    rememberSecret(password);
+    const error = new RegistryError('PUT manifest r/app:1', 500, [
+      { code: 'UNKNOWN', message: 'unknown error', detail: { reason: `no ${password}` } },
+      { code: 'DENIED', detail: {} },
+    ]);
+    expect(error.errors[0]?.detail).toEqual({ reason: 'no [REDACTED]' });
+    expect(error.message).toBe('PUT manifest r/app:1 failed with HTTP 500: UNKNOWN: unknown error [detail: {"reason":"no [REDACTED]"}]; DENIED');
+    expect(JSON.stringify(error)).not.toContain('secret');
+  });
+
+  it('a cause thrown by a lower layer loses the secret from its message and stack', () => {
+    const password = 'cause-secret-"x"-5';
+    rememberSecret(password);
+    const cause = new Error(`socket said ${password}`);
+    const error = new NetworkError('GET x', 'failed', { cause });
+    expect(String((error.cause as Error).message)).toBe('socket said [REDACTED]');
+    expect(String((error.cause as Error).stack)).not.toContain(password);
   });
 });

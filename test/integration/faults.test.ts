@@ -13,6 +13,7 @@ import { digestOf, type Digest } from '../../src/oci/digest.js';
 import {
   AbortError,
   AuthError,
+  TimeoutError,
   DigestMismatchError,
   InvalidDigestError,
   InvalidReferenceError,
@@ -24,6 +25,7 @@ import {
 import { MediaType } from '../../src/oci/media-types.js';
 import { startBlobMirror, startRegistry, type RunningRegistry } from '../../src/registry/index.js';
 import { buildImage, type BuiltImage } from '../helpers/images.js';
+import { sharedRegistries } from '../helpers/registries.js';
 
 const FAST_RETRY = { minDelayMs: 1, maxDelayMs: 20 } as const;
 const USER = 'fault-tester';
@@ -208,12 +210,12 @@ describe('5xx, then 200: bounded retry, success', () => {
     const client = clientFor({ retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 } });
     const repo = unique('5xx-persist');
     const count = counter(registry);
-    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, status: 500, times: Infinity });
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, status: 503, times: Infinity });
 
     const error = await rejection(client.getManifest(`${registry.host}/${repo}:v1`));
 
     expect(error).toBeInstanceOf(RegistryError);
-    expect((error as RegistryError).status).toBe(500);
+    expect((error as RegistryError).status).toBe(503);
     expect(count('GET manifest')).toBe(3);
   });
 });
@@ -1221,5 +1223,264 @@ describe('secrets in errors and logs: redacted', () => {
     expect(text).not.toContain(token);
     expect(text).not.toContain(PASSWORD);
     expect(text).toContain('[REDACTED]');
+  });
+});
+
+describe('a response body cut half-way (not a blob): NetworkError, the whole request retried', () => {
+  it('a manifest GET whose body is cut is sent again and returns the manifest', async () => {
+    const retried: Error[] = [];
+    const client = clientFor({ onRetry: (info) => retried.push(info.error) });
+    const repo = unique('cut-manifest');
+    const image = imageFor('cut-manifest');
+    const ref = await pushImage(client, registry, repo, image);
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, reset: 'mid-body' });
+
+    const result = await client.getManifest(ref);
+
+    expect(result.bytes.equals(image.manifest.bytes)).toBe(true);
+    expect(count('GET manifest')).toBe(2);
+    expect(retried[0]).toBeInstanceOf(NetworkError);
+  });
+
+  it('a manifest body cut on every attempt ends in a NetworkError naming the operation, after the retry budget', async () => {
+    const client = clientFor({ retry: { retries: 2, minDelayMs: 1, maxDelayMs: 5 } });
+    const repo = unique('cut-manifest-all');
+    const ref = await pushImage(client, registry, repo, imageFor('cut-manifest-all'));
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, reset: 'mid-body', times: Infinity });
+
+    const error = await rejection(client.getManifest(ref));
+
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.message).toContain(`GET manifest ${ref}`);
+    expect((error as NetworkError).code).toBe('UND_ERR_SOCKET');
+    expect(count('GET manifest')).toBe(3);
+  });
+
+  it('a tag-list page whose body is cut is fetched again', async () => {
+    const client = clientFor();
+    const repo = unique('cut-tags');
+    await pushImage(client, registry, repo, imageFor('cut-tags'), 'a');
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list`, reset: 'mid-body' });
+
+    expect(await client.listTags(`${registry.host}/${repo}`)).toEqual(['a']);
+    expect(count('GET tags')).toBe(2);
+  });
+
+  it('a token response cut half-way is retried with the request that needed it', async () => {
+    const client = tokenClient();
+    const repo = unique('cut-token');
+    const count = counter(tokenRegistry);
+    tokenRegistry.faults.add({ path: '/token', reset: 'mid-body' });
+
+    const result = await client.pushBlob(`${tokenRegistry.host}/${repo}`, randomBytes(KIB));
+
+    expect(result.outcome).toBe('uploaded');
+    expect(count('GET token')).toBe(2);
+  });
+});
+
+describe('a token response that is not JSON: the error does not quote it', () => {
+  it('names where the JSON broke, never the text', async () => {
+    const client = tokenClient({ retry: false });
+    const secretish = `tok-SECRET-${randomBytes(6).toString('hex')}`;
+    tokenRegistry.faults.add({ path: '/token', status: 200, body: secretish, times: Infinity });
+
+    const error = await rejection(client.getManifest(`${tokenRegistry.host}/${unique('token-not-json')}:v1`));
+
+    expect(error).toBeInstanceOf(SchemaError);
+    expect(error.message).toMatch(/token response: not valid JSON: expected a JSON value at line 1, column 1 \(position 0\)/);
+    expect(error.message).not.toContain('tok-');
+    expect(JSON.stringify(error)).not.toContain('tok-');
+  });
+});
+
+describe('secrets with quotes, backslashes and non-ASCII characters: redacted in details and JSON', () => {
+  for (const [name, password] of [
+    ['a double quote', `pa"ss-${randomBytes(4).toString('hex')}`],
+    ['a backslash', `pa\\ss-${randomBytes(4).toString('hex')}`],
+    ['unicode and a control character', `päss✓\u0001-${randomBytes(4).toString('hex')}`],
+  ] as const) {
+    it(`a password with ${name}, echoed in errors[].detail, is in neither the detail, the message nor JSON.stringify(error)`, async () => {
+      const client = clientFor({ credentials: { 'echo.registry.test': { username: USER, password } }, retry: false });
+      const repo = unique('secret-escape');
+      registry.faults.add({
+        method: 'GET',
+        path: `/v2/${repo}/manifests/v1`,
+        status: 400,
+        body: JSON.stringify({ errors: [{ code: 'DENIED', message: `denied ${password}`, detail: { note: `user ${USER} with ${password}`, nested: [{ value: password }] } }] }),
+      });
+
+      const error = await rejection(client.getManifest(`${registry.host}/${repo}:v1`));
+
+      expect(error).toBeInstanceOf(RegistryError);
+      const json = JSON.stringify(error);
+      const escaped = JSON.stringify(password).slice(1, -1);
+      for (const text of [json, error.message, String(error.stack), JSON.stringify((error as RegistryError).errors)]) {
+        expect(text).not.toContain(password);
+        expect(text).not.toContain(escaped);
+      }
+      expect((error as RegistryError).errors[0]?.detail).toEqual({ note: `user ${USER} with [REDACTED]`, nested: [{ value: '[REDACTED]' }] });
+    });
+  }
+});
+
+describe('a Link pagination loop: an error, never duplicate tags', () => {
+  const page = (repo: string, tags: string[]) => JSON.stringify({ name: repo, tags });
+
+  it('fails when the next page is the first page', async () => {
+    const client = clientFor();
+    const repo = unique('link-loop');
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list`, status: 200, body: page(repo, ['a', 'b']), headers: { Link: `</v2/${repo}/tags/list>; rel="next"` }, times: Infinity });
+
+    const error = await rejection(client.listTags(`${registry.host}/${repo}`));
+
+    expect(error.message).toMatch(/pagination loops \(the Link header of page 1 leads back to page 1\)/);
+    expect(count('GET tags')).toBe(1);
+  });
+
+  it('fails when a later page links back to the first', async () => {
+    const client = clientFor();
+    const repo = unique('link-loop-2');
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list?last=b`, status: 200, body: page(repo, ['c']), headers: { Link: `</v2/${repo}/tags/list>; rel="next"` }, times: Infinity });
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list`, status: 200, body: page(repo, ['a', 'b']), headers: { Link: `</v2/${repo}/tags/list?last=b>; rel="next"` }, times: Infinity });
+
+    const error = await rejection(client.listTags(`${registry.host}/${repo}`));
+
+    expect(error.message).toMatch(/page 2 leads back to page 1/);
+    expect(count('GET tags')).toBe(2);
+  });
+
+  it('still follows a chain that ends', async () => {
+    const client = clientFor();
+    const repo = unique('link-chain');
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list?last=b`, status: 200, body: page(repo, ['c']) });
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/tags/list`, status: 200, body: page(repo, ['a', 'b']), headers: { Link: `</v2/${repo}/tags/list?last=b>; rel="next"` } });
+
+    expect(await client.listTags(`${registry.host}/${repo}`)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('a 500 that carries a registry error body: retried at most once, its detail shown', () => {
+  it('an UNKNOWN 500 with a detail is sent twice, not retries + 1 times, and the message shows the detail', async () => {
+    const client = clientFor({ retry: { retries: 4, minDelayMs: 1, maxDelayMs: 5 } });
+    const repo = unique('500-unknown');
+    const count = counter(registry);
+    const body = JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'unknown error', detail: { reason: 'storage says no' } }] });
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, status: 500, body, times: Infinity });
+
+    const error = await rejection(client.getManifest(`${registry.host}/${repo}:v1`));
+
+    expect(error).toBeInstanceOf(RegistryError);
+    expect(error.message).toContain('UNKNOWN: unknown error [detail: {"reason":"storage says no"}]');
+    expect(count('GET manifest')).toBe(2);
+  });
+
+  it('a 500 with a code the spec defines for the request itself is not retried', async () => {
+    const client = clientFor({ retry: { retries: 4, minDelayMs: 1, maxDelayMs: 5 } });
+    const repo = unique('500-spec-code');
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, status: 500, body: JSON.stringify({ errors: [{ code: 'MANIFEST_INVALID', message: 'manifest invalid' }] }), times: Infinity });
+
+    await rejection(client.getManifest(`${registry.host}/${repo}:v1`));
+
+    expect(count('GET manifest')).toBe(1);
+  });
+
+  it('a 500 without an error body (a proxy, a crash) still gets the whole retry budget', async () => {
+    const client = clientFor({ retry: { retries: 3, minDelayMs: 1, maxDelayMs: 5 } });
+    const repo = unique('500-bare');
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, status: 500, body: '<html>Internal Server Error</html>', times: Infinity });
+
+    await rejection(client.getManifest(`${registry.host}/${repo}:v1`));
+
+    expect(count('GET manifest')).toBe(4);
+  });
+
+  it('CNCF distribution refusing a Windows manifest with a foreign layer: fails at once, naming the layer and the cause', async () => {
+    const { plain } = sharedRegistries();
+    const retried: Error[] = [];
+    // The default retry policy, so the time to fail is what a user sees.
+    const client = new RegistryClient({ dockerConfig: false, env: {}, onRetry: (info) => retried.push(info.error) });
+    clients.push(client);
+    const repo = unique('foreign-layer');
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'windows', rootfs: { type: 'layers', diff_ids: [`sha256:${'a'.repeat(64)}`] } }));
+    const configDigest = (await client.pushBlob(`${plain.host}/${repo}`, config)).digest;
+    const foreignDigest = `sha256:${randomBytes(32).toString('hex')}`;
+    const manifest = Buffer.from(JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.DockerManifest,
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: configDigest },
+      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', size: 1234, digest: foreignDigest, urls: [`https://mcr.microsoft.com/v2/windows/servercore/blobs/${foreignDigest}`] }],
+    }));
+
+    const started = performance.now();
+    const error = await rejection(client.putManifest(`${plain.host}/${repo}:ltsc2019`, manifest));
+    const elapsed = performance.now() - started;
+
+    expect(error).toBeInstanceOf(RegistryError);
+    expect((error as RegistryError).status).toBe(500);
+    expect(error.message).toContain(`non-distributable (foreign) layer: ${foreignDigest}`);
+    expect(error.message).toMatch(/refuses foreign layers: allow their URLs there .*or copy the layers/);
+    expect(retried).toHaveLength(0);
+    expect(elapsed).toBeLessThan(1500);
+  });
+});
+
+describe('a body that trickles in: the timeoutMs deadline ends the whole call', () => {
+  it("a manifest sent at 5 bytes a second fails with a TimeoutError naming the request and the client's deadline", async () => {
+    const client = clientFor({ timeoutMs: 1500, bodyTimeoutMs: 60_000 });
+    const repo = unique('trickle-manifest');
+    const ref = await pushImage(client, registry, repo, imageFor('trickle-manifest'));
+    const count = counter(registry);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, slowBodyBytesPerSecond: 5, times: Infinity });
+
+    const started = performance.now();
+    const error = await rejection(client.getManifest(ref));
+    const elapsed = performance.now() - started;
+
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toBeInstanceOf(AbortError);
+    expect(error.message).toBe(`GET manifest ${ref}: the 1500 ms deadline of getManifest ${ref} passed (timeoutMs)`);
+    expect((error as TimeoutError).timeoutMs).toBe(1500);
+    expect(elapsed).toBeGreaterThanOrEqual(1400);
+    expect(elapsed).toBeLessThan(3000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(count('GET manifest')).toBe(1);
+  });
+
+  it("a call's timeoutMs overrides the client's, and covers reading a blob stream", async () => {
+    const client = clientFor({ timeoutMs: 60_000 });
+    const repo = unique('trickle-blob');
+    const data = randomBytes(64 * KIB);
+    const digest = digestOf(data);
+    await client.pushBlob(`${registry.host}/${repo}`, data);
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/blobs/${digest}`, slowBodyBytesPerSecond: 4 * KIB });
+
+    const started = performance.now();
+    const stream = await client.getBlob(`${registry.host}/${repo}`, digest, { timeoutMs: 1 * 1000 });
+    const error = await rejection(readAll(stream));
+
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error.message).toMatch(/the 1 s deadline of getBlob .* passed/);
+    expect(performance.now() - started).toBeLessThan(2500);
+  });
+
+  it('the deadline also ends backoff waits between retries, and a call that finishes in time is not affected', async () => {
+    const client = clientFor({ timeoutMs: 800, retry: { retries: 10, minDelayMs: 300, maxDelayMs: 300 } });
+    const repo = unique('deadline-retry');
+    const ref = await pushImage(client, registry, repo, imageFor('deadline-retry'));
+    registry.faults.add({ method: 'GET', path: `/v2/${repo}/manifests/v1`, status: 503, times: Infinity });
+
+    const error = await rejection(client.getManifest(ref));
+    expect(error).toBeInstanceOf(TimeoutError);
+
+    registry.faults.clear();
+    expect((await client.getManifest(ref)).bytes.length).toBeGreaterThan(0);
   });
 });

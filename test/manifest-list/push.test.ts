@@ -16,6 +16,7 @@ import { carryOut } from '../../src/manifest-list/transfer.js';
 import { parseReference } from '../../src/oci/reference.js';
 import { parseSpec } from '../../src/manifest-list/spec.js';
 import type { HttpResponse } from '../../src/transport/http.js';
+import { readCapped } from '../../src/util/streams.js';
 import type { RegistryRequest, RegistryTransport } from '../../src/transport/registry-transport.js';
 
 /** A context whose transport fails the test if any request is made. */
@@ -302,7 +303,13 @@ class ReadOnlyRegistry {
   }
 
   context(concurrency: number): RemoteContext {
-    const transport = { request: (req: RegistryRequest) => this.request(req) } as unknown as RegistryTransport;
+    const transport = {
+      request: (req: RegistryRequest) => this.request(req),
+      requestBytes: async (req: RegistryRequest, limit: number) => {
+        const response = await this.request(req);
+        return { response, bytes: await readCapped(response.body, limit, req.operation) };
+      },
+    } as unknown as RegistryTransport;
     return { transport, maxManifestBytes: 1 << 20, chunkSize: 1 << 20, concurrency, transferConcurrency: concurrency, locks: new KeyedLock() };
   }
 

@@ -1,7 +1,7 @@
 /**
  * Finds where a JSON text stops being valid, without quoting any of it: `JSON.parse`
  * messages differ between Node versions and some of them echo the surrounding text,
- * which in a Docker config.json may be a password.
+ * which in a Docker config.json or a token server's answer may be a password or a token.
  */
 
 /** Where a JSON text is broken, and what was expected there (never the text itself). */
@@ -132,5 +132,24 @@ export function findJsonSyntaxProblem(text: string): JsonSyntaxProblem | undefin
       column: e.position - lineStart + 1,
       problem: e.problem,
     };
+  }
+}
+
+/** `unexpected end of input at line 1, column 9 (position 8)`: where and what, never the text. */
+export function describeJsonSyntaxProblem(problem: JsonSyntaxProblem): string {
+  return `${problem.problem} at line ${problem.line}, column ${problem.column} (position ${problem.position})`;
+}
+
+/**
+ * `JSON.parse`, but a failure throws what `onError` makes of a description that quotes none of the
+ * input (see {@link findJsonSyntaxProblem}); the parser's own message, which may, is dropped.
+ */
+export function parseJsonText(text: string, onError: (description: string) => Error): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const problem = findJsonSyntaxProblem(text);
+    // JSON.parse and the finder disagree only on input the finder accepts, such as a lone surrogate.
+    throw onError(problem ? describeJsonSyntaxProblem(problem) : 'not parseable');
   }
 }
