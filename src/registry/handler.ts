@@ -15,10 +15,7 @@ import { createExchange, drainRequest, dropConnection, sendError, type Exchange 
 import { blobStores } from './internals.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { ALLOWED_METHODS, matchRoute, routeLabel, type Route } from './router.js';
-import type { BlobStore } from './storage/blob-store.js';
-import { FileBlobStore } from './storage/file-store.js';
-import { MemoryBlobStore } from './storage/memory-store.js';
-import { FilePersistence, memoryPersistence } from './storage/persistence.js';
+import { openStorage } from './storage/open-storage.js';
 import type { RegistryHandler, RegistryHandlerOptions, RegistryStats } from './types.js';
 import { UploadManager } from './upload-sessions.js';
 
@@ -38,9 +35,7 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
   if (options === null || typeof options !== 'object') throw new ValidationError('createRegistryHandler: options must be an object');
   const resolved = resolveOptions({ ...options, port: 0, host: '127.0.0.1' }, 'createRegistryHandler');
   const log = neverThrowing(resolved.log);
-  const store: BlobStore = resolved.dir ? await FileBlobStore.open(resolved.dir) : new MemoryBlobStore();
-  const persistence = resolved.dir ? new FilePersistence(resolved.dir) : memoryPersistence;
-  const state = await persistence.load();
+  const { store, persistence, state, close: closeStorage } = await openStorage(resolved.dir);
   const uploads = new UploadManager(store);
   const ctx: RegistryContext = {
     state,
@@ -117,8 +112,11 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
         shutdown.abort();
         await Promise.allSettled([...inFlight]);
         await uploads.closeAll();
-        await ctx.persist();
-        await store.close();
+        try {
+          await ctx.persist();
+        } finally {
+          await closeStorage();
+        }
       })()),
   };
   blobStores.set(handler, store);

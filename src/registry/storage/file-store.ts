@@ -62,7 +62,10 @@ export class FileBlobStore implements BlobStore {
 
   private constructor(readonly dir: string) {}
 
-  /** Opens (creating when needed) a store in `dir`, indexing the blobs already there and clearing leftovers of earlier runs. */
+  /**
+   * Opens (creating when needed) a store in `dir`, indexing the blobs already there and clearing leftovers of
+   * earlier runs. Only for a directory claimed with `claimStoreDir`: its marker says `uploads/` and `tmp/` are ours.
+   */
   static async open(dir: string): Promise<FileBlobStore> {
     const store = new FileBlobStore(dir);
     await rm(store.uploadsDir, { recursive: true, force: true });
