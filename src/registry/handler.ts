@@ -36,7 +36,7 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
   const resolved = resolveOptions({ ...options, port: 0, host: '127.0.0.1' }, 'createRegistryHandler');
   const log = neverThrowing(resolved.log);
   const { store, persistence, state, close: closeStorage } = await openStorage(resolved.dir);
-  const uploads = new UploadManager(store);
+  const uploads = new UploadManager(store, resolved.uploadLimits);
   const ctx: RegistryContext = {
     state,
     store,
