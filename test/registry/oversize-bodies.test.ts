@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type RunningRegistry } from '../../src/registry/index.js';
 import { spawnManaged, type ManagedProcess } from '../helpers/processes.js';
-import { eventually, pushImage, raw, sha256, type BuiltImage } from '../helpers/registry-helpers.js';
+import { eventually, pushImage, raw, recordUnhandledErrors, sha256, type BuiltImage } from '../helpers/registry-helpers.js';
 
 const MIB = 1024 * 1024;
 /** Past the 4 MiB manifest limit plus the 64 MiB the registry discards. */
@@ -61,20 +61,15 @@ describe('oversize request bodies, in process', () => {
   let registry: RunningRegistry;
   let tokenRegistry: RunningRegistry;
   let image: BuiltImage;
-  const unhandled: unknown[] = [];
-  const record = (reason: unknown): void => void unhandled.push(reason);
+  const unhandled = recordUnhandledErrors();
 
   beforeAll(async () => {
-    process.on('unhandledRejection', record);
-    process.on('uncaughtException', record);
     registry = await startRegistry();
     tokenRegistry = await startRegistry({ auth: { token: { username: 'u', password: 'p' } } });
     image = await pushImage(registry, 'safe/app', 'v1');
   });
   afterAll(async () => {
     await Promise.all([registry.close(), tokenRegistry.close()]);
-    process.off('unhandledRejection', record);
-    process.off('uncaughtException', record);
   });
   afterEach(async () => {
     // An unhandled rejection surfaces a tick or two after the failure.

@@ -7,24 +7,19 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type RunningRegistry } from '../../src/registry/index.js';
-import { pushImage, raw, sha256, useTempDir, type BuiltImage } from '../helpers/registry-helpers.js';
+import { pushImage, raw, recordUnhandledErrors, sha256, useTempDir, type BuiltImage } from '../helpers/registry-helpers.js';
 
 const temp = useTempDir('mp-registry-random-');
 let registry: RunningRegistry;
 let image: BuiltImage;
-const unhandled: unknown[] = [];
-const record = (reason: unknown): void => void unhandled.push(reason);
+const unhandled = recordUnhandledErrors();
 
 beforeAll(async () => {
-  process.on('unhandledRejection', record);
-  process.on('uncaughtException', record);
   registry = await startRegistry({ storage: { dir: join(temp.path, 'store') }, uploadSessions: { perRepository: 1000, total: 1000 } });
   image = await pushImage(registry, 'keep/app', 'v1');
 });
 afterAll(async () => {
   await registry?.close();
-  process.off('unhandledRejection', record);
-  process.off('uncaughtException', record);
 });
 
 /** Sends `head` and `body` as they are, half-closes, and returns the status line's code, if an answer came. */
