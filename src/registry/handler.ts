@@ -11,14 +11,11 @@ import { dispatch } from './dispatch.js';
 import { applyFault } from './faults/apply.js';
 import { FaultList } from './faults/faults.js';
 import { checkRepositoryName } from './grammar.js';
-import { createExchange, drainRequest, sendError, type Exchange } from './http-io.js';
+import { createExchange, drainRequest, dropConnection, sendError, type Exchange } from './http-io.js';
 import { blobStores } from './internals.js';
 import { resolveOptions, type ResolvedOptions } from './options.js';
 import { ALLOWED_METHODS, matchRoute, routeLabel, type Route } from './router.js';
-import type { BlobStore } from './storage/blob-store.js';
-import { FileBlobStore } from './storage/file-store.js';
-import { MemoryBlobStore } from './storage/memory-store.js';
-import { FilePersistence, memoryPersistence } from './storage/persistence.js';
+import { openStorage } from './storage/open-storage.js';
 import type { RegistryHandler, RegistryHandlerOptions, RegistryStats } from './types.js';
 import { UploadManager } from './upload-sessions.js';
 
@@ -37,10 +34,9 @@ import { UploadManager } from './upload-sessions.js';
 export async function createRegistryHandler(options: RegistryHandlerOptions = {}): Promise<RegistryHandler> {
   if (options === null || typeof options !== 'object') throw new ValidationError('createRegistryHandler: options must be an object');
   const resolved = resolveOptions({ ...options, port: 0, host: '127.0.0.1' }, 'createRegistryHandler');
-  const store: BlobStore = resolved.dir ? await FileBlobStore.open(resolved.dir) : new MemoryBlobStore();
-  const persistence = resolved.dir ? new FilePersistence(resolved.dir) : memoryPersistence;
-  const state = await persistence.load();
-  const uploads = new UploadManager(store);
+  const log = neverThrowing(resolved.log);
+  const { store, persistence, state, close: closeStorage } = await openStorage(resolved.dir);
+  const uploads = new UploadManager(store, resolved.uploadLimits);
   const ctx: RegistryContext = {
     state,
     store,
@@ -67,14 +63,14 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
       if (shutdown.signal.aborted) throw ApiError.of(503, 'UNKNOWN', 'the registry is closed');
       fallbackOrigin = originOf(req) ?? fallbackOrigin;
       ex = createExchange(req, res);
-      logWhenDone(ex, started, resolved.log);
+      logWhenDone(ex, started, log);
       const route = matchRoute(ex.path);
       const label = routeLabel(ex.method, route);
       stats.byRoute[label] = (stats.byRoute[label] ?? 0) + 1;
       if (route.kind === 'token' && authenticator.handleToken) stats.tokenRequests += 1;
       await answer(ex, route);
     } catch (e) {
-      await fail(ex ?? safeExchange(req, res), req, res, e, resolved.log);
+      await fail(ex ?? safeExchange(req, res), req, res, e, log);
     }
   }
 
@@ -103,7 +99,9 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
   let closing: Promise<void> | undefined;
   const handler: RegistryHandler = {
     handle: (req, res) => {
-      const served = serve(req, res).finally(() => inFlight.delete(served));
+      const served = serve(req, res)
+        .catch((e: unknown) => lastResort(req, res, e, log))
+        .finally(() => inFlight.delete(served));
       inFlight.add(served);
     },
     faults,
@@ -114,8 +112,11 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
         shutdown.abort();
         await Promise.allSettled([...inFlight]);
         await uploads.closeAll();
-        await ctx.persist();
-        await store.close();
+        try {
+          await ctx.persist();
+        } finally {
+          await closeStorage();
+        }
       })()),
   };
   blobStores.set(handler, store);
@@ -136,7 +137,7 @@ function createAuthenticator(options: ResolvedOptions, origin: () => string): Au
 
 /** `http://<address>:<port>` the request arrived on, if the socket still knows it. */
 function originOf(req: IncomingMessage): string | undefined {
-  const { localAddress, localPort } = req.socket;
+  const { localAddress, localPort } = req.socket ?? {};
   if (!localAddress || !localPort) return undefined;
   const host = localAddress.includes(':') ? `[${localAddress}]` : localAddress;
   return `http://${host}:${localPort}`;
@@ -164,16 +165,47 @@ async function fail(
     if (unexpected && !isDisconnect(error)) {
       log(`error serving ${req.method} ${redact(req.url ?? '')}: ${redact((error as Error)?.stack ?? String(error))}`);
     }
-    if (!ex || res.headersSent || res.writableEnded || req.socket.destroyed) {
-      if (!res.writableEnded) req.socket.destroy();
+    if (!ex || res.headersSent || res.writableEnded || (req.socket?.destroyed ?? true)) {
+      if (!res.writableEnded) dropConnection({ req, res });
       return;
     }
     const apiError = unexpected ? ApiError.of(500, 'UNKNOWN', 'internal server error') : error;
     await drainRequest(req);
     await sendError(ex, apiError);
   } catch {
-    req.socket.destroy();
+    dropConnection({ req, res });
   }
+}
+
+/**
+ * The catch behind everything else: a failure that escaped {@link fail} is logged and answered 500 when nothing
+ * was sent yet, otherwise the connection is dropped. Never throws, so no request can stop the process.
+ */
+function lastResort(req: IncomingMessage, res: ServerResponse, error: unknown, log: (line: string) => void): void {
+  try {
+    log(`unhandled error serving ${req.method} ${redact(req.url ?? '')}: ${redact((error as Error)?.stack ?? String(error))}`);
+    if (res.headersSent || res.writableEnded) {
+      if (!res.writableEnded) dropConnection({ req, res });
+      return;
+    }
+    res.statusCode = 500;
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Connection', 'close');
+    res.end(ApiError.of(500, 'UNKNOWN', 'internal server error').body());
+  } catch {
+    // Nothing is left to try: the connection closes when the client or the server's timeouts give up on it.
+  }
+}
+
+/** `log`, made unable to throw into the request path: a failing user callback must not fail the request or the process. */
+function neverThrowing(log: (line: string) => void): (line: string) => void {
+  return (line) => {
+    try {
+      log(line);
+    } catch {
+      // the user's logger failed; the request is served regardless
+    }
+  };
 }
 
 function isDisconnect(error: unknown): boolean {

@@ -67,10 +67,11 @@ export async function send(ex: Exchange, reply: Reply): Promise<void> {
   const body = typeof reply.body === 'string' ? Buffer.from(reply.body) : reply.body;
   if (ex.shaping.dropResponse) {
     if (body instanceof Readable) body.destroy();
-    ex.req.socket.destroy();
+    dropConnection(ex);
     return;
   }
   res.statusCode = reply.status;
+  if (abandonedBodies.has(ex.req)) dropAfterAnswer(ex);
   res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
   for (const [name, value] of Object.entries(reply.headers ?? {})) {
     if (value !== undefined) res.setHeader(name, value);
@@ -81,7 +82,7 @@ export async function send(ex: Exchange, reply: Reply): Promise<void> {
     if (body instanceof Readable) body.destroy();
     if (ex.shaping.cutMidBody) {
       await writeChunk(res, Buffer.alloc(0));
-      ex.req.socket.destroy();
+      dropConnection(ex);
       return;
     }
     res.end();
@@ -100,7 +101,7 @@ export async function send(ex: Exchange, reply: Reply): Promise<void> {
     await pipeline(body, res);
   } catch {
     // The client went away or the source failed mid-body: the connection is the only thing left to close.
-    ex.req.socket.destroy();
+    dropConnection(ex);
   }
 }
 
@@ -122,7 +123,7 @@ async function writeShaped(ex: Exchange, source: AsyncIterable<Buffer> | Iterabl
         offset += piece.byteLength;
         if (sent >= cutAt) {
           if (piece.byteLength === 0) await writeChunk(res, piece);
-          ex.req.socket.destroy();
+          dropConnection(ex);
           return;
         }
         if (rate) {
@@ -134,12 +135,12 @@ async function writeShaped(ex: Exchange, source: AsyncIterable<Buffer> | Iterabl
       }
     }
     if (sent < cutAt && Number.isFinite(cutAt)) {
-      ex.req.socket.destroy();
+      dropConnection(ex);
       return;
     }
     res.end();
   } catch {
-    ex.req.socket.destroy();
+    dropConnection(ex);
   } finally {
     if (source instanceof Readable) source.destroy();
   }
@@ -170,6 +171,58 @@ export async function sendJson(ex: Exchange, status: number, value: unknown, hea
   await send(ex, { status, headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(value) });
 }
 
+/** Most bytes of an unwanted request body read and thrown away before the connection is closed instead. */
+export const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * How long the rest of an abandoned request body is still read (and thrown away) after the answer, before the
+ * connection is destroyed: time for the client to read the answer before its writes are refused.
+ */
+const LINGER_MS = 1000;
+
+/** Requests whose body was abandoned past the discard limit: their connection is destroyed shortly after the answer. */
+const abandonedBodies = new WeakSet<IncomingMessage>();
+
+/**
+ * Destroys the connection of `ex` at once. Safe at any time: once Node has detached the socket from the
+ * request (it may be null by then), the response's socket, or nothing, is destroyed.
+ */
+export function dropConnection(ex: Pick<Exchange, 'req' | 'res'>): void {
+  const socket = ex.req.socket ?? ex.res.socket;
+  if (socket) socket.destroy();
+  else if (!ex.res.destroyed) ex.res.destroy();
+}
+
+/**
+ * Gives up on the rest of a request body: it is read and thrown away in the background, and the connection is
+ * destroyed {@link LINGER_MS} after the answer unless the body ended by then. Destroying it at once could lose
+ * the answer: a socket closed with unread data is reset, and a reset can discard what was sent just before.
+ */
+function abandonBody(req: IncomingMessage, chunks: AsyncIterator<Buffer>): void {
+  abandonedBodies.add(req);
+  void (async () => {
+    try {
+      while (!(await chunks.next()).done);
+    } catch {
+      // the connection was destroyed
+    }
+  })();
+}
+
+/** Destroys the connection of a request whose body was abandoned, shortly after its answer. */
+function dropAfterAnswer(ex: Exchange): void {
+  let scheduled = false;
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(() => {
+      if (!ex.req.complete) dropConnection(ex);
+    }, LINGER_MS).unref();
+  };
+  ex.res.once('finish', schedule);
+  ex.res.once('close', schedule);
+}
+
 /** Outcome of reading a request body into a sink. */
 export interface BodyResult {
   /** Bytes received. */
@@ -181,25 +234,30 @@ export interface BodyResult {
 /**
  * Reads the whole request body, handing each chunk to `sink` (awaited, so the body is read no faster than
  * the sink can take it). When the sink fails, the rest of the body is still read — and discarded, up to
- * `discardLimit` bytes — so the error can be answered on a healthy connection.
- * Rejects only when the client aborts or the discard limit is passed (the connection is then destroyed).
+ * `discardLimit` bytes — so the error can be answered on a healthy connection. Past that limit the body is
+ * abandoned: the answer to the sink's error is sent at once and the connection destroyed shortly after.
+ * Rejects only when the client aborts.
  */
 export async function readBody(
   req: IncomingMessage,
   sink: (chunk: Buffer) => void | Promise<void>,
-  discardLimit = 64 * 1024 * 1024,
+  discardLimit = DISCARD_LIMIT_BYTES,
 ): Promise<BodyResult> {
   let bytes = 0;
   let discarded = 0;
   let sinkError: unknown;
   let failed = false;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  // Iterated by hand: leaving a `for await` early would destroy the request, and with it the connection
+  // the error must be answered on.
+  const chunks = (req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+    const chunk = next.value;
     bytes += chunk.byteLength;
     if (failed) {
       discarded += chunk.byteLength;
       if (discarded > discardLimit) {
-        req.socket.destroy();
-        throw new Error('request body too large to discard');
+        abandonBody(req, chunks);
+        break;
       }
       continue;
     }
@@ -213,15 +271,19 @@ export async function readBody(
   return failed ? { bytes, sinkError } : { bytes };
 }
 
-/** Reads and discards whatever is left of a request body, so that an error reply reaches the client. */
-export async function drainRequest(req: IncomingMessage, limit = 64 * 1024 * 1024): Promise<void> {
-  if (req.complete || req.readableEnded || req.destroyed) return;
+/**
+ * Reads and discards whatever is left of a request body, so that an error reply reaches the client on a
+ * connection that stays usable. Past `limit` bytes the body is abandoned, as in {@link readBody}.
+ */
+export async function drainRequest(req: IncomingMessage, limit = DISCARD_LIMIT_BYTES): Promise<void> {
+  if (req.complete || req.readableEnded || req.destroyed || abandonedBodies.has(req)) return;
   let seen = 0;
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      seen += chunk.byteLength;
+    const chunks = (req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      seen += next.value.byteLength;
       if (seen > limit) {
-        req.socket.destroy();
+        abandonBody(req, chunks);
         return;
       }
     }

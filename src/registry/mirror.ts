@@ -4,7 +4,7 @@ import { ValidationError } from '../errors.js';
 import { ApiError } from './api-error.js';
 import { checkDigest } from './grammar.js';
 import { serveBlob } from './handlers/blobs.js';
-import { createExchange, sendError } from './http-io.js';
+import { createExchange, dropConnection, sendError, type Exchange } from './http-io.js';
 import { blobStores } from './internals.js';
 import type { RegistryHandler, RunningRegistry } from './types.js';
 
@@ -43,7 +43,14 @@ export async function startBlobMirror(registry: RunningRegistry | RegistryHandle
   const server = createServer((req, res) => {
     req.on('error', () => {});
     res.on('error', () => {});
-    const ex = createExchange(req, res);
+    let ex: Exchange;
+    try {
+      ex = createExchange(req, res);
+    } catch {
+      res.statusCode = 400;
+      res.end();
+      return;
+    }
     requests.push({
       method: ex.method,
       path: ex.pathAndQuery,
@@ -58,8 +65,8 @@ export async function startBlobMirror(registry: RunningRegistry | RegistryHandle
       await serveBlob(ex, store, checkDigest(match[1], 'blob digest'));
     };
     answer().catch(async (e) => {
-      if (e instanceof ApiError && !res.headersSent) await sendError(ex, e).catch(() => req.socket.destroy());
-      else req.socket.destroy();
+      if (e instanceof ApiError && !res.headersSent) await sendError(ex, e).catch(() => dropConnection(ex));
+      else dropConnection(ex);
     });
   });
   const host = options.host ?? '127.0.0.1';

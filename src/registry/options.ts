@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import type { RegistryOptions } from './types.js';
+import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-sessions.js';
 
 /** {@link RegistryOptions} checked, with defaults applied. */
 export interface ResolvedOptions {
@@ -11,6 +12,7 @@ export interface ResolvedOptions {
     | { kind: 'basic'; username: string; password: string }
     | { kind: 'token'; credentials?: { username: string; password: string }; service: string; lifetimeSeconds: number };
   maxManifestBytes: number;
+  uploadLimits: UploadLimits;
   log: (line: string) => void;
 }
 
@@ -37,7 +39,26 @@ export function resolveOptions(options: RegistryOptions = {}, caller = 'startReg
     invalid(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
   }
   if (log !== undefined && typeof log !== 'function') invalid('log must be a function');
-  return { port, host, dir, auth: resolveAuth(options.auth, invalid), maxManifestBytes, log: log ?? (() => {}) };
+  const uploadLimits = resolveUploadLimits(options.uploadSessions, invalid);
+  return { port, host, dir, auth: resolveAuth(options.auth, invalid), maxManifestBytes, uploadLimits, log: log ?? (() => {}) };
+}
+
+function resolveUploadLimits(limits: RegistryOptions['uploadSessions'], invalid: (message: string) => never): UploadLimits {
+  if (limits === undefined) return DEFAULT_UPLOAD_LIMITS;
+  if (typeof limits !== 'object' || limits === null) return invalid('uploadSessions must be an object');
+  const {
+    perRepository = DEFAULT_UPLOAD_LIMITS.perRepository,
+    total = DEFAULT_UPLOAD_LIMITS.total,
+    idleSeconds = DEFAULT_UPLOAD_LIMITS.idleMs / 1000,
+  } = limits;
+  if (!Number.isSafeInteger(perRepository) || perRepository <= 0) {
+    invalid(`uploadSessions.perRepository must be a positive integer, got ${String(perRepository)}`);
+  }
+  if (!Number.isSafeInteger(total) || total <= 0) invalid(`uploadSessions.total must be a positive integer, got ${String(total)}`);
+  if (typeof idleSeconds !== 'number' || !Number.isFinite(idleSeconds) || idleSeconds <= 0) {
+    invalid(`uploadSessions.idleSeconds must be a positive number, got ${String(idleSeconds)}`);
+  }
+  return { perRepository, total, idleMs: idleSeconds * 1000 };
 }
 
 function resolveAuth(auth: RegistryOptions['auth'], invalid: (message: string) => never): ResolvedOptions['auth'] {

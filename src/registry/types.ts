@@ -17,6 +17,18 @@ export interface RegistryHandlerOptions {
     | { token: { username?: string; password?: string; service?: string; lifetimeSeconds?: number } };
   /** Largest manifest accepted, in bytes; default 4 MiB. Larger pushes get 413 `SIZE_INVALID`. */
   maxManifestBytes?: number;
+  /**
+   * Limits on blob upload sessions (`POST /v2/<name>/blobs/uploads/` until the final `PUT` or a `DELETE`).
+   * A new session past a limit gets 429 `TOOMANYREQUESTS`, naming the limit.
+   */
+  uploadSessions?: {
+    /** Open sessions per repository; default 100. */
+    perRepository?: number;
+    /** Open sessions in the whole registry; default 1000. */
+    total?: number;
+    /** A session no request has touched for this many seconds is discarded with its bytes; default 900 (15 minutes). */
+    idleSeconds?: number;
+  };
   /** Receives one line per request and any unexpected error. */
   log?: (line: string) => void;
 }

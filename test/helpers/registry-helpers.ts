@@ -185,3 +185,21 @@ export function useTempDir(prefix: string): { readonly path: string } {
   });
   return dir;
 }
+
+/**
+ * Records every unhandled rejection and uncaught exception of this process while the test file's tests run
+ * (registered in `beforeAll`, removed in `afterAll`): a registry must never let a request produce one.
+ */
+export function recordUnhandledErrors(): unknown[] {
+  const recorded: unknown[] = [];
+  const record = (reason: unknown): void => void recorded.push(reason);
+  beforeAll(() => {
+    process.on('unhandledRejection', record);
+    process.on('uncaughtException', record);
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', record);
+    process.off('uncaughtException', record);
+  });
+  return recorded;
+}

@@ -114,7 +114,7 @@ describe('upload sessions', () => {
   it('idle sessions are discarded when a new one starts', async () => {
     const { MemoryBlobStore } = await import('../../src/registry/storage/memory-store.js');
     const { UploadManager } = await import('../../src/registry/upload-sessions.js');
-    const uploads = new UploadManager(new MemoryBlobStore(), 50);
+    const uploads = new UploadManager(new MemoryBlobStore(), { perRepository: 10, total: 10, idleMs: 50 });
     const old = await uploads.create('a');
     await old.buffer.append(Buffer.from('abandoned'));
     expect(uploads.get('a', old.id)).toBe(old);
@@ -124,5 +124,6 @@ describe('upload sessions', () => {
     expect(old.buffer.size).toBe(0);
     expect(uploads.get('a', fresh.id)).toBe(fresh);
     expect(uploads.count).toBe(1);
+    await uploads.closeAll();
   });
 });

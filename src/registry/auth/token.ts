@@ -97,7 +97,7 @@ export class TokenAuthenticator implements Authenticator {
       if (size > MAX_FORM_BYTES) throw new Error('form too large');
       chunks.push(chunk);
     });
-    if (sinkError) return oauthError(ex, 400, 'invalid_request', 'request body too large');
+    if (sinkError) return oauthError(ex, 413, 'invalid_request', `request body exceeds the ${MAX_FORM_BYTES}-byte limit`);
     const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
     if (!form.get('client_id')) return oauthError(ex, 400, 'invalid_request', 'client_id is required');
     const scopes = parseScopes(form.getAll('scope'));

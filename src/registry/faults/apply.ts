@@ -1,6 +1,6 @@
 import type { ApiErrorCode } from '../api-error.js';
 import type { Fault } from './faults.js';
-import { drainRequest, send, sleep, type Exchange } from '../http-io.js';
+import { drainRequest, dropConnection, send, sleep, type Exchange } from '../http-io.js';
 import type { Route } from '../router.js';
 
 /**
@@ -10,10 +10,10 @@ import type { Route } from '../router.js';
 export async function applyFault(ex: Exchange, route: Route, fault: Fault, signal: AbortSignal): Promise<boolean> {
   if (fault.delayMs) {
     await sleep(fault.delayMs, signal);
-    if (ex.req.socket.destroyed) return true;
+    if (ex.req.socket?.destroyed ?? true) return true;
   }
   if (fault.reset === 'before-response') {
-    ex.req.socket.destroy();
+    dropConnection(ex);
     return true;
   }
   if (fault.status !== undefined) {

@@ -116,6 +116,7 @@ async function withSession(session: UploadSession, body: () => Promise<void>): P
   } finally {
     session.busy = false;
     session.lastUsed = Date.now();
+    await session.buffer.release();
   }
 }
 

@@ -13,6 +13,8 @@ export interface UploadBuffer {
   truncate(size: number): Promise<void>;
   /** Streams everything held so far (used to re-hash when no running digest is available). */
   read(): AsyncIterable<Buffer>;
+  /** Closes whatever the buffer holds open for appending (a file); called after each request, so an idle upload holds nothing. */
+  release(): Promise<void>;
   /** Releases the buffer; it must not be used afterwards. */
   discard(): Promise<void>;
 }

@@ -7,16 +7,19 @@ import { isDigest, type Digest } from '../../oci/digest.js';
 import type { ByteRange } from '../../oci/range.js';
 import type { BlobStore, UploadBuffer } from './blob-store.js';
 
-/** An upload written straight to a file under `<dir>/uploads`, in the same file system as the blobs so commit is a rename. */
+/**
+ * An upload written straight to a file under `<dir>/uploads`, in the same file system as the blobs so commit is a
+ * rename. The file is open only while a request appends to it: {@link FileUpload.release} closes it, so an idle
+ * upload holds no file descriptor.
+ */
 class FileUpload implements UploadBuffer {
   size = 0;
-  constructor(
-    readonly path: string,
-    private handle: FileHandle | undefined,
-  ) {}
+  private handle: FileHandle | undefined;
+  private released = false;
+  constructor(readonly path: string) {}
 
   async append(chunk: Buffer): Promise<void> {
-    const handle = this.requireHandle();
+    const handle = await this.openHandle();
     let written = 0;
     while (written < chunk.byteLength) {
       const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written, this.size + written);
@@ -26,7 +29,7 @@ class FileUpload implements UploadBuffer {
   }
 
   async truncate(size: number): Promise<void> {
-    await this.requireHandle().truncate(size);
+    await (await this.openHandle()).truncate(size);
     this.size = size;
   }
 
@@ -35,10 +38,16 @@ class FileUpload implements UploadBuffer {
     return createReadStream(this.path, { start: 0, end: this.size - 1 });
   }
 
-  /** Closes the file and returns its path, for the store to move it. */
-  async seal(): Promise<string> {
-    await this.handle?.close();
+  async release(): Promise<void> {
+    const handle = this.handle;
     this.handle = undefined;
+    await handle?.close();
+  }
+
+  /** Closes the file for good and returns its path, for the store to move it. */
+  async seal(): Promise<string> {
+    this.released = true;
+    await this.release();
     return this.path;
   }
 
@@ -47,8 +56,9 @@ class FileUpload implements UploadBuffer {
     await rm(this.path, { force: true });
   }
 
-  private requireHandle(): FileHandle {
-    if (!this.handle) throw new Error('upload buffer already released');
+  private async openHandle(): Promise<FileHandle> {
+    if (this.released) throw new Error('upload buffer already released');
+    this.handle ??= await open(this.path, 'r+');
     return this.handle;
   }
 }
@@ -62,7 +72,10 @@ export class FileBlobStore implements BlobStore {
 
   private constructor(readonly dir: string) {}
 
-  /** Opens (creating when needed) a store in `dir`, indexing the blobs already there and clearing leftovers of earlier runs. */
+  /**
+   * Opens (creating when needed) a store in `dir`, indexing the blobs already there and clearing leftovers of
+   * earlier runs. Only for a directory claimed with `claimStoreDir`: its marker says `uploads/` and `tmp/` are ours.
+   */
   static async open(dir: string): Promise<FileBlobStore> {
     const store = new FileBlobStore(dir);
     await rm(store.uploadsDir, { recursive: true, force: true });
@@ -141,7 +154,8 @@ export class FileBlobStore implements BlobStore {
 
   async createUpload(): Promise<UploadBuffer> {
     const path = join(this.uploadsDir, randomUUID());
-    return new FileUpload(path, await open(path, 'w+'));
+    await writeFile(path, '', { flag: 'wx' });
+    return new FileUpload(path);
   }
 
   async commitUpload(upload: UploadBuffer, digest: Digest): Promise<void> {

@@ -18,6 +18,7 @@ class MemoryUpload implements UploadBuffer {
   async *read(): AsyncIterable<Buffer> {
     yield* this.chunks;
   }
+  async release(): Promise<void> {}
   async discard(): Promise<void> {
     this.chunks = [];
     this.size = 0;
