@@ -153,7 +153,15 @@ function writeChunk(res: ServerResponse, chunk: Buffer): Promise<void> {
       reject(new Error('response destroyed'));
       return;
     }
-    res.write(chunk, (err) => (err ? reject(err) : resolve()));
+    // A write's callback is not always called when the connection is destroyed while the chunk
+    // waits in the response's own buffer, so the response closing settles the write too.
+    const onClose = () => reject(new Error('response closed'));
+    res.once('close', onClose);
+    res.write(chunk, (err) => {
+      res.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    });
   });
 }
 
