@@ -418,16 +418,25 @@ export class RegistryClient {
    * Points each of `tags` (in the repository of `ref`) at the manifest `ref` names, with no blob
    * re-uploaded: the manifest's bytes are read once and PUT once per tag, unchanged.
    *
+   * A last argument that is an object is taken as the call's options (`{ signal }`).
+   *
    * @example
    * ```ts
    * await client.tag('ghcr.io/me/app@sha256:…', '1.2.3', '1.2', 'latest');
+   * await client.tag('ghcr.io/me/app@sha256:…', 'stable', { signal: AbortSignal.timeout(30_000) });
    * ```
    */
-  tag(ref: ReferenceInput, ...tags: string[]): Promise<TagResult> {
+  tag(ref: ReferenceInput, ...tags: string[]): Promise<TagResult>;
+  tag(ref: ReferenceInput, ...tagsThenOptions: [...string[], CallOptions]): Promise<TagResult>;
+  tag(ref: ReferenceInput, ...rest: (string | CallOptions)[]): Promise<TagResult> {
     return checked(() => {
       checkReference('tag', 'ref', ref);
+      const last = rest.at(-1);
+      const options = isPlainObject(last) ? (last as CallOptions) : undefined;
+      const tags = options === undefined ? rest : rest.slice(0, -1);
       tags.forEach((name, i) => checkArgument('tag', `tags[${i}]`, name, (value) => typeof value === 'string', 'a tag string'));
-      return tag(this.#context, ref, tags);
+      checkOptions('tag', 'options', options);
+      return tag(this.#context, ref, tags as string[], options);
     });
   }
 

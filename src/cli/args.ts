@@ -121,7 +121,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if (positionals.length < required) {
     throw new UsageError(`${commandName} needs ${names.slice(positionals.length).join(' ')}`, commandName);
   }
-  if (positionals.length > names.length) {
+  if (!spec.positionals.variadic && positionals.length > names.length) {
     const extra = positionals.slice(names.length);
     throw new UsageError(`unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((e) => JSON.stringify(e)).join(' ')}`, commandName);
   }

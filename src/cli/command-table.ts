@@ -22,8 +22,11 @@ export interface CommandSpec {
   /** The usage line after `multiplatform `. */
   usage: string;
   summary: string;
-  /** Positional arguments: names for messages, how many are required and allowed. */
-  positionals: { names: string[]; required: number };
+  /**
+   * Positional arguments: names for messages, how many are required and allowed; with `variadic`,
+   * the last name may repeat (`SOURCE…`).
+   */
+  positionals: { names: string[]; required: number; variadic?: boolean };
   flags: FlagSpec[];
   examples: string[];
 }
@@ -51,6 +54,119 @@ const PUSH_FLAGS: FlagSpec[] = [
   { name: 'quiet', type: 'boolean', short: 'q', description: 'print only the digest; no diagnostics except errors' },
   ...connectionFlags('the target'),
   HELP,
+];
+
+// The index lifecycle: create, edit, tag, untag, list tags, digest.
+const QUIET_DIGEST: FlagSpec = { name: 'quiet', type: 'boolean', short: 'q', description: 'print only the digest; no diagnostics except errors' };
+const JSON_RESULT: FlagSpec = { name: 'json', type: 'boolean', description: 'print the result as JSON' };
+const DRY_RUN: FlagSpec = { name: 'dry-run', type: 'boolean', description: 'print the index and its digest, and what would be written; write nothing' };
+const METADATA_FILE: FlagSpec = {
+  name: 'metadata-file',
+  type: 'string',
+  value: 'FILE',
+  description: 'write the digest, descriptor and tags written to FILE as JSON, in the keys docker buildx build writes',
+};
+const INDEX_EDIT_FLAGS: FlagSpec[] = [
+  { name: 'force', type: 'boolean', description: 'write even when the tag has moved since the index was read' },
+  DRY_RUN,
+  METADATA_FILE,
+  JSON_RESULT,
+  QUIET_DIGEST,
+  ...connectionFlags('REF'),
+  HELP,
+];
+
+/** `index add` and `index replace`: an index and the sources to put in it. */
+function indexSourceEdit(edit: 'add' | 'replace', summary: string): CommandSpec {
+  return {
+    path: ['index', edit],
+    usage: `index ${edit} REF SOURCE… [flags]`,
+    summary,
+    positionals: { names: ['REF', 'SOURCE'], required: 2, variadic: true },
+    flags: INDEX_EDIT_FLAGS,
+    examples: [`multiplatform index ${edit} reg.example/app:1.0 reg.example/builds@sha256:…`],
+  };
+}
+
+const INDEX_LIFECYCLE_COMMANDS: CommandSpec[] = [
+  {
+    path: ['create'],
+    usage: 'create -t REF [-t REF…] [flags] SOURCE…',
+    summary: 'merge images and indexes, by tag or digest, into one index written to each -t (as docker buildx imagetools create)',
+    positionals: { names: ['SOURCE'], required: 1, variadic: true },
+    flags: [
+      { name: 'tag', type: 'string', short: 't', multiple: true, value: 'REF', description: 'a reference to write the index to, e.g. reg.example/app:1.0' },
+      { name: 'platform', type: 'string', multiple: true, value: 'LIST', description: 'keep only these comma-separated platforms of the sources, e.g. linux/amd64,linux/arm64' },
+      { name: 'annotation', type: 'string', multiple: true, value: 'KEY=VALUE', description: 'an annotation: index:KEY=VALUE (or KEY=VALUE) on the index, manifest-descriptor[PLATFORMS]:KEY=VALUE on image entries' },
+      { name: 'append', type: 'boolean', description: 'keep the entries of the index already at the first -t and add the sources after them' },
+      { name: 'type', type: 'string', value: 'oci|docker', description: 'write an OCI image index or a Docker manifest list (default: follow the images)' },
+      DRY_RUN,
+      METADATA_FILE,
+      JSON_RESULT,
+      QUIET_DIGEST,
+      ...connectionFlags('the first -t'),
+      HELP,
+    ],
+    examples: [
+      'multiplatform create -t reg.example/app:1.0 -t reg.example/app:latest reg.example/builds@sha256:… reg.example/builds@sha256:…',
+      'multiplatform create --append -t reg.example/app:1.0 reg.example/builds-s390x@sha256:…',
+      'multiplatform create --dry-run --platform linux/amd64,linux/arm64 --annotation index:org.opencontainers.image.version=1.0 -t reg.example/app:1.0 docker.io/library/alpine:3.20',
+    ],
+  },
+  indexSourceEdit('add', 'add images (or the entries of another index) to the index at REF'),
+  indexSourceEdit('replace', 'put each image in the place of the entries of its platform in the index at REF'),
+  {
+    path: ['index', 'remove'],
+    usage: 'index remove REF (--platform P | --digest D)… [flags]',
+    summary: 'remove entries, with their attestations, from the index at REF',
+    positionals: { names: ['REF'], required: 1 },
+    flags: [
+      { name: 'platform', type: 'string', multiple: true, value: 'LIST', description: 'remove the entries of these comma-separated platforms, e.g. linux/s390x' },
+      { name: 'digest', type: 'string', multiple: true, value: 'DIGEST', description: 'remove the entry with this digest' },
+      ...INDEX_EDIT_FLAGS,
+    ],
+    examples: ['multiplatform index remove reg.example/app:1.0 --platform linux/s390x', 'multiplatform index remove reg.example/app:1.0 --digest sha256:…'],
+  },
+  {
+    path: ['tag'],
+    usage: 'tag REF NEWTAG… [flags]',
+    summary: 'point more tags of the same repository at the manifest REF names, uploading nothing',
+    positionals: { names: ['REF', 'NEWTAG'], required: 2, variadic: true },
+    flags: [METADATA_FILE, JSON_RESULT, QUIET_DIGEST, ...connectionFlags('REF'), HELP],
+    examples: ['multiplatform tag reg.example/app@sha256:… 1.2.3 1.2 latest', 'multiplatform tag reg.example/app:rc1 reg.example/app:1.0'],
+  },
+  {
+    path: ['untag'],
+    usage: 'untag REF [flags]',
+    summary: 'remove one tag, leaving its manifest and the manifest\'s other tags in place',
+    positionals: { names: ['REF'], required: 1 },
+    flags: [{ ...QUIET_DIGEST, description: 'print nothing; no diagnostics except errors' }, ...connectionFlags('REF'), HELP],
+    examples: ['multiplatform untag reg.example/app:ci-1234'],
+  },
+  {
+    path: ['ls'],
+    usage: 'ls REPO [--filter REGEX] [flags]',
+    summary: 'list the tags of a repository, one a line',
+    positionals: { names: ['REPO'], required: 1 },
+    flags: [
+      { name: 'filter', type: 'string', value: 'REGEX', description: 'only the tags this regular expression matches (anywhere: anchor it with ^…$)' },
+      ...connectionFlags('REPO'),
+      HELP,
+    ],
+    examples: ['multiplatform ls reg.example/app', "multiplatform ls reg.example/app --filter '^1\\.[0-9]+$'"],
+  },
+  {
+    path: ['digest'],
+    usage: 'digest REF [--platform P] [flags]',
+    summary: 'print the digest REF points at, or with --platform the digest a runtime on that platform would pull',
+    positionals: { names: ['REF'], required: 1 },
+    flags: [
+      { name: 'platform', type: 'string', value: 'P', description: 'the platform, e.g. linux/arm64; only the index is read' },
+      ...connectionFlags('REF'),
+      HELP,
+    ],
+    examples: ['multiplatform digest reg.example/app:1.0', 'multiplatform digest reg.example/app:1.0 --platform linux/arm64'],
+  },
 ];
 
 /** Every command, in the order help lists them. */
@@ -112,19 +228,25 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     examples: ['multiplatform registry', 'multiplatform registry --port 5000 --dir ./registry-data'],
   },
+  ...INDEX_LIFECYCLE_COMMANDS,
 ];
 
 /** Flags accepted anywhere: `--help` and `--version`. */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [HELP, VERSION];
 
 /** Command groups that need a subcommand, with their subcommands. */
-export const GROUPS: Readonly<Record<string, string[]>> = { push: ['from-spec', 'from-args'] };
+export const GROUPS: Readonly<Record<string, string[]>> = { push: ['from-spec', 'from-args'], index: ['add', 'replace', 'remove'] };
 
 /** Every flag any command accepts, by name (the same name always has the same type). */
 export function allFlags(): Map<string, FlagSpec> {
   const flags = new Map<string, FlagSpec>();
   for (const flag of [...GLOBAL_FLAGS, ...COMMANDS.flatMap((c) => c.flags)]) flags.set(flag.name, flag);
   return flags;
+}
+
+/** True for `create`, `index …`, `tag`, `untag`, `ls` and `digest`, which `commands/lifecycle.ts` runs. */
+export function isIndexLifecycleCommand(spec: CommandSpec): boolean {
+  return INDEX_LIFECYCLE_COMMANDS.includes(spec);
 }
 
 /** The command selected by `path`, if any. */

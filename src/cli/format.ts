@@ -1,4 +1,4 @@
-import { formatPlatform, type InspectResult, type PlannedChild, type PushManifestListResult } from '../index.js';
+import { formatPlatform, type EditManifestListResult, type IndexChild, type InspectResult, type PlannedChild, type PushManifestListResult } from '../index.js';
 import { escapeValue } from './terminal-text.js';
 
 /**
@@ -62,10 +62,25 @@ export function inspectJson(result: InspectResult): Record<string, unknown> {
   return out;
 }
 
-/** `push --json`: `{ digest, mediaType, size, tags }`, plus `skipped` when missing images were allowed. */
-export function pushJson(result: PushManifestListResult, options: { ignoreMissing: boolean }): Record<string, unknown> {
-  const out: Record<string, unknown> = { digest: result.digest, mediaType: result.mediaType, size: result.size, tags: result.tags };
-  if (options.ignoreMissing) out.skipped = result.skipped;
+/** An index (or manifest) that was written, or in a dry run would be, and the references it went to. */
+export interface WrittenView {
+  digest: string;
+  mediaType: string;
+  size: number;
+  tags: readonly string[];
+  dryRun: boolean;
+}
+
+/** A dry run's view: what would be written, the index itself and the plan. */
+export interface DryRunView extends WrittenView {
+  index: unknown;
+  plan: readonly PlannedChild[];
+  skipped?: readonly string[];
+}
+
+/** `--json` of a write: `{ digest, mediaType, size, tags }`, then `extra`; a dry run adds the index and the plan. */
+export function writeJson(result: WrittenView & Partial<Pick<DryRunView, 'index' | 'plan'>>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = { digest: result.digest, mediaType: result.mediaType, size: result.size, tags: result.tags, ...extra };
   if (result.dryRun) {
     out.dryRun = true;
     out.index = result.index;
@@ -74,11 +89,21 @@ export function pushJson(result: PushManifestListResult, options: { ignoreMissin
   return out;
 }
 
+/** `push --json`: `{ digest, mediaType, size, tags }`, plus `skipped` when missing images were allowed. */
+export function pushJson(result: PushManifestListResult, options: { ignoreMissing: boolean }): Record<string, unknown> {
+  return writeJson(result, options.ignoreMissing ? { skipped: result.skipped } : {});
+}
+
+/** `index add|replace|remove --json`: the write, the digest of the index edited, and the entries added and removed. */
+export function editJson(result: EditManifestListResult): Record<string, unknown> {
+  return writeJson({ ...result, tags: [result.written] }, { previousDigest: result.previousDigest, added: result.added, removed: result.removed });
+}
+
 /**
  * `push` for people, like manifest-tool: `Digest: sha256:… SIZE`, then one `Tagged: REF` line
  * per tag written. `tagRef` turns a tag into the reference shown.
  */
-export function formatPush(result: PushManifestListResult, tagRef: (tag: string) => string): string {
+export function formatPush(result: WrittenView, tagRef: (tag: string) => string): string {
   const lines = [`Digest: ${escapeValue(result.digest)} ${result.size}`];
   for (const tag of result.tags) lines.push(`${result.dryRun ? 'Would tag' : 'Tagged'}: ${escapeValue(tagRef(tag))}`);
   return `${lines.join('\n')}\n`;
@@ -114,9 +139,37 @@ export function formatPlan(plan: readonly PlannedChild[]): string {
  * `push --dry-run` for people: the plan, the index that would be written (indented for reading;
  * the digest is of the compact bytes), then the digest and tags as a real push prints them.
  */
-export function formatDryRun(result: PushManifestListResult, tagRef: (tag: string) => string): string {
+export function formatDryRun(result: DryRunView, tagRef: (tag: string) => string): string {
   const parts = ['Dry run: nothing was written.', 'Plan:', formatPlan(result.plan).trimEnd() || '  (nothing to do)'];
-  if (result.skipped.length > 0) parts.push(`Skipped (missing): ${result.skipped.map(escapeValue).join(', ')}`);
+  if (result.skipped && result.skipped.length > 0) parts.push(`Skipped (missing): ${result.skipped.map(escapeValue).join(', ')}`);
   parts.push(`Index (${escapeValue(result.mediaType)}):`, JSON.stringify(result.index, null, 2));
   return `${parts.join('\n')}\n${formatPush(result, tagRef)}`;
+}
+
+function describeEntry(child: IndexChild): string {
+  const what = child.attestation ? 'attestation' : child.platform ? escapeValue(formatPlatform(child.platform)) : 'platform unknown';
+  return `${what} ${escapeValue(child.digest)}`;
+}
+
+/** The entries an edit removed and added, as diagnostics: `multiplatform: removed linux/s390x sha256:…`. */
+export function formatEditChanges(result: Pick<EditManifestListResult, 'added' | 'removed' | 'dryRun'>): string {
+  const [removed, added] = result.dryRun ? ['would remove', 'would add'] : ['removed', 'added'];
+  const lines = [...result.removed.map((c) => `${removed} ${describeEntry(c)}`), ...result.added.map((c) => `${added} ${describeEntry(c)}`)];
+  return lines.map((line) => `multiplatform: ${line}\n`).join('');
+}
+
+/**
+ * `index add|replace|remove` for people: as `push` (`Digest:`, then `Tagged: REF`), or, for an
+ * index edited by digest (a REF without a tag), `Pushed: REPO@DIGEST`. A dry run shows the index.
+ */
+export function formatEdit(result: EditManifestListResult, written: { shown: string; byTag: boolean }): string {
+  const view = { ...result, tags: written.byTag ? [written.shown] : [] };
+  if (result.dryRun) return formatDryRun(view, (ref) => ref);
+  const pushed = written.byTag ? '' : `Pushed: ${escapeValue(written.shown)}\n`;
+  return `${formatPush(view, (ref) => ref)}${pushed}`;
+}
+
+/** `ls`: one tag a line. */
+export function formatTagList(tags: readonly string[]): string {
+  return tags.map((tag) => `${escapeValue(tag)}\n`).join('');
 }

@@ -1,6 +1,7 @@
 import { redact } from '../errors.js';
 import { VERSION } from '../version.js';
 import { parseCommandLine, type ParsedCommandLine } from './args.js';
+import { isIndexLifecycleCommand } from './command-table.js';
 import { MultiLineError, UsageError, isInputError } from './errors.js';
 import { commandHelp, groupHelp, programHelp, usageLine } from './help.js';
 import type { CliIo } from './io.js';
@@ -48,6 +49,10 @@ async function execute(parsed: ParsedCommandLine, io: CliIo): Promise<number> {
       if (group === 'inspect') {
         const { runInspect } = await import('./commands/inspect.js');
         return runInspect({ positionals: parsed.positionals, flags: parsed.flags }, io);
+      }
+      if (isIndexLifecycleCommand(parsed.command)) {
+        const { runLifecycle } = await import('./commands/lifecycle.js');
+        return runLifecycle(parsed.command.path, { positionals: parsed.positionals, flags: parsed.flags }, io);
       }
       if (group === 'registry') {
         const { runRegistry } = await import('./commands/registry.js');

@@ -60,6 +60,8 @@ const WRONG_CALLS: WrongCall[] = [
   { method: 'pushManifestList', args: ['registry.test/app:1'], message: 'pushManifestList: spec must be a manifest list spec object ({ image, manifests }), got string' },
   { method: 'inspect', args: [12], message: 'inspect: ref must be a reference string or Reference, got number' },
   { method: 'tag', args: ['registry.test/app:1', 7], message: 'tag: tags[0] must be a tag string, got number' },
+  { method: 'tag', args: ['registry.test/app:1', '2', { signal: 'soon' }], message: 'tag: options.signal must be an AbortSignal, got string' },
+  { method: 'tag', args: ['registry.test/app:1', { signal: new AbortController().signal }, '2'], message: 'tag: tags[0] must be a tag string, got object' },
   { method: 'resolvePlatform', args: ['registry.test/app:1', 64], message: "resolvePlatform: platform must be a platform string such as 'linux/arm64' or a Platform, got number" },
   { method: 'createManifestList', args: [{ tags: 'registry.test/app:1', sources: [] }], message: 'createManifestList: options.tags must be a list of references' },
   { method: 'editManifestList', args: ['registry.test/app:1', { remove: 'linux/amd64' }], message: 'editManifestList: options.remove must be a list of platforms or digests, got string' },
