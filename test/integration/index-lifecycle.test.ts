@@ -84,7 +84,7 @@ describe.each(targets)('index lifecycle on $name', (target) => {
  * checks each step; the release tags survive the untag.
  */
 describe.each(targets)('index lifecycle through the CLI on $name', (target) => {
-  it('create, index remove, tag, untag, as skopeo sees it', { timeout: 120_000 }, async () => {
+  it('create, index replace, index remove, tag, untag, as skopeo sees it', { timeout: 120_000 }, async () => {
     const client = target.client();
     const creds = target.skopeoCreds;
     const s = randomBytes(4).toString('hex');
@@ -117,13 +117,20 @@ describe.each(targets)('index lifecycle through the CLI on $name', (target) => {
       expect(JSON.parse(await readFile(metadataFile, 'utf8'))).toMatchObject({ 'containerimage.digest': created, 'image.name': `${release}:1.0,${release}:ci-${s}` });
       expect(await pick(`${release}:1.0`, 'linux', 's390x')).toBe(images.s390x.layers[0]?.digest);
 
-      // 2. Drop s390x from the release tag: a runtime on s390x finds nothing; the CI tag keeps it.
+      // 2. Replace arm64 with a rebuilt image: a runtime on arm64 now gets the new one.
+      const rebuilt = randomImage({ platform: 'linux/arm64/v8', seed: `cli-life-arm64-rebuilt-${s}` });
+      await pushImage(client, byDigest(rebuilt), rebuilt);
+      await cli('index', 'replace', '-q', `${release}:1.0`, byDigest(rebuilt));
+      expect(await pick(`${release}:1.0`, 'linux', 'arm64')).toBe(rebuilt.layers[0]?.digest);
+      expect(await pick(`${release}:1.0`, 'linux', 'amd64')).toBe(images.amd64.layers[0]?.digest);
+
+      // 3. Drop s390x from the release tag: a runtime on s390x finds nothing; the CI tag keeps it.
       const edited = (await cli('index', 'remove', '-q', `${release}:1.0`, '--platform', 'linux/s390x')).trim();
       await expect(pick(`${release}:1.0`, 'linux', 's390x')).rejects.toThrow(SkopeoError);
       expect(await pick(`${release}:1.0`, 'linux', 'amd64')).toBe(images.amd64.layers[0]?.digest);
       expect(await pick(`${release}:ci-${s}`, 'linux', 's390x')).toBe(images.s390x.layers[0]?.digest);
 
-      // 3. Name the release; 4. drop the CI tag. The release tags still hold the edited index.
+      // 4. Name the release; 5. drop the CI tag. The release tags still hold the edited index.
       expect((await cli('tag', '-q', `${release}@${edited}`, '1.0.0')).trim()).toBe(edited);
       expect(await cli('untag', `${release}:ci-${s}`)).toBe(`Untagged: ${release}:ci-${s}\n`);
       await expect(raw(`${release}:ci-${s}`)).rejects.toThrow(SkopeoError);
@@ -131,7 +138,7 @@ describe.each(targets)('index lifecycle through the CLI on $name', (target) => {
       expect(`sha256:${createHash('sha256').update(editedBytes).digest('hex')}`).toBe(edited);
       expect((await raw(`${release}:1.0.0`)).equals(editedBytes)).toBe(true);
       expect((await cli('ls', release)).split('\n').filter(Boolean).sort()).toEqual(['1.0', '1.0.0']);
-      expect((await cli('digest', `${release}:1.0.0`, '--platform', 'linux/arm64')).trim()).toBe(images.arm64.manifest.digest);
+      expect((await cli('digest', `${release}:1.0.0`, '--platform', 'linux/arm64')).trim()).toBe(rebuilt.manifest.digest);
     } finally {
       await client.close();
       await rm(home, { recursive: true, force: true });
