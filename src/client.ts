@@ -6,6 +6,7 @@ import type { CallOptions, RemoteContext, ConsistencyPolicy } from './remote/con
 import { isReference, normalizeRegistry, registryApiHost, toReference, type Reference, type ReferenceInput } from './oci/reference.js';
 import { CredentialStore, type Credential } from './credentials/index.js';
 import { catalog, type ListOptions } from './remote/listing.js';
+import { checkLogin } from './remote/login-check.js';
 import type { ManifestResult } from './oci/manifest.js';
 import {
   deleteManifest,
@@ -388,6 +389,19 @@ export class RegistryClient {
       checkArgument('catalog', 'registry', registry, (value) => typeof value === 'string', 'a registry host string such as "ghcr.io"');
       checkOptions('catalog', 'options', options);
       return this.#timed(`catalog ${registry}`, options, (o) => catalog(this.#context, registry, o));
+    });
+  }
+
+  /**
+   * Checks that the registry (`host[:port]`; `docker.io` for Docker Hub) accepts this client's
+   * credentials for it, as `docker login` does: `GET /v2/`, answering its challenge. Rejects with an
+   * `AuthError` naming the registry when they are refused. A registry that lets anyone in accepts any.
+   */
+  checkLogin(registry: string, options?: CallOptions): Promise<void> {
+    return checked(() => {
+      checkArgument('checkLogin', 'registry', registry, (value) => typeof value === 'string', 'a registry host string such as "ghcr.io"');
+      checkOptions('checkLogin', 'options', options);
+      return this.#timed(`checkLogin ${registry}`, options, (o) => checkLogin(this.#context, registry, o));
     });
   }
 

@@ -51,6 +51,15 @@ export { parsePlatform, formatPlatform, normalizePlatform } from './oci/platform
 export { composeIndex, type IndexEntry, type IndexFormat, type ComposeOptions, type ComposedIndex } from './manifest-list/compose.js';
 
 export { CredentialStore, dockerHubAuthKey, configKeyMatches, type Credential, type CredentialStoreOptions, type ResolvedCredential } from './credentials/index.js';
+export {
+  saveDockerLogin,
+  removeDockerLogin,
+  normaliseRegistryHost,
+  type DockerLoginOptions,
+  type SaveDockerLoginOptions,
+  type DockerLoginResult,
+  type RemoveDockerLoginResult,
+} from './credentials/index.js';
 
 export {
   MultiplatformError,

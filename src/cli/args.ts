@@ -105,6 +105,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   for (const token of optionTokens) {
     const flag = spec.flags.find((f) => f.name === token.name);
     if (!flag) throw new UsageError(`--${token.name} is not a flag of ${commandName}`, commandName);
+    if (!token.rawName.startsWith('--') && token.rawName !== `-${flag.short ?? ''}`) {
+      throw new UsageError(`${token.rawName} is not a flag of ${commandName} (did you mean --${flag.name}?)`, commandName);
+    }
     const value = checkValue(token, flag, commandName);
     const previous = flags[flag.name];
     if (flag.multiple) {

@@ -228,6 +228,32 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
     examples: ['multiplatform registry', 'multiplatform registry --port 5000 --dir ./registry-data'],
   },
+  {
+    path: ['login'],
+    usage: 'login [REGISTRY] [-u USER] [--password-stdin | -p PASSWORD] [flags]',
+    summary: "check credentials with the registry and save them in Docker's config, as docker login does",
+    positionals: { names: ['REGISTRY'], required: 0 },
+    flags: [
+      { name: 'username', type: 'string', short: 'u', value: 'USER', description: 'user name (without it, the saved credentials are checked)' },
+      { name: 'password', type: 'string', short: 'p', value: 'PASSWORD', description: 'password or token (prefer --password-stdin)' },
+      { name: 'password-stdin', type: 'boolean', description: 'read the password from standard input' },
+      { name: 'docker-cfg', type: 'string', value: 'DIR', description: 'Docker config directory to write (default $DOCKER_CONFIG or ~/.docker)' },
+      { name: 'insecure', type: 'boolean', description: 'allow plain HTTP or unverified TLS for this registry' },
+      HELP,
+    ],
+    examples: ['echo "$TOKEN" | multiplatform login ghcr.io -u me --password-stdin', 'multiplatform login -u me --password-stdin < token.txt   # Docker Hub'],
+  },
+  {
+    path: ['logout'],
+    usage: 'logout [REGISTRY] [--docker-cfg DIR]',
+    summary: "remove a registry's credentials from Docker's config, as docker logout does",
+    positionals: { names: ['REGISTRY'], required: 0 },
+    flags: [
+      { name: 'docker-cfg', type: 'string', value: 'DIR', description: 'Docker config directory to change (default $DOCKER_CONFIG or ~/.docker)' },
+      HELP,
+    ],
+    examples: ['multiplatform logout ghcr.io', 'multiplatform logout   # Docker Hub'],
+  },
   ...INDEX_LIFECYCLE_COMMANDS,
 ];
 
@@ -240,7 +266,11 @@ export const GROUPS: Readonly<Record<string, string[]>> = { push: ['from-spec', 
 /** Every flag any command accepts, by name (the same name always has the same type). */
 export function allFlags(): Map<string, FlagSpec> {
   const flags = new Map<string, FlagSpec>();
-  for (const flag of [...GLOBAL_FLAGS, ...COMMANDS.flatMap((c) => c.flags)]) flags.set(flag.name, flag);
+  for (const flag of [...GLOBAL_FLAGS, ...COMMANDS.flatMap((c) => c.flags)]) {
+    // A short form one command gives a flag (`-u` of login) must be known whichever command comes last.
+    const known = flags.get(flag.name);
+    flags.set(flag.name, known?.short && !flag.short ? known : flag);
+  }
   return flags;
 }
 

@@ -58,6 +58,10 @@ async function execute(parsed: ParsedCommandLine, io: CliIo): Promise<number> {
         const { runRegistry } = await import('./commands/registry.js');
         return runRegistry({ flags: parsed.flags }, io);
       }
+      if (group === 'login' || group === 'logout') {
+        const { runLogin, runLogout } = await import('./commands/login.js');
+        return (group === 'login' ? runLogin : runLogout)({ positionals: parsed.positionals, flags: parsed.flags }, io);
+      }
       throw new UsageError(`command ${parsed.command.path.join(' ')} is not implemented`);
     }
   }
@@ -69,6 +73,8 @@ function secretsIn(argv: readonly string[]): string[] {
   argv.forEach((arg, i) => {
     if (arg === '--password' && argv[i + 1] !== undefined) secrets.push(argv[i + 1] as string);
     if (arg.startsWith('--password=')) secrets.push(arg.slice('--password='.length));
+    if (arg === '-p' && argv[i + 1] !== undefined) secrets.push(argv[i + 1] as string);
+    if (/^-p./.test(arg)) secrets.push(arg.slice(2));
   });
   return secrets.filter((s) => s.length > 0);
 }

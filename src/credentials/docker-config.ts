@@ -51,8 +51,9 @@ const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
- * The config.json path to read, or undefined when none applies. A directory (as
- * `DOCKER_CONFIG` names) gets `config.json` appended.
+ * The config.json path to read or write, or undefined when none applies. A directory (as
+ * `DOCKER_CONFIG` names, or a path that does not exist and does not end in `.json`) gets
+ * `config.json` appended.
  */
 export async function locateDockerConfig(
   option: string | false | undefined,
@@ -62,7 +63,9 @@ export async function locateDockerConfig(
   if (option !== undefined) {
     const path = resolve(option);
     const info = await stat(path).catch(() => undefined);
-    return info?.isDirectory() ? join(path, 'config.json') : path;
+    // A path that does not exist yet is a directory (as Docker's --config), unless it names a .json file.
+    const isDirectory = info ? info.isDirectory() : !/\.json$/i.test(path);
+    return isDirectory ? join(path, 'config.json') : path;
   }
   const dockerConfigDir = env['DOCKER_CONFIG'];
   if (dockerConfigDir) return join(resolve(dockerConfigDir), 'config.json');

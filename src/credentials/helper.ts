@@ -1,6 +1,6 @@
 /**
- * Runs a Docker credential helper (`docker-credential-NAME get`): the server URL goes
- * to stdin, `{ "ServerURL", "Username", "Secret" }` comes back on stdout. Helpers print
+ * Runs Docker credential helpers: `docker-credential-NAME get` (the server URL goes to stdin,
+ * `{ "ServerURL", "Username", "Secret" }` comes back on stdout), `store` and `erase`. Helpers print
  * secrets on stdout, so nothing they print is ever put into an error message.
  */
 import { spawn } from 'node:child_process';
@@ -32,15 +32,37 @@ const IDENTITY_TOKEN_USERNAME = '<token>';
 const MAX_OUTPUT_BYTES = 1024 * 1024;
 const NOT_FOUND = /credentials not found/i;
 
-/**
- * Asks a credential helper for the registry's credentials; undefined when the helper
- * has none. Throws {@link CredentialsError} when the helper is missing, fails, hangs or
- * answers something other than the expected JSON.
- */
-export function runCredentialHelper(run: HelperRun): Promise<HelperCredential | undefined> {
+/** Where a helper was configured, for messages: `credHelpers["ghcr.io"] in PATH` or `credsStore in PATH`. */
+export function helperSetting(credHelpersEntry: { key: string } | undefined, configPath: string): string {
+  return credHelpersEntry ? `credHelpers[${JSON.stringify(credHelpersEntry.key)}] in ${configPath}` : `credsStore in ${configPath}`;
+}
+
+/** What a helper process printed and how it ended. */
+interface HelperOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `docker-credential-NAME`, and how its failures are introduced in messages. */
+function describe(run: HelperRun, action: HelperAction): { program: string; subject: string; reproduce: string } {
   const program = `docker-credential-${run.helper}`;
   const subject = `credential helper ${program} (${run.configuredIn}) for ${run.registry}`;
-  const reproduce = `run \`echo ${run.serverUrl} | ${program} get\` to see its output`;
+  const input = action === 'store' ? `'{"ServerURL":"${run.serverUrl}","Username":"…","Secret":"…"}'` : run.serverUrl;
+  return { program, subject, reproduce: `run \`echo ${input} | ${program} ${action}\` to see its output` };
+}
+
+/** The actions of the credential helper protocol. */
+export type HelperAction = 'get' | 'store' | 'erase';
+
+/**
+ * Runs `docker-credential-NAME ACTION` with `input` on stdin and collects its output. Throws
+ * {@link CredentialsError} when the helper is missing, cannot be started, hangs or prints too much;
+ * how it exited is for the caller to judge.
+ */
+function runHelperProcess(run: HelperRun, action: HelperAction, input: string): Promise<HelperOutcome> {
+  const { program, subject } = describe(run, action);
 
   return new Promise((resolvePromise, rejectPromise) => {
     let settled = false;
@@ -51,7 +73,7 @@ export function runCredentialHelper(run: HelperRun): Promise<HelperCredential | 
 
     // Its own process group (POSIX) so that a timeout also stops anything the helper started.
     const ownGroup = process.platform !== 'win32';
-    const child = spawn(program, ['get'], {
+    const child = spawn(program, [action], {
       env: definedOnly(run.env),
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: ownGroup,
@@ -68,23 +90,14 @@ export function runCredentialHelper(run: HelperRun): Promise<HelperCredential | 
         // already gone
       }
     };
-    const finish = (outcome: () => HelperCredential | undefined): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      try {
-        resolvePromise(outcome());
-      } catch (e) {
-        rejectPromise(e);
-      }
-    };
     const fail = (reason: string, cause?: unknown): void => {
       stopChild();
       child.stdout?.destroy();
       child.stderr?.destroy();
-      finish(() => {
-        throw new CredentialsError(`${subject} ${reason}`, cause === undefined ? undefined : { cause });
-      });
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      rejectPromise(new CredentialsError(`${subject} ${reason}`, cause === undefined ? undefined : { cause }));
     };
 
     timer = setTimeout(() => fail(`did not answer within ${run.timeoutMs} ms and was stopped`), run.timeoutMs);
@@ -108,21 +121,66 @@ export function runCredentialHelper(run: HelperRun): Promise<HelperCredential | 
     });
 
     child.on('close', (code, signal) => {
-      finish(() => {
-        const out = Buffer.concat(stdout).toString('utf8');
-        if (code !== 0) {
-          if (NOT_FOUND.test(out) || NOT_FOUND.test(Buffer.concat(stderr).toString('utf8'))) return undefined;
-          const how = code === null ? `was terminated by ${signal ?? 'a signal'}` : `exited with code ${code}`;
-          throw new CredentialsError(`${subject} failed: it ${how}; ${reproduce}`);
-        }
-        return parseHelperAnswer(out, subject, reproduce);
-      });
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolvePromise({ code, signal, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
     });
 
     // A helper that exits without reading its input makes this write fail; 'close' reports the outcome.
     child.stdin?.on('error', () => {});
-    child.stdin?.end(run.serverUrl);
+    child.stdin?.end(input);
   });
+}
+
+/** True when the helper said it holds nothing for the server. */
+function saysNotFound(outcome: HelperOutcome): boolean {
+  return NOT_FOUND.test(outcome.stdout) || NOT_FOUND.test(outcome.stderr);
+}
+
+/** The error for a helper that exited unsuccessfully; never quotes what it printed. */
+function exitError(run: HelperRun, action: HelperAction, outcome: HelperOutcome): CredentialsError {
+  const { subject, reproduce } = describe(run, action);
+  const how = outcome.code === null ? `was terminated by ${outcome.signal ?? 'a signal'}` : `exited with code ${outcome.code}`;
+  return new CredentialsError(`${subject} failed: it ${how}; ${reproduce}`);
+}
+
+/**
+ * Asks a credential helper for the registry's credentials; undefined when the helper
+ * has none. Throws {@link CredentialsError} when the helper is missing, fails, hangs or
+ * answers something other than the expected JSON.
+ */
+export async function runCredentialHelper(run: HelperRun): Promise<HelperCredential | undefined> {
+  const outcome = await runHelperProcess(run, 'get', run.serverUrl);
+  if (outcome.code !== 0) {
+    if (saysNotFound(outcome)) return undefined;
+    throw exitError(run, 'get', outcome);
+  }
+  const { subject, reproduce } = describe(run, 'get');
+  return parseHelperAnswer(outcome.stdout, subject, reproduce);
+}
+
+/**
+ * Hands credentials to a helper (`docker-credential-NAME store`, with
+ * `{ "ServerURL", "Username", "Secret" }` on stdin), as `docker login` does.
+ * @throws {CredentialsError} when the helper is missing, fails or hangs.
+ */
+export async function storeWithCredentialHelper(run: HelperRun, username: string, secret: string): Promise<void> {
+  rememberSecret(secret);
+  const outcome = await runHelperProcess(run, 'store', JSON.stringify({ ServerURL: run.serverUrl, Username: username, Secret: secret }));
+  if (outcome.code !== 0) throw exitError(run, 'store', outcome);
+}
+
+/**
+ * Asks a helper to forget the server's credentials (`docker-credential-NAME erase`), as
+ * `docker logout` does; resolves false when the helper held none.
+ * @throws {CredentialsError} when the helper is missing, fails or hangs.
+ */
+export async function eraseWithCredentialHelper(run: HelperRun): Promise<boolean> {
+  const outcome = await runHelperProcess(run, 'erase', run.serverUrl);
+  if (outcome.code === 0) return true;
+  if (saysNotFound(outcome)) return false;
+  throw exitError(run, 'erase', outcome);
 }
 
 function parseHelperAnswer(out: string, subject: string, reproduce: string): HelperCredential | undefined {

@@ -58,3 +58,8 @@ export function helperServerUrl(registry: string): string {
   const host = normaliseRegistryHost(registry);
   return host === dockerHubHost ? dockerHubAuthKey : host;
 }
+
+/** The entry for `host`: Docker's own spelling of the key first, then the first other spelling in file order. */
+export function bestMatch<T extends { key: string }>(entries: T[], host: string): T | undefined {
+  return entries.find((e) => isCanonicalConfigKey(e.key, host)) ?? entries.find((e) => configKeyMatches(e.key, host));
+}

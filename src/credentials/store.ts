@@ -3,12 +3,14 @@
  * explicit options first, then Docker's config.json (`credHelpers`, `credsStore`, `auths`).
  */
 import { ValidationError, rememberSecret } from '../errors.js';
-import { loadDockerConfig, locateDockerConfig, type DockerAuthEntry, type DockerConfigFile } from './docker-config.js';
-import { runCredentialHelper } from './helper.js';
-import { configKeyMatches, helperServerUrl, isCanonicalConfigKey, normaliseRegistryHost } from './hosts.js';
+import { loadDockerConfig, locateDockerConfig, parseDockerConfig, type DockerAuthEntry, type DockerConfigFile } from './docker-config.js';
+import { helperSetting, runCredentialHelper } from './helper.js';
+import { bestMatch, helperServerUrl, normaliseRegistryHost } from './hosts.js';
 import type { Credential, CredentialStoreOptions, ResolvedCredential } from './types.js';
 
 const DEFAULT_HELPER_TIMEOUT_MS = 30_000;
+/** The environment variable that holds a whole config.json. */
+const DOCKER_AUTH_CONFIG = 'DOCKER_AUTH_CONFIG';
 const CREDENTIAL_FIELDS = ['username', 'password', 'identityToken', 'registryToken'] as const;
 
 /**
@@ -67,15 +69,29 @@ export class CredentialStore {
     const explicit = this.#explicit.get(host);
     if (explicit) return Object.freeze({ ...explicit, source: 'options' as const });
 
+    if (this.#dockerConfigOption === false) return undefined;
     const config = await this.#loadConfig();
-    if (!config) return undefined;
+    const fromFile = config ? await this.#lookUpInConfig(config, host) : undefined;
+    return fromFile ?? this.#lookUpInEnvironment(host);
+  }
 
+  /**
+   * `DOCKER_AUTH_CONFIG` (a whole config.json in the environment, as GitLab CI provides) comes
+   * after config.json, so that a `login` made in the job wins over the variable. Only its
+   * `auths` are used: a helper named by an environment variable is never run.
+   */
+  #lookUpInEnvironment(host: string): ResolvedCredential | undefined {
+    const text = this.#env[DOCKER_AUTH_CONFIG];
+    if (text === undefined || text.trim() === '') return undefined;
+    const config = parseDockerConfig(text, `$${DOCKER_AUTH_CONFIG}`);
+    return this.#authsEntry(config, host);
+  }
+
+  async #lookUpInConfig(config: DockerConfigFile, host: string): Promise<ResolvedCredential | undefined> {
     const helperEntry = bestMatch(config.credHelpers, host);
     const helper = helperEntry ? helperEntry.helper : config.credsStore;
     if (helper) {
-      const configuredIn = helperEntry
-        ? `credHelpers[${JSON.stringify(helperEntry.key)}] in ${config.path}`
-        : `credsStore in ${config.path}`;
+      const configuredIn = helperSetting(helperEntry, config.path);
       const answer = await runCredentialHelper({
         helper,
         serverUrl: helperServerUrl(host),
@@ -87,6 +103,10 @@ export class CredentialStore {
       if (answer) return Object.freeze({ ...answer, source: 'credential-helper' as const, helper, configPath: config.path });
     }
 
+    return this.#authsEntry(config, host);
+  }
+
+  #authsEntry(config: DockerConfigFile, host: string): ResolvedCredential | undefined {
     const entry = bestMatch(config.auths.filter(hasSecret), host);
     if (!entry) return undefined;
     const { key: _key, ...credential } = entry;
@@ -109,13 +129,6 @@ export class CredentialStore {
 
 function hasSecret(entry: DockerAuthEntry): boolean {
   return Boolean(entry.password || entry.identityToken || entry.registryToken);
-}
-
-/** The entry for `host`: Docker's own spelling of the key first, then the first other spelling in file order. */
-function bestMatch<T extends { key: string }>(entries: T[], host: string): T | undefined {
-  return (
-    entries.find((e) => isCanonicalConfigKey(e.key, host)) ?? entries.find((e) => configKeyMatches(e.key, host))
-  );
 }
 
 function normaliseExplicitCredentials(credentials: Record<string, Credential> | undefined): Map<string, Credential> {

@@ -18,6 +18,8 @@ export const routes = {
   tags: (ref: Reference) => `/v2/${ref.repository}/tags/list`,
   /** `/v2/<name>/referrers/<digest>` */
   referrers: (ref: Reference, subject: Digest) => `/v2/${ref.repository}/referrers/${subject}`,
+  /** `/v2/`: the API version check, where a client learns how the registry wants to be authenticated. */
+  base: () => '/v2/',
   /** `/v2/_catalog` */
   catalog: () => '/v2/_catalog',
 } as const;

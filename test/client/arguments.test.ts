@@ -57,6 +57,8 @@ const WRONG_CALLS: WrongCall[] = [
   { method: 'listReferrers', args: [1], message: 'listReferrers: subject must be a reference string or Reference, got number' },
   { method: 'listTags', args: [new Date()], message: 'listTags: repo must be a reference string or Reference' },
   { method: 'catalog', args: [{ registry: 'registry.test' }], message: 'catalog: registry must be a registry host string such as "ghcr.io", got object' },
+  { method: 'checkLogin', args: [42], message: 'checkLogin: registry must be a registry host string such as "ghcr.io", got number' },
+  { method: 'checkLogin', args: ['registry.test', 'now'], message: 'checkLogin: options must be an object or undefined, got string' },
   { method: 'pushManifestList', args: ['registry.test/app:1'], message: 'pushManifestList: spec must be a manifest list spec object ({ image, manifests }), got string' },
   { method: 'inspect', args: [12], message: 'inspect: ref must be a reference string or Reference, got number' },
   { method: 'tag', args: ['registry.test/app:1', 7], message: 'tag: tags[0] must be a tag string, got number' },

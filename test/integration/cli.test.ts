@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -281,4 +281,36 @@ describe('multiplatform CLI input errors', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe("multiplatform: error: unknown flag --jsn (did you mean --json?)\nusage: multiplatform inspect REF [--raw | --json] [flags]\nRun 'multiplatform inspect --help' for more.\n");
   });
+});
+
+describe('multiplatform login against distribution', () => {
+  for (const kind of ['basic', 'token'] as const) {
+    it(`${kind} auth: checks the password, saves it, and later commands use it; a wrong one changes nothing`, async () => {
+      const registry = sharedRegistries()[kind];
+      const dir = join(home, `login-${randomBytes(4).toString('hex')}`);
+      await mkdir(dir);
+      const before = JSON.stringify({ auths: { 'other.example': { auth: Buffer.from('a:b').toString('base64') } }, psFormat: 'table' }, null, 2);
+      await writeFile(join(dir, 'config.json'), before);
+
+      const wrong = await cli(['login', registry.host, '-u', registry.username ?? '', '--password-stdin', '--docker-cfg', dir], { stdin: 'not-the-password\n' });
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toContain(`authentication to ${registry.host} failed`);
+      expect(wrong.stderr).not.toContain('not-the-password');
+      expect(await readFile(join(dir, 'config.json'), 'utf8')).toBe(before);
+
+      const ok = await cli(['login', registry.host, '-u', registry.username ?? '', '--password-stdin', '--docker-cfg', dir], { stdin: `${registry.password ?? ''}\n` });
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(text(ok)).toBe('Login Succeeded\n');
+      expect(ok.stderr).not.toContain(registry.password ?? '');
+      const saved = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }>; psFormat: string };
+      expect(saved.psFormat).toBe('table');
+      expect(Buffer.from(saved.auths[registry.host]?.auth ?? '', 'base64').toString()).toBe(`${registry.username}:${registry.password}`);
+
+      const ref = `${registry.host}/${unique('login')}:1`;
+      await pushImage(registry, ref, { os: 'linux', architecture: 'amd64', format: 'oci' });
+      const inspect = await cli(['inspect', '-q', '--docker-cfg', dir, ref]);
+      expect(inspect.code, inspect.stderr).toBe(0);
+      expect(text(inspect)).toMatch(/^sha256:[a-f0-9]{64}\n$/);
+    });
+  }
 });
