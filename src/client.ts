@@ -430,7 +430,10 @@ export class RegistryClient {
 
   /**
    * Points each of `tags` (in the repository of `ref`) at the manifest `ref` names, with no blob
-   * re-uploaded: the manifest's bytes are read once and PUT once per tag, unchanged.
+   * re-uploaded: the manifest's bytes are read once and PUT unchanged, by digest, with every tag as
+   * a `?tag=` parameter. A registry that confirms them all in `OCI-Tag` needs no more; each tag it
+   * does not confirm (CNCF distribution 2.x ignores the parameter) gets a PUT by tag of its own.
+   * `method` and `manifestPuts` in the result tell which happened. Every tag is checked before the first request.
    *
    * A last argument that is an object is taken as the call's options (`{ signal }`).
    *

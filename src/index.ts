@@ -26,6 +26,7 @@ export type {
   EditManifestListOptions,
   EditManifestListResult,
   IndexChild,
+  TagMethod,
   TagResult,
   WrittenIndex,
 } from './manifest-list/types.js';

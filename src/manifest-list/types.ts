@@ -166,6 +166,13 @@ export interface EditManifestListResult extends WrittenIndex {
   dryRun: boolean;
 }
 
+/**
+ * How {@link RegistryClient.tag} wrote the tags. `tag-parameters`: one PUT by digest carried every
+ * tag as `?tag=` and the registry confirmed them all in `OCI-Tag`. `put-per-tag`: the registry
+ * ignored the parameters (or applied only some), so each tag it did not confirm got a PUT of its own.
+ */
+export type TagMethod = 'tag-parameters' | 'put-per-tag';
+
 /** What {@link RegistryClient.tag} wrote. */
 export interface TagResult {
   digest: Digest;
@@ -173,4 +180,8 @@ export interface TagResult {
   size: number;
   /** Every reference written, in order. */
   tags: string[];
+  /** Whether the registry took all the tags in one request, or some needed a PUT each. */
+  method: TagMethod;
+  /** Manifest PUT requests sent: 1 with `tag-parameters`, 1 + the tags not confirmed with `put-per-tag` (retries not counted). */
+  manifestPuts: number;
 }

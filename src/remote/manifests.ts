@@ -10,7 +10,8 @@ import { MANIFEST_ACCEPT, MediaType, baseMediaType, isManifestMediaType, isNonDi
 import type { Reference } from '../oci/reference.js';
 import { emptyReferrersIndex, hasSubject, referrerDescriptor, referrersTag, withReferrer } from '../oci/referrers.js';
 import type { Descriptor } from '../oci/schemas.js';
-import { header } from '../transport/http.js';
+import { OCI_TAG_HEADER, TAG_PARAMETER, parseOciTag } from '../oci/tag-parameters.js';
+import { header, headerValues } from '../transport/http.js';
 import { sleep } from '../util/abort.js';
 import { discard } from '../util/streams.js';
 
@@ -106,8 +107,43 @@ export async function putManifest(
   bytes: Uint8Array,
   options: PutManifestOptions = {},
 ): Promise<Descriptor & { mediaType: ManifestMediaType }> {
-  const ref = toReference(input);
-  const operation = `PUT manifest ${label(ref)}`;
+  return (await sendManifest(ctx, toReference(input), bytes, [], options)).pushed;
+}
+
+/** What {@link putManifestWithTags} pushed, and which of its tags the registry applied. */
+export interface TaggedManifestPush {
+  pushed: Descriptor & { mediaType: ManifestMediaType };
+  /** The tags asked for that the registry listed in `OCI-Tag`, in the order asked; empty when it ignored `?tag=`. */
+  applied: string[];
+}
+
+/**
+ * {@link putManifest} by digest with each of `tags` as a `?tag=` parameter (distribution-spec v1.1).
+ * A registry that supports it applies the tags and lists them in `OCI-Tag`; one that does not
+ * stores the manifest by digest only, so the caller must write every tag missing from `applied`.
+ *
+ * @throws {ValidationError} when `ref` has no digest (the spec defines `?tag=` on a PUT by digest only).
+ */
+export async function putManifestWithTags(
+  ctx: RemoteContext,
+  ref: Reference,
+  bytes: Uint8Array,
+  tags: readonly string[],
+  options: PutManifestOptions = {},
+): Promise<TaggedManifestPush> {
+  if (ref.digest === undefined) throw new ValidationError(`PUT manifest ${label(ref)}: tags as ?tag= need a PUT by digest`);
+  const { pushed, acknowledged } = await sendManifest(ctx, ref, bytes, tags, options);
+  return { pushed, applied: tags.filter((tag) => acknowledged.has(tag)) };
+}
+
+async function sendManifest(
+  ctx: RemoteContext,
+  ref: Reference,
+  bytes: Uint8Array,
+  tags: readonly string[],
+  options: PutManifestOptions,
+): Promise<{ pushed: Descriptor & { mediaType: ManifestMediaType }; acknowledged: Set<string> }> {
+  const operation = `PUT manifest ${label(ref)}${tags.length > 0 ? ` with ?${TAG_PARAMETER}= ${tags.join(', ')}` : ''}`;
   const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (body.length > ctx.maxManifestBytes) throw new SizeLimitError(operation, ctx.maxManifestBytes);
   const manifest: Manifest = parseManifest(body, options.mediaType, operation);
@@ -124,6 +160,7 @@ export async function putManifest(
       registry: ref.registry,
       method: 'PUT',
       path: routes.manifest(ref),
+      query: tags.length > 0 ? { [TAG_PARAMETER]: tags } : undefined,
       headers: { 'content-type': mediaType },
       body,
       scopes: [pushScope(ref)],
@@ -140,7 +177,7 @@ export async function putManifest(
   if (options.referrersFallback !== false && hasSubject(manifest) && header(res, 'oci-subject') === undefined) {
     await addToReferrersTag(ctx, ref, manifest, pushed, { signal: options.signal });
   }
-  return pushed;
+  return { pushed, acknowledged: new Set(parseOciTag(headerValues(res, OCI_TAG_HEADER))) };
 }
 
 /**

@@ -16,7 +16,8 @@ export interface RegistryRequest {
   method: HttpRequest['method'];
   /** Path under the registry origin (`/v2/app/manifests/1`), or an absolute/relative URL it gave us (upload `Location`). */
   path: string;
-  query?: Record<string, string | undefined>;
+  /** Query parameters; a list sends the parameter once per value, in order. */
+  query?: Record<string, string | readonly string[] | undefined>;
   headers?: Record<string, string>;
   body?: BodySource;
   /** Token scopes the request needs, e.g. `repository:app:pull`. */
@@ -91,7 +92,10 @@ export class RegistryTransport {
     const origin = await this.origin(req.registry, req.signal);
     const target: RegistryTarget = { registry: req.registry, origin };
     const url = new URL(req.path, origin);
-    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    for (const [k, v] of Object.entries(req.query ?? {})) {
+      if (typeof v === 'string') url.searchParams.set(k, v);
+      else if (v !== undefined) for (const value of v) url.searchParams.append(k, value);
+    }
     // Credentials go only to the registry's own origin, never to an upload URL elsewhere.
     const sameOrigin = url.origin === origin;
 

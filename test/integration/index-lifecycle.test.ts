@@ -66,10 +66,12 @@ describe.each(targets)('index lifecycle on $name', (target) => {
       await expect(pick(`${release}:1.0`, 'linux', 's390x')).rejects.toThrow(SkopeoError);
       expect(await pick(`${release}:1.0`, 'linux', 'amd64')).toBe(layerOf(images.amd64));
 
-      // 4. Tag the edited release again: the same bytes under a new name.
-      const tagged = await client.tag(`${release}@${removed.digest}`, 'stable');
+      // 4. Tag the edited release again under three names. The embedded registry takes them all as
+      //    `?tag=` on one PUT; distribution 2.8 ignores the parameter, so each tag gets its own PUT.
+      const tagged = await client.tag(`${release}@${removed.digest}`, 'stable', '1', '1.1');
       expect(tagged.digest).toBe(removed.digest);
-      expect((await skopeoInspectRaw(`docker://${release}:stable`, { creds })).equals(removed.bytes)).toBe(true);
+      expect(tagged).toMatchObject(target.kind === 'embedded' ? { method: 'tag-parameters', manifestPuts: 1 } : { method: 'put-per-tag', manifestPuts: 4 });
+      for (const tag of ['stable', '1', '1.1']) expect((await skopeoInspectRaw(`docker://${release}:${tag}`, { creds })).equals(removed.bytes)).toBe(true);
       expect((await client.resolvePlatform(`${release}:stable`, 'linux/arm64')).digest).toBe(images.arm64Fix.manifest.digest);
     } finally {
       await client.close();

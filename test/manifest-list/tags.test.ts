@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/client.js';
 import { MultiplatformError, ValidationError } from '../../src/errors.js';
 import { pushImage, randomImage, startRegistry, type RunningRegistry } from '../../src/registry/index.js';
+import { REGISTRY, manifestReply, ociManifest, useMockRegistry } from '../helpers/mock-registry.js';
 
 /** tag, listTags' filter and resolvePlatform against the embedded registry, counting what reaches it. */
 
@@ -35,24 +36,73 @@ afterAll(async () => {
 const routeCount = (route: string): number => registry.stats.byRoute[route] ?? 0;
 
 describe('client.tag', () => {
-  it('reads the manifest once and PUTs its exact bytes to each new tag, uploading no blob', async () => {
-    const { bytes } = await client.getManifest(indexRef);
+  it('reads the manifest once and sends one PUT by digest carrying all three tags, uploading no blob', async () => {
+    const { bytes, descriptor } = await client.getManifest(indexRef);
     const [gets, puts, uploads] = [routeCount('GET manifest'), routeCount('PUT manifest'), routeCount('POST upload')];
     const result = await client.tag(indexRef, '1.2.3', '1.2', 'latest');
     expect(routeCount('GET manifest') - gets).toBe(1);
-    expect(routeCount('PUT manifest') - puts).toBe(3);
+    expect(routeCount('PUT manifest') - puts).toBe(1);
     expect(routeCount('POST upload') - uploads).toBe(0);
+    expect(result).toMatchObject({ digest: descriptor.digest, method: 'tag-parameters', manifestPuts: 1 });
     expect(result.tags).toEqual(['1.2.3', '1.2', 'latest'].map((t) => `${registry.host}/app:${t}`));
     for (const name of ['1.2.3', '1.2', 'latest']) {
-      expect((await client.getManifest(`${registry.host}/app:${name}`)).bytes.equals(bytes)).toBe(true);
+      const read = await client.getManifest(`${registry.host}/app:${name}`);
+      expect(read.descriptor.digest).toBe(descriptor.digest);
+      expect(read.bytes.equals(bytes)).toBe(true);
     }
+  });
+
+  it('sends a tag named twice once', async () => {
+    const puts = routeCount('PUT manifest');
+    const result = await client.tag(indexRef, 'twice', 'twice');
+    expect(result.tags).toEqual([`${registry.host}/app:twice`]);
+    expect(routeCount('PUT manifest') - puts).toBe(1);
+  });
+
+  it('PUTs every tag by itself when the registry answers the tagged PUT 414 (URI too long)', async () => {
+    registry.faults.add({ method: 'PUT', path: /\/manifests\/sha256:[0-9a-f]+\?tag=/, status: 414 });
+    const puts = routeCount('PUT manifest');
+    const result = await client.tag(indexRef, 'long-1', 'long-2');
+    expect(result).toMatchObject({ method: 'put-per-tag', manifestPuts: 3 });
+    expect(routeCount('PUT manifest') - puts).toBe(3);
+    for (const name of ['long-1', 'long-2']) expect((await client.headManifest(`${registry.host}/app:${name}`)).digest).toBe(indexRef.split('@')[1]);
   });
 
   it('checks every tag before anything is sent', async () => {
     const before = registry.stats.requests;
     await expect(client.tag(indexRef, 'ok', '-bad')).rejects.toThrow(ValidationError);
+    await expect(client.tag(indexRef, 'ok', '-bad')).rejects.toThrow('tag: "-bad" is not a valid tag');
     await expect(client.tag(indexRef)).rejects.toThrow(/at least one new tag/);
     expect(registry.stats.requests).toBe(before);
+    expect(await client.manifestExists(`${registry.host}/app:ok`)).toBe(false);
+  });
+});
+
+describe('client.tag against registries that confirm only some tags', () => {
+  const mock = useMockRegistry();
+  const manifest = ociManifest('tag-parameters');
+  const digest = manifest.digest;
+  const repoPath = '/v2/app/manifests';
+
+  it('PUTs by tag exactly the tags OCI-Tag did not list', async () => {
+    mock.on('GET', `${repoPath}/${digest}`, manifestReply(manifest));
+    mock.on('PUT', (path) => path.startsWith(`${repoPath}/${digest}?`), { status: 201, headers: { 'docker-content-digest': digest, 'oci-tag': 'a' } });
+    mock.on('PUT', `${repoPath}/c`, { status: 201, headers: { 'docker-content-digest': digest } });
+    const client = mock.client();
+    const result = await client.tag(`${REGISTRY}/app@${digest}`, 'a', 'c');
+    expect(mock.filter('PUT').map((r) => r.path)).toEqual([`${repoPath}/${digest}?tag=a&tag=c`, `${repoPath}/c`]);
+    expect(result).toMatchObject({ method: 'put-per-tag', manifestPuts: 2, tags: [`${REGISTRY}/app:a`, `${REGISTRY}/app:c`] });
+    await client.close();
+  });
+
+  it('reads OCI-Tag over several header lines, and stops after one PUT when they list every tag', async () => {
+    mock.on('GET', `${repoPath}/${digest}`, manifestReply(manifest));
+    mock.on('PUT', (path) => path.startsWith(`${repoPath}/${digest}?`), { status: 201, headers: { 'docker-content-digest': digest, 'oci-tag': ['1.2.3, 1.2', 'latest'] } });
+    const client = mock.client();
+    const result = await client.tag(`${REGISTRY}/app@${digest}`, '1.2.3', '1.2', 'latest');
+    expect(mock.count('PUT')).toBe(1);
+    expect(result).toMatchObject({ method: 'tag-parameters', manifestPuts: 1 });
+    await client.close();
   });
 });
 

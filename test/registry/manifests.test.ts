@@ -67,6 +67,47 @@ describe('manifest push and pull', () => {
     expect((await raw(registry, '/v2/m/tagparams/tags/list')).json().tags).toEqual(['1', '1.0', 'base']);
   });
 
+  it('PUT by digest with a bad ?tag= among good ones is a 400 TAG_INVALID naming it, and writes nothing', async () => {
+    const config = Buffer.from('{"architecture":"amd64","os":"linux","tagparams":"bad"}');
+    const layer = Buffer.from('tagparams layer');
+    await pushBlob(registry, 'm/tagparams-bad', config);
+    await pushBlob(registry, 'm/tagparams-bad', layer);
+    const manifest = imageManifest(config, layer);
+    const res = await raw(registry, `/v2/m/tagparams-bad/manifests/${manifest.digest}?tag=good&tag=-bad&tag=fine`, {
+      method: 'PUT',
+      headers: { 'Content-Type': OCI_MANIFEST },
+      body: manifest.bytes,
+    });
+    expect(res.status).toBe(400);
+    expect(codes(res)).toEqual(['TAG_INVALID']);
+    expect(res.json().errors[0].detail.tag).toBe('-bad');
+    expect((await raw(registry, '/v2/m/tagparams-bad/tags/list')).json().tags).toEqual([]);
+    expect((await raw(registry, `/v2/m/tagparams-bad/manifests/${manifest.digest}`, { method: 'HEAD' })).status).toBe(404);
+  });
+
+  it('PUT by digest lists a ?tag= named twice once in OCI-Tag', async () => {
+    const image = await pushImage(registry, 'm/tagparams-twice', 'base');
+    const res = await raw(registry, `/v2/m/tagparams-twice/manifests/${image.digest}?tag=a&tag=b&tag=a`, {
+      method: 'PUT',
+      headers: { 'Content-Type': OCI_MANIFEST },
+      body: image.manifest,
+    });
+    expect(res.headers['oci-tag']).toBe('a, b');
+  });
+
+  it('PUT by tag with ?tag= is refused (400 UNSUPPORTED) and writes nothing', async () => {
+    const image = await pushImage(registry, 'm/tagparams-bytag', 'base');
+    const res = await raw(registry, `/v2/m/tagparams-bytag/manifests/other?tag=more`, {
+      method: 'PUT',
+      headers: { 'Content-Type': OCI_MANIFEST },
+      body: image.manifest,
+    });
+    expect(res.status).toBe(400);
+    expect(codes(res)).toEqual(['UNSUPPORTED']);
+    expect(res.headers['oci-tag']).toBeUndefined();
+    expect((await raw(registry, '/v2/m/tagparams-bytag/tags/list')).json().tags).toEqual(['base']);
+  });
+
   it('Content-Type with parameters is accepted; GET answers without them', async () => {
     const image = await pushImage(registry, 'm/params', 'a');
     const res = await putManifest(registry, 'm/params', 'b', image.manifest, `${OCI_MANIFEST}; charset=utf-8`);

@@ -8,7 +8,7 @@ import { newTagOperand, referenceOperand, type LifecycleCommand } from './operan
 import { withRegistryClient } from './session.js';
 import { checkMetadataFlag, outputMode, reportWrite } from './write-report.js';
 
-/** Runs `tag REF NEWTAG…`: one read of the manifest, one write of the same bytes per new tag. */
+/** Runs `tag REF NEWTAG…`: one read of the manifest, then writes of the same bytes (one for all tags where the registry takes `?tag=`). */
 export async function runTag({ positionals, flags }: LifecycleCommand, io: CliIo): Promise<number> {
   const command = 'tag';
   const mode = outputMode(flags, command);

@@ -1,7 +1,8 @@
 import { digestAlgorithm, digestOf, type Digest } from '../../oci/digest.js';
+import { formatOciTag, OCI_TAG_HEADER, TAG_PARAMETER } from '../../oci/tag-parameters.js';
 import { ApiError } from '../api-error.js';
 import { collectGarbage, existingRepository, type RegistryContext } from '../context.js';
-import { checkTag, lookupManifestReference, parseManifestReference } from '../grammar.js';
+import { checkTag, lookupManifestReference, parseManifestReference, type ManifestReference } from '../grammar.js';
 import { contentLength, header, readBody, send, type Exchange } from '../http-io.js';
 import { checkManifest, type CheckedManifest } from '../manifest-check.js';
 import type { ManifestRecord, Repository } from '../storage/state.js';
@@ -44,10 +45,13 @@ export async function getManifest(ctx: RegistryContext, ex: Exchange, name: stri
   await send(ex, { status: 200, headers, body: bytes });
 }
 
-/** `PUT /v2/<name>/manifests/<reference>` (also `?tag=` when pushing by digest). */
+/**
+ * `PUT /v2/<name>/manifests/<reference>`. By digest, each `?tag=` also points that tag at the manifest, and
+ * every tag applied is answered in `OCI-Tag`; all of them are checked before anything is read or stored.
+ */
 export async function putManifest(ctx: RegistryContext, ex: Exchange, name: string, reference: string): Promise<void> {
   const ref = parseManifestReference(reference);
-  const extraTags = ref.kind === 'digest' ? ex.query.getAll('tag').map(checkTag) : [];
+  const extraTags = tagParameters(ex, ref);
   const bytes = await readManifestBody(ex, ctx.maxManifestBytes);
   const checked = checkManifest(bytes, header(ex, 'content-type'));
   const digest = digestOf(bytes, ref.kind === 'digest' ? digestAlgorithm(ref.digest) : 'sha256');
@@ -59,8 +63,7 @@ export async function putManifest(ctx: RegistryContext, ex: Exchange, name: stri
     await ctx.store.putBytes(digest, bytes);
     const repository = ctx.state.getOrCreate(name);
     repository.manifests.set(digest, toRecord(digest, bytes.byteLength, checked));
-    const tags = ref.kind === 'tag' ? [ref.tag, ...extraTags] : extraTags;
-    for (const tag of tags) repository.tags.set(tag, digest);
+    for (const tag of ref.kind === 'tag' ? [ref.tag] : extraTags) repository.tags.set(tag, digest);
   });
   await ctx.persist();
   const headers: Record<string, string | number | string[]> = {
@@ -69,8 +72,21 @@ export async function putManifest(ctx: RegistryContext, ex: Exchange, name: stri
     'Content-Length': 0,
   };
   if (checked.subject) headers['OCI-Subject'] = checked.subject;
-  if (extraTags.length > 0) headers['OCI-Tag'] = extraTags.join(', ');
+  if (extraTags.length > 0) headers[OCI_TAG_HEADER] = formatOciTag(extraTags);
   await send(ex, { status: 201, headers });
+}
+
+/**
+ * The `?tag=` values of a manifest PUT, each checked (400 `TAG_INVALID` naming the first bad one), duplicates
+ * dropped. The spec defines them on a PUT by digest only; on a PUT by tag they are refused (400 `UNSUPPORTED`)
+ * rather than ignored, so a client never takes tags for written that were not.
+ */
+function tagParameters(ex: Exchange, ref: ManifestReference): string[] {
+  const tags = [...new Set(ex.query.getAll(TAG_PARAMETER).map(checkTag))];
+  if (tags.length > 0 && ref.kind === 'tag') {
+    throw ApiError.of(400, 'UNSUPPORTED', `?${TAG_PARAMETER}= is accepted on a manifest PUT by digest only, not by tag ${ref.tag}`, { tags });
+  }
+  return tags;
 }
 
 /** Reads the body, refusing (413 `SIZE_INVALID`) anything over `limit` without buffering past it. */
