@@ -5,6 +5,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Both cores: the default (cores - 1) runs every file one after another on a 2-core machine,
+    // and most files wait on registries in other processes rather than on the CPU.
+    maxWorkers: 2,
     projects: [
       {
         test: {
