@@ -453,7 +453,7 @@ export class RegistryClient {
       const tags = options === undefined ? rest : rest.slice(0, -1);
       tags.forEach((name, i) => checkArgument('tag', `tags[${i}]`, name, (value) => typeof value === 'string', 'a tag string'));
       checkOptions('tag', 'options', options);
-      return tag(this.#context, ref, tags as string[], options);
+      return this.#timed(`tag ${String(ref)}`, options, (o) => tag(this.#context, ref, tags as string[], o));
     });
   }
 
@@ -502,7 +502,7 @@ export class RegistryClient {
    * Edits the index at `ref`: `add` images (or the entries of another index, filtered by
    * `platform`), `replace` every entry of a platform, `remove` entries by platform or digest, set
    * index `annotations`. Attestation manifests go with the image they describe; every entry not
-   * touched stays byte for byte in its place. The result is written to the tag of `ref`, which must
+   * touched keeps its fields, values and place. The result is written to the tag of `ref`, which must
    * still point at the index read (else an error, unless `force`), or by digest when `ref` names no
    * tag. With `dryRun`, the new index and its digest are returned and nothing is written.
    *
@@ -525,7 +525,9 @@ export class RegistryClient {
    * Runs `operation`, and when this client has a `consistency` policy, runs it again (at most
    * `retries` more times, `delayMs` apart) while it fails with an error {@link isNotYetVisible}
    * accepts. Without the policy, or after an abort, the first failure is final. Use it around a
-   * lookup of content this client has just pushed.
+   * lookup of content this client has just pushed. A `timeoutMs` ends the waits between attempts
+   * and stops further ones, but `operation` is not handed its signal: pass `{ signal }` to the calls inside it
+   * to cut an attempt short.
    *
    * @example
    * ```ts

@@ -19,7 +19,7 @@ import type { EditManifestListOptions, EditManifestListResult } from './types.js
 
 /**
  * Edits the index at `input`: adds images, replaces the entries of a platform, removes entries,
- * sets index annotations; every entry not touched is written back byte for byte, in its place.
+ * sets index annotations; every entry not touched is written back with the same fields and values, in its place.
  *
  * 1. The options are checked and every reference and platform parsed before any request.
  * 2. The index is read once (a reference that is not an index is a {@link ValidationError}).
@@ -60,13 +60,15 @@ async function lookUp(ctx: RemoteContext, children: readonly ParsedChild[], fami
   return convertEntries(entries, family);
 }
 
-/** Refuses to overwrite `tag` when it no longer points at `read` (someone else wrote it meanwhile); a tag that is gone is not overwritten, so it passes. */
+/** Refuses to write `tag` when it no longer points at `read`: someone else wrote it, or deleted it, meanwhile. */
 async function checkTagUnmoved(ctx: RemoteContext, tag: Reference, read: string, signal: AbortSignal | undefined): Promise<void> {
   let now: string;
   try {
     now = (await headManifest(ctx, tag, { signal })).digest;
   } catch (error) {
-    if (isNotFound(error)) return;
+    if (isNotFound(error)) {
+      throw new MultiplatformError(`${tag.toString()} was deleted since the index was read (it was ${read}); nothing was written to it. Pass force to write it again`);
+    }
     throw error;
   }
   if (now !== read) {

@@ -380,30 +380,40 @@ function refusesTagDeletion(error: unknown): boolean {
   return [400, 404, 405, 501].includes(error.status) || error.hasCode('UNSUPPORTED');
 }
 
+/** How long pointing a tag back at its manifest may take after the fallback failed. */
+const RESTORE_TIMEOUT_MS = 30_000;
+
 async function overwriteAndDelete(ctx: RemoteContext, ref: Reference, options: CallOptions): Promise<void> {
   const operation = `DELETE tag ${label(ref)}`;
   const original = await getManifest(ctx, ref, options);
   await pushBlob(ctx, ref, EMPTY_JSON, { signal: options.signal });
-  const placeholder = await putManifest(ctx, ref, placeholderManifest(ref), { signal: options.signal, referrersFallback: false });
-  if (placeholder.digest === original.descriptor.digest) {
-    throw new ValidationError(`${operation}: the placeholder has the digest of the tag's manifest ${placeholder.digest}; nothing was deleted`);
+  const placeholderBytes = placeholderManifest(ref);
+  const placeholderDigest = digestOf(placeholderBytes);
+  if (placeholderDigest === original.descriptor.digest) {
+    throw new ValidationError(`${operation}: the placeholder has the digest of the tag's manifest ${placeholderDigest}; nothing was deleted`);
   }
   try {
-    await deleteManifest(ctx, ref.atDigest(placeholder.digest), options);
+    // From the placeholder's PUT on, the tag may no longer point at its manifest: any failure,
+    // an abort or a deadline included, points it back.
+    await putManifest(ctx, ref, placeholderBytes, { signal: options.signal, referrersFallback: false });
+    await deleteManifest(ctx, ref.atDigest(placeholderDigest), options);
   } catch (error) {
-    const restored = await putManifest(ctx, ref, original.bytes, { mediaType: original.descriptor.mediaType, referrersFallback: false, signal: options.signal }).then(
+    // The restore must not share the caller's signal: after an abort or a deadline that signal
+    // has fired, and the tag would be left on the placeholder.
+    const restore = { mediaType: original.descriptor.mediaType, referrersFallback: false, signal: AbortSignal.timeout(RESTORE_TIMEOUT_MS) };
+    const restored = await putManifest(ctx, ref, original.bytes, restore).then(
       () => true,
       () => false,
     );
     if (restored) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new MultiplatformError(
-      `${operation}: the placeholder ${placeholder.digest} pushed to the tag could not be deleted (${reason}), and the tag could not be pointed back at ${original.descriptor.digest}`,
+      `${operation}: the placeholder ${placeholderDigest} pushed to the tag could not be deleted (${reason}), and the tag could not be pointed back at ${original.descriptor.digest}`,
       { cause: error },
     );
   }
   if (await manifestExists(ctx, ref, options)) {
-    throw new MultiplatformError(`${operation}: the tag still exists after its placeholder ${placeholder.digest} was deleted`);
+    throw new MultiplatformError(`${operation}: the tag still exists after its placeholder ${placeholderDigest} was deleted`);
   }
 }
 

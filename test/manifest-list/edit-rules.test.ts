@@ -55,7 +55,7 @@ describe('editEntries', () => {
 });
 
 describe('serializeEdited', () => {
-  it('writes kept entries and unknown document fields exactly as they were, and merges annotations', () => {
+  it('writes kept entries and unknown document fields with the same fields, values and order, and merges annotations', () => {
     const original = { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: buildx.map((e) => e.kept), annotations: { a: '1', gone: 'x' }, 'x-extra': true };
     const { entries } = editEntries(buildx, { remove: parseSelectors(['linux/s390x']), add: [fresh('riscv', { architecture: 'riscv64', os: 'linux' })] });
     const result = serializeEdited(original, entries, { b: '2', gone: null });

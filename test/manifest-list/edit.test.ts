@@ -60,6 +60,15 @@ describe('editManifestList', () => {
     expect((await client.headManifest(`${registry.host}/app:r3`)).digest).toBe(forced.digest);
   });
 
+  it('refuses to write a tag deleted since the index was read by digest, unless forced', async () => {
+    const read = await release('r5');
+    await client.deleteTag(`${registry.host}/app:r5`);
+    await expect(client.editManifestList(`${registry.host}/app:r5@${read}`, { remove: ['linux/s390x'] })).rejects.toThrow(/was deleted since the index was read/);
+    expect(await client.manifestExists(`${registry.host}/app:r5`)).toBe(false);
+    const forced = await client.editManifestList(`${registry.host}/app:r5@${read}`, { remove: ['linux/s390x'], force: true });
+    expect((await client.headManifest(`${registry.host}/app:r5`)).digest).toBe(forced.digest);
+  });
+
   it('rejects adding a platform the index has, before writing', async () => {
     const before = await release('r4');
     await expect(client.editManifestList(`${registry.host}/app:r4`, { add: [`${registry.host}/builds@${arm64New.manifest.digest}`] })).rejects.toThrow(/already has linux\/arm64\/v8/);

@@ -130,6 +130,16 @@ describe('one registry per store', () => {
     expect((await readFile(join(dir, LOCK), 'utf8')).trim()).toBe(String(process.pid));
   });
 
+  it('a lock naming this process that it does not hold (left by an earlier process with the same PID) is taken over', async () => {
+    const dir = join(temp.path, 'same-pid');
+    await (await start(dir)).close();
+    open.pop();
+    await writeFile(join(dir, LOCK), `${process.pid}\n`);
+    const registry = await start(dir);
+    expect((await raw(registry, '/v2/')).status).toBe(200);
+    expect((await readFile(join(dir, LOCK), 'utf8')).trim()).toBe(String(process.pid));
+  });
+
   it('a lock naming a process that has exited is taken over', async () => {
     const dir = join(temp.path, 'stale');
     await (await start(dir)).close();

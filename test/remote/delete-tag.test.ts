@@ -68,6 +68,17 @@ describe('deleteTag', () => {
     expect(await client.manifestExists(`${repo}@${placeholder}`)).toBe(false);
   });
 
+  it('points the tag back at its manifest when the fallback is cut short by the call deadline', async () => {
+    const { repo, digest } = await twoTags();
+    registry.faults.add({ method: 'DELETE', path: path(repo, 'temp'), status: 405 });
+    // The placeholder's DELETE answers only after the call's deadline has passed.
+    registry.faults.add({ method: 'DELETE', path: /\/manifests\/sha256:[0-9a-f]{64}$/, delayMs: 1500 });
+    const failure = await client.deleteTag(`${repo}:temp`, { timeoutMs: 500 }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ name: 'TimeoutError' });
+    expect((await client.headManifest(`${repo}:temp`)).digest).toBe(digest);
+    expect((await client.headManifest(`${repo}:release`)).digest).toBe(digest);
+  });
+
   it('pushes a different placeholder each time, so two fallbacks never collide', async () => {
     const { repo } = await twoTags();
     await client.putManifest(`${repo}:other`, (await client.getManifest(`${repo}:release`)).bytes);

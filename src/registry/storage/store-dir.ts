@@ -60,19 +60,28 @@ async function checkMarker(path: string): Promise<void> {
   }
 }
 
+/**
+ * The lock files this process holds, shared by every copy of the library loaded in it (ESM and
+ * CommonJS builds). A lock naming this process's PID but not listed here was left by an earlier
+ * process that had the same PID — common in containers, where a restarted registry is often PID 1 again.
+ */
+const heldLocks: Set<string> = ((globalThis as Record<symbol, unknown>)[Symbol.for('multiplatform.registry.heldLocks')] ??= new Set<string>()) as Set<string>;
+
 /** Creates the lock file exclusively; an existing one is taken over only when the process it names is gone. */
 async function takeLock(path: string): Promise<void> {
   const file = join(path, STORE_LOCK);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await writeFile(file, `${process.pid}\n`, { flag: 'wx' });
+      heldLocks.add(file);
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = await lockHolder(file);
     if (holder === 'gone') continue;
-    if (holder === 'unknown' || isAlive(holder)) throw inUse(path, file, holder);
+    const leftByEarlierProcess = holder === process.pid && !heldLocks.has(file);
+    if (holder === 'unknown' || (isAlive(holder) && !leftByEarlierProcess)) throw inUse(path, file, holder);
     // The process that held the lock is gone: take it over. Another process doing the same at this moment
     // is sorted out by the exclusive create.
     await unlink(file).catch((e: NodeJS.ErrnoException) => {
@@ -114,6 +123,7 @@ function isAlive(pid: number): boolean {
 
 async function releaseLock(path: string): Promise<void> {
   const file = join(path, STORE_LOCK);
-  if ((await lockHolder(file)) !== process.pid) return;
+  if ((await lockHolder(file)) !== process.pid || !heldLocks.has(file)) return;
+  heldLocks.delete(file);
   await unlink(file).catch(() => {});
 }
