@@ -6,18 +6,15 @@ import type { Reference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/schemas.js';
 import type { PlannedEntry, PreparedEntry } from './entries.js';
 import { mapPool } from '../util/pool.js';
+import { isNonDistributableMediaType } from '../oci/media-types.js';
 
 const sameRepository = (a: Reference, b: Reference): boolean => a.registry === b.registry && a.repository === b.repository;
-
-/** Layers a registry does not hold (their bytes live at `urls`), so they are never mounted or copied. */
-function isDistributable(descriptor: Descriptor): boolean {
-  return !/nondistributable|foreign/.test(descriptor.mediaType);
-}
 
 function blobsOf(entry: PreparedEntry): Descriptor[] {
   const seen = new Set<string>();
   return [entry.manifest.config, ...entry.manifest.layers].flatMap((blob): Descriptor[] => {
-    if (!isDistributable(blob) || seen.has(blob.digest)) return [];
+    // Foreign and non-distributable layers live at their `urls`: never mounted or copied.
+    if (isNonDistributableMediaType(blob.mediaType) || seen.has(blob.digest)) return [];
     seen.add(blob.digest);
     return [{ mediaType: blob.mediaType, digest: blob.digest, size: blob.size }];
   });

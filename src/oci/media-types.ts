@@ -71,6 +71,11 @@ export function baseMediaType(contentType: string | undefined | null): string | 
   return base || undefined;
 }
 
+/** True for the media types of layers a registry does not hold: Docker foreign and OCI non-distributable layers. */
+export function isNonDistributableMediaType(mediaType: string): boolean {
+  return /nondistributable|foreign/.test(mediaType);
+}
+
 /**
  * True for a layer the registry does not hold: a Docker foreign layer, an OCI non-distributable
  * layer, or any layer whose bytes are named by `urls` (Windows base layers are the usual case).
@@ -78,5 +83,5 @@ export function baseMediaType(contentType: string | undefined | null): string | 
  * `validation.manifests.urls.allow` lets the URL through).
  */
 export function isNonDistributableLayer(layer: { mediaType: string; urls?: readonly string[] }): boolean {
-  return /nondistributable|foreign/.test(layer.mediaType) || (layer.urls !== undefined && layer.urls.length > 0);
+  return isNonDistributableMediaType(layer.mediaType) || (layer.urls !== undefined && layer.urls.length > 0);
 }
