@@ -20,6 +20,7 @@ export type ApiErrorCode =
   | 'DENIED'
   | 'UNSUPPORTED'
   | 'TOOMANYREQUESTS'
+  | 'REQUESTED_RANGE_NOT_SATISFIABLE'
   | 'UNKNOWN';
 
 /** One entry of the `errors` array. */

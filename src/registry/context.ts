@@ -13,6 +13,8 @@ export interface RegistryContext {
   /** Serialises changes to one digest's bytes (commit vs. garbage collection). */
   readonly locks: KeyedLock;
   readonly maxManifestBytes: number;
+  /** Largest body of one upload request; `Infinity` when unlimited. */
+  readonly maxUploadRequestBytes: number;
   /** Stores the state (a no-op in memory); resolves once the change is durable. */
   persist(): Promise<void>;
 }

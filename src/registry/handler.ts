@@ -43,6 +43,7 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
     uploads,
     locks: new KeyedLock(),
     maxManifestBytes: resolved.maxManifestBytes,
+    maxUploadRequestBytes: resolved.maxUploadRequestBytes,
     persist: () => persistence.save(state),
   };
   const faults = new FaultList();

@@ -12,6 +12,7 @@ export interface ResolvedOptions {
     | { kind: 'basic'; username: string; password: string }
     | { kind: 'token'; credentials?: { username: string; password: string }; service: string; lifetimeSeconds: number };
   maxManifestBytes: number;
+  maxUploadRequestBytes: number;
   uploadLimits: UploadLimits;
   log: (line: string) => void;
 }
@@ -38,9 +39,13 @@ export function resolveOptions(options: RegistryOptions = {}, caller = 'startReg
   if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes <= 0) {
     invalid(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
   }
+  const { maxUploadRequestBytes = Number.POSITIVE_INFINITY } = options;
+  if (!(maxUploadRequestBytes === Number.POSITIVE_INFINITY || (Number.isSafeInteger(maxUploadRequestBytes) && maxUploadRequestBytes > 0))) {
+    invalid(`maxUploadRequestBytes must be a positive integer, got ${String(maxUploadRequestBytes)}`);
+  }
   if (log !== undefined && typeof log !== 'function') invalid('log must be a function');
   const uploadLimits = resolveUploadLimits(options.uploadSessions, invalid);
-  return { port, host, dir, auth: resolveAuth(options.auth, invalid), maxManifestBytes, uploadLimits, log: log ?? (() => {}) };
+  return { port, host, dir, auth: resolveAuth(options.auth, invalid), maxManifestBytes, maxUploadRequestBytes, uploadLimits, log: log ?? (() => {}) };
 }
 
 function resolveUploadLimits(limits: RegistryOptions['uploadSessions'], invalid: (message: string) => never): UploadLimits {

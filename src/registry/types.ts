@@ -18,6 +18,12 @@ export interface RegistryHandlerOptions {
   /** Largest manifest accepted, in bytes; default 4 MiB. Larger pushes get 413 `SIZE_INVALID`. */
   maxManifestBytes?: number;
   /**
+   * Largest body of one upload request (`POST ?digest=`, `PATCH`, final `PUT`), in bytes; default unlimited.
+   * A larger request gets 416 `REQUESTED_RANGE_NOT_SATISFIABLE` and leaves the upload as it was, as GHCR
+   * answers requests over 4 MiB (so clients must send large blobs in chunks no larger than this).
+   */
+  maxUploadRequestBytes?: number;
+  /**
    * Limits on blob upload sessions (`POST /v2/<name>/blobs/uploads/` until the final `PUT` or a `DELETE`).
    * A new session past a limit gets 429 `TOOMANYREQUESTS`, naming the limit.
    */

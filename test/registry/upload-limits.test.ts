@@ -123,3 +123,31 @@ describe('upload session limits', () => {
     await expect(startRegistry({ uploadSessions })).rejects.toSatisfy((e: unknown) => isValidationError(e) && message.test((e as Error).message));
   });
 });
+
+describe('maxUploadRequestBytes (a GHCR-like request size limit)', () => {
+  it('answers an upload request over the limit with 416 and keeps the upload as it was', async () => {
+    const { registry } = await start({ maxUploadRequestBytes: 1024 });
+    const started = await raw(registry, '/v2/limit/app/blobs/uploads/', { method: 'POST' });
+    const location = started.headers.location as string;
+    const small = 'a'.repeat(1000);
+    expect((await raw(registry, location, { method: 'PATCH', body: small })).status).toBe(202);
+    const big = await raw(registry, location, { method: 'PATCH', body: 'b'.repeat(1025) });
+    expect(big.status).toBe(416);
+    expect(codes(big)).toEqual(['REQUESTED_RANGE_NOT_SATISFIABLE']);
+    expect(big.text).toContain('exceeds the maximum permissible limit of 0.00MiB');
+    const status = await raw(registry, location);
+    expect(status.headers.range).toBe('0-999');
+    const rest = 'c'.repeat(1000);
+    const done = await raw(registry, `${location}?digest=${sha256(small + rest)}`, { method: 'PUT', body: rest });
+    expect(done.status).toBe(201);
+    const monolithic = await raw(registry, `/v2/limit/app/blobs/uploads/?digest=${sha256('d'.repeat(2000))}`, {
+      method: 'POST',
+      body: 'd'.repeat(2000),
+    });
+    expect(monolithic.status).toBe(416);
+  });
+
+  it('is checked like the other options', async () => {
+    await expect(startRegistry({ maxUploadRequestBytes: 0 })).rejects.toThrow(/maxUploadRequestBytes must be a positive integer/);
+  });
+});

@@ -24,7 +24,7 @@ export async function startUpload(ctx: RegistryContext, ex: Exchange, name: stri
     const digest = checkDigest(query.get('digest'), 'digest query parameter');
     const session = await ctx.uploads.create(name, digestAlgorithm(digest), false);
     try {
-      await appendRequestBody(session, ex, contentLength(ex));
+      await appendRequestBody(ctx, session, ex, contentLength(ex));
     } catch (e) {
       await ctx.uploads.end(session);
       throw e;
@@ -64,7 +64,7 @@ function requestedAlgorithm(value: string | null): DigestAlgorithm {
 export async function patchUpload(ctx: RegistryContext, ex: Exchange, name: string, id: string): Promise<void> {
   const session = requireSession(ctx, name, id);
   await withSession(session, async () => {
-    await appendRequestBody(session, ex, expectedChunkLength(ex, session));
+    await appendRequestBody(ctx, session, ex, expectedChunkLength(ex, session));
     await send(ex, { status: 202, headers: { ...sessionHeaders(session), 'Content-Length': 0 } });
   });
 }
@@ -74,7 +74,7 @@ export async function putUpload(ctx: RegistryContext, ex: Exchange, name: string
   const session = requireSession(ctx, name, id);
   const digest = checkDigest(ex.query.get('digest'), 'digest query parameter');
   await withSession(session, async () => {
-    await appendRequestBody(session, ex, expectedChunkLength(ex, session));
+    await appendRequestBody(ctx, session, ex, expectedChunkLength(ex, session));
     await commit(ctx, ex, session, digest);
   });
 }
@@ -144,7 +144,17 @@ function expectedChunkLength(ex: Exchange, session: UploadSession): number | und
  * Streams the request body into the upload. When the body is not exactly `expected` bytes long, or the client
  * goes away, the upload is rolled back to where it was, so a failed chunk leaves no trace.
  */
-async function appendRequestBody(session: UploadSession, ex: Exchange, expected: number | undefined): Promise<void> {
+async function appendRequestBody(
+  ctx: RegistryContext,
+  session: UploadSession,
+  ex: Exchange,
+  expected: number | undefined,
+): Promise<void> {
+  const limit = ctx.maxUploadRequestBytes;
+  if (expected !== undefined && expected > limit) {
+    await drainRequest(ex.req);
+    throw requestTooLarge(limit);
+  }
   const before = session.buffer.size;
   const rollback = async (): Promise<void> => {
     session.digester = undefined;
@@ -155,6 +165,7 @@ async function appendRequestBody(session: UploadSession, ex: Exchange, expected:
   try {
     outcome = await readBody(ex.req, async (chunk) => {
       received += chunk.byteLength;
+      if (received > limit) throw requestTooLarge(limit);
       if (expected !== undefined && received > expected) throw sizeMismatch(expected, received);
       await session.buffer.append(chunk);
       session.digester?.update(chunk);
@@ -175,6 +186,15 @@ async function appendRequestBody(session: UploadSession, ex: Exchange, expected:
     throw sizeMismatch(expected, outcome.bytes);
   }
 }
+
+/** GHCR's answer to an upload request over its limit (416, with the limit in MiB in the message). */
+const requestTooLarge = (limit: number): ApiError =>
+  ApiError.of(
+    416,
+    'REQUESTED_RANGE_NOT_SATISFIABLE',
+    `the request body exceeds the maximum permissible limit of ${(limit / (1024 * 1024)).toFixed(2)}MiB`,
+    { limit },
+  );
 
 const sizeMismatch = (expected: number, received: number): ApiError =>
   ApiError.of(400, 'SIZE_INVALID', `expected ${expected} bytes, received ${received}`, { expected, received });
