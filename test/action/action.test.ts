@@ -25,7 +25,8 @@ beforeAll(async () => {
   try {
     // As a build matrix pushes by digest: no tags, each image only reachable by its digest.
     const images = [randomImage({ platform: 'linux/amd64', seed: 'action-amd64' }), randomImage({ platform: 'linux/arm64/v8', seed: 'action-arm64' })];
-    [amd64, arm64] = await Promise.all(images.map(async (image) => (await pushImage(client, `${registry.host}/app@${image.manifest.digest}`, image)).digest));
+    const pushed = await Promise.all(images.map(async (image) => (await pushImage(client, `${registry.host}/app@${image.manifest.digest}`, image)).digest));
+    [amd64, arm64] = pushed as [string, string];
   } finally {
     await client.close();
   }
