@@ -32,7 +32,7 @@ function readInputs(): RawInputs {
 function describe(result: CreateManifestListResult): void {
   for (const child of result.children) {
     const platform = child.platform ? formatPlatform(child.platform) : 'unknown platform';
-    core.info(`${child.attestation ? 'attestation' : platform.padEnd(11)} ${child.digest}`);
+    core.info(`${child.attestation ? 'attestation' : platform.padEnd(14)} ${child.digest}`);
   }
   for (const planned of result.plan) {
     if (planned.action !== 'present') core.info(`${planned.image}: ${planned.action} ${planned.blobs.length} blob(s)`);
