@@ -54,6 +54,6 @@ describe('the committed action', () => {
     const set = new Set([...text.matchAll(/setOutput\('([^']+)'/g)].map((match) => match[1]));
     expect([...read].sort()).toEqual(Object.keys(manifest.inputs).sort());
     expect([...set].sort()).toEqual(Object.keys(manifest.outputs).sort());
-    expect(manifest.runs).toEqual({ using: 'node20', main: 'action/dist/index.cjs' });
+    expect(manifest.runs).toEqual({ using: 'node24', main: 'action/dist/index.cjs' });
   });
 });
