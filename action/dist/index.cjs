@@ -59203,10 +59203,17 @@ async function run(inputs) {
     await client.close();
   }
 }
+var AUTH_HINTS = {
+  options: 'check the "username" and "password" inputs (and "registry", if set)',
+  anonymous: 'give the "username" and "password" inputs, or log in first with docker/login-action',
+  "docker-config": 'the credentials came from the Docker config; check the login step, or give "username" and "password"'
+};
 function messageOf(error, password) {
-  const message = error instanceof Error ? error.message : String(error);
-  const named = isValidationError(error) && message.startsWith("annotation") ? `input "annotations": ${message}` : message;
-  return password === "" ? named : named.split(password).join("***");
+  let message = error instanceof Error ? error.message : String(error);
+  if (isValidationError(error) && message.startsWith("annotation")) message = `input "annotations": ${message}`;
+  const hint = isAuthError(error) ? AUTH_HINTS[error.source] : void 0;
+  if (hint) message = `${message} (${hint})`;
+  return password === "" ? message : message.split(password).join("***");
 }
 async function main() {
   let password = "";

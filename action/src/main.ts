@@ -4,7 +4,7 @@
  * is one `::error::` annotation and exit status 1.
  */
 import * as core from '@actions/core';
-import { RegistryClient, formatPlatform, isValidationError, type CreateManifestListResult } from '../../src/index.js';
+import { RegistryClient, formatPlatform, isAuthError, isValidationError, type CreateManifestListResult } from '../../src/index.js';
 import { credentialsOf, mergeOptions, metadataOf, type RawInputs } from './inputs.js';
 
 /** `getBooleanInput`, with a missing input read as false (the runner always passes the default; a bare `node` run may not). */
@@ -62,11 +62,20 @@ async function run(inputs: RawInputs): Promise<void> {
   }
 }
 
-/** The error's message; a library refusal of an annotation is the `annotations` input's mistake. */
+/** What the user can do about refused credentials, in the words of the inputs. */
+const AUTH_HINTS: Partial<Record<string, string>> = {
+  options: 'check the "username" and "password" inputs (and "registry", if set)',
+  anonymous: 'give the "username" and "password" inputs, or log in first with docker/login-action',
+  'docker-config': 'the credentials came from the Docker config; check the login step, or give "username" and "password"',
+};
+
+/** The error's message, with a hint where the inputs are the likely cause. */
 function messageOf(error: unknown, password: string): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const named = isValidationError(error) && message.startsWith('annotation') ? `input "annotations": ${message}` : message;
-  return password === '' ? named : named.split(password).join('***');
+  let message = error instanceof Error ? error.message : String(error);
+  if (isValidationError(error) && message.startsWith('annotation')) message = `input "annotations": ${message}`;
+  const hint = isAuthError(error) ? AUTH_HINTS[error.source] : undefined;
+  if (hint) message = `${message} (${hint})`;
+  return password === '' ? message : message.split(password).join('***');
 }
 
 async function main(): Promise<void> {

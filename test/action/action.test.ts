@@ -115,10 +115,16 @@ describe('the bundled action against a token-auth registry', () => {
     const run = await runAction({ tags: `${registry.host}/app:refused`, sources: amd64, username: creds.username, password: wrong });
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(`::add-mask::${wrong}`);
-    expect(run.stdout).toMatch(/^::error::.*refused the credentials \(HTTP 401\)/m);
+    expect(run.stdout).toMatch(/^::error::.*refused the credentials \(HTTP 401\) \(check the "username" and "password" inputs/m);
     expect(printed(run)).not.toContain(wrong);
     expect(run.outputFile).toBe('');
     await expect(readIndex('app:refused')).rejects.toThrow(/manifest unknown|not found/i);
+  });
+
+  it('without credentials, fails saying which inputs to give', async () => {
+    const run = await runAction({ tags: `${registry.host}/app:anonymous`, sources: amd64 });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^::error::.*no credentials \(anonymous\).*\(give the "username" and "password" inputs, or log in first with docker\/login-action\)$/m);
   });
 
   it('fails before any request on an input mistake, naming the input', async () => {
