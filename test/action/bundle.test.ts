@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 
 const execFileAsync = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
-const committed = join(root, 'action/dist/index.cjs');
+const committed = join(root, 'action/dist');
 
 let outDir: string;
 
@@ -27,11 +27,13 @@ async function sources(): Promise<Array<{ file: string; text: string }>> {
 }
 
 describe('the committed action', () => {
-  it('is the bundle npm run build:action makes from the current sources', async () => {
-    const fresh = join(outDir, 'index.cjs');
-    await execFileAsync(process.execPath, [join(root, 'scripts/build-action.mjs'), '--outfile', fresh], { cwd: root });
-    const same = (await readFile(fresh)).equals(await readFile(committed));
-    expect(same, 'action/dist is stale: run npm run build:action').toBe(true);
+  it('is the bundle (and licenses.txt) npm run build:action makes from the current sources', async () => {
+    await execFileAsync(process.execPath, [join(root, 'scripts/build-action.mjs'), '--outdir', outDir], { cwd: root });
+    for (const file of ['index.cjs', 'licenses.txt']) {
+      const same = (await readFile(join(outDir, file))).equals(await readFile(join(committed, file)));
+      expect(same, `action/dist/${file} is stale: run npm run build:action`).toBe(true);
+    }
+    expect(await readFile(join(committed, 'licenses.txt'), 'utf8')).toMatch(/^undici@7\.[\d.]+ \(MIT\)$/m);
   });
 
   it('imports only the public API, the toolkit and its own files', async () => {
