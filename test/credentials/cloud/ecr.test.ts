@@ -4,11 +4,11 @@
  * registry, reached under an ECR host name, accepts `AWS` and the password the stand-in minted.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, CredentialsError, RegistryClient } from '../../../src/index.js';
+import { AuthError, CredentialStore, CredentialsError, RegistryClient } from '../../../src/index.js';
 import { pushImage, randomImage, startRegistry, type RunningRegistry } from '../../../src/registry/index.js';
 import { loopbackDispatcher, sendJson, setEnv, startStandIn, type StandIn } from './stand-ins.js';
 
@@ -22,6 +22,8 @@ let ecr: StandIn;
 let dir: string;
 let restoreEnv: () => void;
 let refuse = false;
+/** How long the stand-in's tokens last. */
+let lifetimeSeconds = 12 * 3600;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mp-ecr-'));
@@ -38,7 +40,7 @@ beforeAll(async () => {
         authorizationData: [
           {
             authorizationToken: Buffer.from(`AWS:${password}`).toString('base64'),
-            expiresAt: Math.floor(Date.now() / 1000) + 12 * 3600,
+            expiresAt: Date.now() / 1000 + lifetimeSeconds,
             proxyEndpoint: `https://${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com`,
           },
         ],
@@ -56,6 +58,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   refuse = false;
+  lifetimeSeconds = 12 * 3600;
   ecr.requests.length = 0;
   restoreEnv = setEnv({
     AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
@@ -97,6 +100,27 @@ describe('ECR credentials from the AWS SDK', () => {
     const image = randomImage({ platform: 'linux/amd64' });
     await pushImage(client({ credentials: { [ecrHost()]: { username: 'AWS', password } } }), `${ecrHost()}/app:opts`, image);
     expect(ecr.requests).toHaveLength(0);
+  });
+
+  it("is not asked when Docker's config.json has the registry", async () => {
+    const configDir = join(dir, 'docker-auths');
+    await mkdir(configDir, { recursive: true });
+    const auth = Buffer.from(`AWS:${password}`).toString('base64');
+    await writeFile(join(configDir, 'config.json'), JSON.stringify({ auths: { [ecrHost()]: { auth } } }));
+    await pushImage(client({ dockerConfig: configDir }), `${ecrHost()}/app:config`, randomImage({ platform: 'linux/amd64' }));
+    expect(ecr.requests).toHaveLength(0);
+  });
+
+  it('asks again once the token is close to expiring', async () => {
+    lifetimeSeconds = 2;
+    const store = new CredentialStore({ dockerConfig: dir, env: {} });
+    const first = await store.resolve(ecrHost());
+    expect(first).toMatchObject({ username: 'AWS', password, source: 'cloud', cloud: 'ecr' });
+    await store.resolve(ecrHost());
+    expect(ecr.requests).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await store.resolve(ecrHost());
+    expect(ecr.requests).toHaveLength(2);
   });
 
   it('is not asked with cloudCredentials: false, and the registry then refuses', async () => {
