@@ -102,7 +102,7 @@ export class CredentialStore {
 
   /** The cloud's own identity, for a cloud registry host that nothing else had credentials for. */
   async #lookUpInCloud(host: string): Promise<ResolvedCredential | undefined> {
-    const found = await cloudCredential(host, this.#postForm);
+    const found = await cloudCredential(host, { postForm: this.#postForm, timeoutMs: this.#helperTimeoutMs });
     if (!found) return undefined;
     const { expiresAt, ...credential } = found;
     this.#expiry.set(host, expiresAt - Math.min(CLOUD_REFRESH_MARGIN_MS, (expiresAt - Date.now()) / 2));

@@ -38,7 +38,7 @@ export interface CredentialStoreOptions {
   dockerConfig?: string | false;
   /** Environment to read `DOCKER_CONFIG`/`HOME`/`PATH` from and to run helpers with (default `process.env`). */
   env?: Record<string, string | undefined>;
-  /** Timeout for running a credential helper, in milliseconds (default 30 000). */
+  /** Timeout for running a credential helper, and for a cloud SDK's credential lookup, in milliseconds (default 30 000). */
   helperTimeoutMs?: number;
   /**
    * For an ECR, Artifact Registry / Container Registry or ACR host with no other credentials, ask

@@ -19,7 +19,7 @@ export async function acrCredential(registry: Extract<CloudRegistry, { cloud: 'a
   const { DefaultAzureCredential } = await loadOptionalSdk(SDK, () => import('@azure/identity'));
   let accessToken;
   try {
-    accessToken = await new DefaultAzureCredential().getToken(registry.armScope);
+    accessToken = await new DefaultAzureCredential().getToken(registry.armScope, { abortSignal: context.signal });
   } catch (error) {
     throw sdkCallFailed(`Azure AD token (${registry.armScope})`, context.registry, error);
   }

@@ -18,7 +18,7 @@ export async function ecrCredential(registry: Extract<CloudRegistry, { cloud: 'e
   const client = new ECRClient({ region: registry.region });
   let answer;
   try {
-    answer = await client.send(new GetAuthorizationTokenCommand({ registryIds: [registry.accountId] }));
+    answer = await client.send(new GetAuthorizationTokenCommand({ registryIds: [registry.accountId] }), { abortSignal: context.signal });
   } catch (error) {
     throw sdkCallFailed(call, context.registry, error);
   } finally {

@@ -17,18 +17,39 @@ export type { CloudCredential, RegistryFormPost, FormAnswer } from './types.js';
 /** Which cloud's identity provided credentials. */
 export type CloudName = CloudRegistry['cloud'];
 
+/** How a cloud lookup is made. */
+export interface CloudLookupOptions {
+  /** How ACR's token exchange reaches the registry (default: HTTPS with Node's `fetch`). */
+  postForm?: RegistryFormPost;
+  /** How long the whole lookup may take before it fails. */
+  timeoutMs: number;
+}
+
 /**
  * Credentials for `registry` from its cloud's identity, or undefined when the registry belongs to
  * no cloud this module knows.
- * @throws CredentialsError when the SDK is not installed or the cloud refuses.
+ * @throws CredentialsError when the SDK is not installed, the cloud refuses, or it takes longer than `timeoutMs`.
  */
-export async function cloudCredential(
-  registry: string,
-  postForm: RegistryFormPost = postFormOverHttps,
-): Promise<(CloudCredential & { cloud: CloudName }) | undefined> {
+export async function cloudCredential(registry: string, options: CloudLookupOptions): Promise<(CloudCredential & { cloud: CloudName }) | undefined> {
   const cloudRegistry = cloudRegistryOf(registry);
   if (!cloudRegistry) return undefined;
-  const context: CloudContext = { registry, postForm };
+  const controller = new AbortController();
+  const context: CloudContext = { registry, postForm: options.postForm ?? postFormOverHttps, signal: controller.signal };
+  const timedOut = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () =>
+      reject(new CredentialsError(`${cloudRegistry.cloud.toUpperCase()} credentials for ${registry}: the cloud's SDK did not answer within ${options.timeoutMs} ms`)),
+    );
+  });
+  timedOut.catch(() => undefined);
+  const timer = setTimeout(() => controller.abort(), options.timeoutMs);
+  try {
+    return await Promise.race([lookUp(cloudRegistry, context), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function lookUp(cloudRegistry: CloudRegistry, context: CloudContext): Promise<CloudCredential & { cloud: CloudName }> {
   switch (cloudRegistry.cloud) {
     case 'ecr':
       return { ...(await ecrCredential(cloudRegistry, context)), cloud: 'ecr' };

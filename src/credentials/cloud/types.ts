@@ -30,4 +30,6 @@ export interface CloudContext {
   /** The registry name as references spell it (`host[:port]`), for messages and requests. */
   registry: string;
   postForm: RegistryFormPost;
+  /** Aborted when the lookup has taken too long; passed to the SDK calls that take one. */
+  signal: AbortSignal;
 }

@@ -22,6 +22,8 @@ let ecr: StandIn;
 let dir: string;
 let restoreEnv: () => void;
 let refuse = false;
+/** True: the stand-in never answers. */
+let hang = false;
 /** How long the stand-in's tokens last. */
 let lifetimeSeconds = 12 * 3600;
 
@@ -32,6 +34,7 @@ beforeAll(async () => {
     if (request.headers['x-amz-target'] !== 'AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken') {
       return sendJson(res, 400, { __type: 'UnknownOperationException' });
     }
+    if (hang) return;
     if (refuse) return sendJson(res, 400, { __type: 'AccessDeniedException', message: 'User is not authorized to perform ecr:GetAuthorizationToken' }, { 'content-type': 'application/x-amz-json-1.1' });
     sendJson(
       res,
@@ -58,6 +61,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   refuse = false;
+  hang = false;
   lifetimeSeconds = 12 * 3600;
   ecr.requests.length = 0;
   restoreEnv = setEnv({
@@ -121,6 +125,14 @@ describe('ECR credentials from the AWS SDK', () => {
     await new Promise((resolve) => setTimeout(resolve, 1200));
     await store.resolve(ecrHost());
     expect(ecr.requests).toHaveLength(2);
+  });
+
+  it('gives up on an endpoint that does not answer, after helperTimeoutMs', async () => {
+    hang = true;
+    const store = new CredentialStore({ dockerConfig: dir, env: {}, helperTimeoutMs: 500 });
+    const error = await store.resolve(ecrHost()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialsError);
+    expect((error as Error).message).toBe(`ECR credentials for ${ecrHost()}: the cloud's SDK did not answer within 500 ms`);
   });
 
   it('is not asked with cloudCredentials: false, and the registry then refuses', async () => {
