@@ -1,7 +1,8 @@
 /**
  * ECR without docker-credential-ecr-login: the AWS SDK (credentials from the environment, endpoint
  * from AWS_ENDPOINT_URL_ECR) calls GetAuthorizationToken on a local stand-in, and the embedded
- * registry, reached under an ECR host name, accepts `AWS` and the password the stand-in minted.
+ * registry, reached under an ECR host name, accepts `AWS` and the password the stand-in minted;
+ * skopeo reads back what was pushed.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AuthError, CredentialStore, CredentialsError, RegistryClient } from '../../../src/index.js';
 import { pushImage, randomImage, startRegistry, type RunningRegistry } from '../../../src/registry/index.js';
+import { skopeoInspect } from '../../helpers/skopeo.js';
 import { loopbackDispatcher, sendJson, setEnv, startStandIn, type StandIn } from './stand-ins.js';
 
 const ACCOUNT = '123456789012';
@@ -89,9 +91,9 @@ describe('ECR credentials from the AWS SDK', () => {
     const image = randomImage({ platform: 'linux/arm64', layers: 2 });
     const pushed = await pushImage(client(), `${ecrHost()}/team/app:1.0`, image);
 
-    const reader = new RegistryClient({ credentials: { [registry.host]: { username: 'AWS', password } }, retry: false });
-    const { descriptor } = await reader.getManifest(`${registry.host}/team/app:1.0`);
-    expect(descriptor.digest).toBe(pushed.digest);
+    const stored = await skopeoInspect(`docker://${registry.host}/team/app:1.0`, { creds: { username: 'AWS', password } });
+    expect(stored['Digest']).toBe(pushed.digest);
+    expect(stored['Architecture']).toBe('arm64');
 
     expect(ecr.requests).toHaveLength(1);
     const [call] = ecr.requests;

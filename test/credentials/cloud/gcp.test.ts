@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CredentialStore, RegistryClient } from '../../../src/index.js';
 import { pushImage, randomImage, startRegistry, type RunningRegistry } from '../../../src/registry/index.js';
+import { skopeoInspect } from '../../helpers/skopeo.js';
 import { loopbackDispatcher, sendJson, setEnv, startStandIn, type StandIn } from './stand-ins.js';
 
 const accessToken = `ya29.stand-in-${randomBytes(12).toString('hex')}`;
@@ -64,8 +65,8 @@ describe('Artifact Registry credentials from Application Default Credentials', (
     const image = randomImage({ platform: 'linux/amd64' });
     const pushed = await pushImage(client, `${garHost()}/my-project/images/app:1.0`, image);
 
-    const reader = new RegistryClient({ credentials: { [registry.host]: { username: 'oauth2accesstoken', password: accessToken } }, retry: false });
-    expect((await reader.getManifest(`${registry.host}/my-project/images/app:1.0`)).descriptor.digest).toBe(pushed.digest);
+    const stored = await skopeoInspect(`docker://${registry.host}/my-project/images/app:1.0`, { creds: { username: 'oauth2accesstoken', password: accessToken } });
+    expect(stored['Digest']).toBe(pushed.digest);
 
     const tokenRequests = metadata.requests.filter((r) => r.url.startsWith(TOKEN_PATH));
     expect(tokenRequests).toHaveLength(1);
