@@ -16,13 +16,14 @@ export interface OptionalSdk {
 
 /**
  * Imports `sdk` with `load` (a dynamic `import()` of the package). A package that cannot be found
- * becomes a {@link CredentialsError} naming the npm command; any other failure is passed on.
+ * becomes a {@link CredentialsError} naming the npm command; one that fails to load, a
+ * CredentialsError quoting why.
  */
 export async function loadOptionalSdk<T>(sdk: OptionalSdk, load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (error) {
-    if (!isMissingPackage(error, sdk.packageName)) throw error;
+    if (!isMissingPackage(error, sdk.packageName)) throw sdkCallFailed(`loading ${sdk.packageName}`, sdk.registryKind, error);
     throw new CredentialsError(
       `to log in to ${sdk.registryKind} without ${sdk.helper}, install ${sdk.packageName} (npm install ${sdk.packageName}), ` +
         'or configure credentials for this registry (the credentials option, docker login, or a credential helper)',
