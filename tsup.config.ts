@@ -9,6 +9,14 @@ const undiciLite: NonNullable<Options['esbuildPlugins']>[number] = {
   },
 };
 
+/**
+ * The cloud SDKs are optional peer dependencies, loaded with `import()` only for their registries:
+ * never bundled, so that the user's installed copy is used and the command does not grow by megabytes.
+ */
+const cloudSdks = ['@aws-sdk/client-ecr', 'google-auth-library', '@azure/identity'];
+/** Every module except the cloud SDKs (and their subpaths). */
+const notCloudSdk = /^(?!(?:@aws-sdk\/client-ecr|google-auth-library|@azure\/identity)(?:\/|$))/;
+
 export default defineConfig([
   {
     entry: { index: 'src/index.ts', 'oci/index': 'src/oci/index.ts', 'registry/index': 'src/registry/index.ts' },
@@ -19,6 +27,7 @@ export default defineConfig([
     target: 'node20',
     // p-retry (and its is-network-error dependency) is ESM-only; bundle it so the CJS build can require it.
     noExternal: ['p-retry', 'is-network-error'],
+    external: cloudSdks,
   },
   {
     entry: { main: 'src/cli/main.ts' },
@@ -29,7 +38,8 @@ export default defineConfig([
     target: 'node20',
     // The command is one self-contained bundle: resolving and loading hundreds of small files from
     // node_modules was most of its start-up time. Bundled CommonJS code gets a real `require`.
-    noExternal: [/.*/],
+    noExternal: [notCloudSdk],
+    external: cloudSdks,
     esbuildPlugins: [undiciLite],
     banner: {
       js: "#!/usr/bin/env node\nimport { createRequire as __mpCreateRequire } from 'node:module';\nconst require = __mpCreateRequire(import.meta.url);",

@@ -28,6 +28,7 @@ import type { Digest } from './oci/digest.js';
 import { hostnameOf, isLoopbackHost } from './transport/address.js';
 import { Authenticator } from './transport/auth.js';
 import { Endpoints } from './transport/endpoints.js';
+import { registryFormPost } from './transport/form-post.js';
 import { HttpTransport, proxyFromEnv } from './transport/http.js';
 import { RegistryTransport } from './transport/registry-transport.js';
 import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
@@ -129,6 +130,13 @@ export interface RegistryClientOptions {
    * Off unless given.
    */
   consistency?: { retries?: number; delayMs?: number } | false;
+  /**
+   * For an Amazon ECR, Google Artifact Registry / Container Registry or Azure Container Registry
+   * host that has no credentials in options or Docker's config, ask that cloud's SDK
+   * (`@aws-sdk/client-ecr`, `google-auth-library`, `@azure/identity`: optional peer dependencies,
+   * loaded only then). Default `true`; `false` turns it off. See docs/cloud-credentials.md.
+   */
+  cloudCredentials?: boolean;
 }
 
 let readContext: (client: RegistryClient) => RemoteContext;
@@ -172,10 +180,17 @@ export class RegistryClient {
       bodyTimeoutMs: options.bodyTimeoutMs,
       proxy: proxyFromEnv(options.env ?? process.env),
     });
-    const credentials = new CredentialStore({ credentials: options.credentials, dockerConfig: options.dockerConfig, env: options.env });
+    const endpoints = new Endpoints(this.#http, isInsecure);
+    const credentials = new CredentialStore({
+      credentials: options.credentials,
+      dockerConfig: options.dockerConfig,
+      env: options.env,
+      cloudCredentials: options.cloudCredentials,
+      postForm: registryFormPost(this.#http, endpoints),
+    });
     const trustedRealms = new Set((options.trustedTokenRealms ?? []).map((h) => h.toLowerCase()));
     this.#auth = new Authenticator(this.#http, credentials, isInsecure, trustedRealms);
-    const transport = new RegistryTransport(this.#http, this.#auth, new Endpoints(this.#http, isInsecure), retryPolicy, {
+    const transport = new RegistryTransport(this.#http, this.#auth, endpoints, retryPolicy, {
       onWarning: options.onWarning,
       onRetry: options.onRetry,
     });
@@ -665,6 +680,7 @@ const OPTION_CHECKS = {
   onRetry: [(value) => typeof value === 'function', 'a function'],
   env: [isPlainObject, 'an object of environment variables'],
   consistency: [(value) => value === false || isPlainObject(value), '{ retries, delayMs } or false'],
+  cloudCredentials: [(value) => typeof value === 'boolean', 'true or false'],
 } as const satisfies Record<keyof RegistryClientOptions, FieldChecks[string]>;
 
 const isSourceList = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string' || isPlainObject(item));

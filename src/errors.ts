@@ -191,7 +191,8 @@ export type CredentialSource =
   | 'options'
   | 'docker-config'
   | 'credential-helper'
-  | 'identity-token';
+  | 'identity-token'
+  | 'cloud';
 
 /** Authentication failed: wrong credentials, a token server that refused, or a repeated challenge. */
 export class AuthError extends MultiplatformError {
@@ -222,6 +223,8 @@ function describeSource(source: CredentialSource): string {
       return 'a Docker credential helper';
     case 'identity-token':
       return 'an identity token';
+    case 'cloud':
+      return "credentials from the cloud's identity (AWS, Google Cloud or Azure SDK)";
   }
 }
 

@@ -1,10 +1,12 @@
 /**
  * {@link CredentialStore}: finds the credentials for a registry the way Docker tools do —
- * explicit options first, then Docker's config.json (`credHelpers`, `credsStore`, `auths`).
+ * explicit options first, then Docker's config.json (`credHelpers`, `credsStore`, `auths`), then,
+ * for a cloud registry, the cloud's own identity.
  */
 import { ValidationError, rememberSecret } from '../errors.js';
 import { loadDockerConfig, locateDockerConfig, parseDockerConfig, type DockerAuthEntry, type DockerConfigFile } from './docker-config.js';
 import { helperSetting, runCredentialHelper } from './helper.js';
+import { cloudCredential, type RegistryFormPost } from './cloud/index.js';
 import { bestMatch, helperServerUrl, normaliseRegistryHost } from './hosts.js';
 import type { Credential, CredentialStoreOptions, ResolvedCredential } from './types.js';
 
@@ -12,11 +14,15 @@ const DEFAULT_HELPER_TIMEOUT_MS = 30_000;
 /** The environment variable that holds a whole config.json. */
 const DOCKER_AUTH_CONFIG = 'DOCKER_AUTH_CONFIG';
 const CREDENTIAL_FIELDS = ['username', 'password', 'identityToken', 'registryToken'] as const;
+/** Cloud credentials are fetched again this long before they expire. */
+const CLOUD_REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
 /**
  * Resolves registry credentials, in this order: the `credentials` option; then Docker's
  * config.json: `credHelpers[host]`, else `credsStore`, and when the helper has nothing,
- * the `auths` entry. Every secret found is registered with `rememberSecret` so that no
+ * the `auths` entry; then `DOCKER_AUTH_CONFIG`; then, for an Amazon ECR, Google Artifact
+ * Registry / Container Registry or Azure Container Registry host, that cloud's SDK (unless
+ * `cloudCredentials` is false). Every secret found is registered with `rememberSecret` so that no
  * error message shows it.
  */
 export class CredentialStore {
@@ -24,13 +30,23 @@ export class CredentialStore {
   readonly #dockerConfigOption: string | false | undefined;
   readonly #env: Record<string, string | undefined>;
   readonly #helperTimeoutMs: number;
+  readonly #cloudCredentials: boolean;
+  readonly #postForm: RegistryFormPost | undefined;
   readonly #results = new Map<string, Promise<ResolvedCredential | undefined>>();
+  /** When a cached cloud credential stops being served (epoch ms), by host. */
+  readonly #expiry = new Map<string, number>();
   #config: Promise<DockerConfigFile | undefined> | undefined;
 
   /** @throws ValidationError when an option is malformed (the message names the key, never the secret). */
   constructor(options: CredentialStoreOptions = {}) {
     this.#explicit = normaliseExplicitCredentials(options.credentials);
-    const { dockerConfig, helperTimeoutMs } = options;
+    const { dockerConfig, helperTimeoutMs, cloudCredentials, postForm } = options;
+    if (cloudCredentials !== undefined && typeof cloudCredentials !== 'boolean') {
+      throw new ValidationError('cloudCredentials must be true or false');
+    }
+    if (postForm !== undefined && typeof postForm !== 'function') throw new ValidationError('postForm must be a function');
+    this.#cloudCredentials = cloudCredentials ?? true;
+    this.#postForm = postForm;
     if (dockerConfig !== undefined && dockerConfig !== false && (typeof dockerConfig !== 'string' || dockerConfig === '')) {
       throw new ValidationError('dockerConfig must be a path to a Docker config directory or config.json, or false');
     }
@@ -57,6 +73,11 @@ export class CredentialStore {
         new ValidationError(`registry must be a host such as "ghcr.io" or "localhost:5000", got ${JSON.stringify(registry)}`),
       );
     }
+    const expiresAt = this.#expiry.get(host);
+    if (expiresAt !== undefined && Date.now() >= expiresAt) {
+      this.#expiry.delete(host);
+      this.#results.delete(host);
+    }
     const cached = this.#results.get(host);
     if (cached) return cached;
     const result = this.#lookUp(host);
@@ -69,10 +90,23 @@ export class CredentialStore {
     const explicit = this.#explicit.get(host);
     if (explicit) return Object.freeze({ ...explicit, source: 'options' as const });
 
-    if (this.#dockerConfigOption === false) return undefined;
+    const fromDocker = this.#dockerConfigOption === false ? undefined : await this.#lookUpInDockerConfig(host);
+    return fromDocker ?? (this.#cloudCredentials ? this.#lookUpInCloud(host) : undefined);
+  }
+
+  async #lookUpInDockerConfig(host: string): Promise<ResolvedCredential | undefined> {
     const config = await this.#loadConfig();
     const fromFile = config ? await this.#lookUpInConfig(config, host) : undefined;
     return fromFile ?? this.#lookUpInEnvironment(host);
+  }
+
+  /** The cloud's own identity, for a cloud registry host that nothing else had credentials for. */
+  async #lookUpInCloud(host: string): Promise<ResolvedCredential | undefined> {
+    const found = await cloudCredential(host, { postForm: this.#postForm, timeoutMs: this.#helperTimeoutMs });
+    if (!found) return undefined;
+    const { expiresAt, ...credential } = found;
+    this.#expiry.set(host, expiresAt - Math.min(CLOUD_REFRESH_MARGIN_MS, (expiresAt - Date.now()) / 2));
+    return Object.freeze({ ...credential, source: 'cloud' as const });
   }
 
   /**

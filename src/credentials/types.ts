@@ -1,4 +1,5 @@
 import type { CredentialSource } from '../errors.js';
+import type { CloudName, RegistryFormPost } from './cloud/index.js';
 
 /** Credentials for one registry, as a user passes them in code. */
 export interface Credential {
@@ -22,6 +23,8 @@ export interface ResolvedCredential extends Credential {
   helper?: string;
   /** The config.json path, when the credentials (or the helper's name) came from a file. */
   configPath?: string;
+  /** Which cloud's identity gave the credentials (`'ecr'`, `'gcp'`, `'acr'`), when source is `'cloud'`. */
+  cloud?: CloudName;
 }
 
 /** Where {@link CredentialStore} looks for credentials. */
@@ -35,6 +38,16 @@ export interface CredentialStoreOptions {
   dockerConfig?: string | false;
   /** Environment to read `DOCKER_CONFIG`/`HOME`/`PATH` from and to run helpers with (default `process.env`). */
   env?: Record<string, string | undefined>;
-  /** Timeout for running a credential helper, in milliseconds (default 30 000). */
+  /** Timeout for running a credential helper, and for a cloud SDK's credential lookup, in milliseconds (default 30 000). */
   helperTimeoutMs?: number;
+  /**
+   * For an ECR, Artifact Registry / Container Registry or ACR host with no other credentials, ask
+   * that cloud's SDK (an optional peer dependency) for them. Default `true`; `false` turns it off.
+   */
+  cloudCredentials?: boolean;
+  /**
+   * How ACR's token exchange reaches the registry. {@link RegistryClient} passes its own transport;
+   * the default is HTTPS with Node's `fetch`.
+   */
+  postForm?: RegistryFormPost;
 }

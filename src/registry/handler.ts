@@ -129,7 +129,7 @@ function createAuthenticator(options: ResolvedOptions, origin: () => string): Au
   if (auth.kind === 'basic') return new BasicAuthenticator({ username: auth.username, password: auth.password });
   if (auth.kind === 'token') {
     return new TokenAuthenticator(
-      { credentials: auth.credentials, service: auth.service, lifetimeSeconds: auth.lifetimeSeconds },
+      { credentials: auth.credentials, service: auth.service, lifetimeSeconds: auth.lifetimeSeconds, oauth2Exchange: auth.oauth2Exchange },
       origin,
     );
   }

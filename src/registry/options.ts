@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import type { RegistryOptions } from './types.js';
+import type { OAuth2ExchangeSettings } from './auth/oauth2-exchange.js';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-sessions.js';
 
 /** {@link RegistryOptions} checked, with defaults applied. */
@@ -10,7 +11,13 @@ export interface ResolvedOptions {
   auth:
     | { kind: 'none' }
     | { kind: 'basic'; username: string; password: string }
-    | { kind: 'token'; credentials?: { username: string; password: string }; service: string; lifetimeSeconds: number };
+    | {
+        kind: 'token';
+        credentials?: { username: string; password: string };
+        service: string;
+        lifetimeSeconds: number;
+        oauth2Exchange?: OAuth2ExchangeSettings;
+      };
   maxManifestBytes: number;
   maxUploadRequestBytes: number;
   uploadLimits: UploadLimits;
@@ -85,10 +92,18 @@ function resolveAuth(auth: RegistryOptions['auth'], invalid: (message: string) =
     if (password !== undefined && typeof password !== 'string') invalid('auth.token.password must be a string');
     if (typeof service !== 'string' || service === '' || /["\\]/.test(service)) invalid('auth.token.service must be a non-empty string without quotes');
     if (!Number.isFinite(lifetimeSeconds) || lifetimeSeconds <= 0) invalid('auth.token.lifetimeSeconds must be a positive number');
+    const { oauth2Exchange } = auth.token ?? {};
+    if (oauth2Exchange !== undefined && typeof oauth2Exchange?.acceptAccessToken !== 'function') {
+      invalid('auth.token.oauth2Exchange needs an acceptAccessToken function');
+    }
     const credentials = username !== undefined && password !== undefined ? { username, password } : undefined;
-    return credentials
-      ? { kind: 'token', credentials, service, lifetimeSeconds }
-      : { kind: 'token', service, lifetimeSeconds };
+    return {
+      kind: 'token',
+      ...(credentials ? { credentials } : {}),
+      service,
+      lifetimeSeconds,
+      ...(oauth2Exchange ? { oauth2Exchange } : {}),
+    };
   }
   return invalid('auth must be { basic: { username, password } } or { token: { ... } }');
 }

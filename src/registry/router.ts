@@ -1,3 +1,5 @@
+import { OAUTH2_EXCHANGE_PATH, OAUTH2_TOKEN_PATH } from '../oci/oauth2-exchange.js';
+
 /** The endpoint a request path names. Repository names may contain `/`, so they are found by the endpoint suffix. */
 export type Route =
   | { kind: 'base' }
@@ -24,7 +26,7 @@ const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => Route]> = [
 export function matchRoute(path: string): Route {
   if (path === '/v2/' || path === '/v2') return { kind: 'base' };
   if (path === '/v2/_catalog') return { kind: 'catalog' };
-  if (path === '/token') return { kind: 'token' };
+  if (path === '/token' || path === OAUTH2_TOKEN_PATH || path === OAUTH2_EXCHANGE_PATH) return { kind: 'token' };
   for (const [pattern, build] of PATTERNS) {
     const match = pattern.exec(path);
     if (match) return build(match);

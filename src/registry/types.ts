@@ -14,7 +14,20 @@ export interface RegistryHandlerOptions {
    */
   auth?:
     | { basic: { username: string; password: string } }
-    | { token: { username?: string; password?: string; service?: string; lifetimeSeconds?: number } };
+    | {
+        token: {
+          username?: string;
+          password?: string;
+          service?: string;
+          lifetimeSeconds?: number;
+          /**
+           * ACR's token exchange: the realm becomes `/oauth2/token`, and `POST /oauth2/exchange` trades an Azure AD
+           * access token that `acceptAccessToken` accepts for a refresh token (`grant_type=refresh_token` at
+           * `/oauth2/token` then grants push and pull).
+           */
+          oauth2Exchange?: { acceptAccessToken: (accessToken: string, tenant: string | undefined) => boolean };
+        };
+      };
   /** Largest manifest accepted, in bytes; default 4 MiB. Larger pushes get 413 `SIZE_INVALID`. */
   maxManifestBytes?: number;
   /**

@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { rememberSecret } from '../../errors.js';
 import { ApiError } from '../api-error.js';
 import { isRepositoryName } from '../../oci/grammar.js';
-import { header, readBody, sendJson, type Exchange } from '../http-io.js';
+import { header, sendJson, type Exchange } from '../http-io.js';
 import { formatScope, parseScopes, type Access } from './access.js';
 import type { Authenticator } from './authenticator.js';
 import { BASIC_REALM } from './basic.js';
 import { credentialsMatch, parseBasicAuthorization, parseBearerAuthorization } from './credentials.js';
+import { oauthError, readForm } from './form.js';
+import { handleExchange, type OAuth2ExchangeSettings } from './oauth2-exchange.js';
+import { OAUTH2_EXCHANGE_PATH, OAUTH2_TOKEN_PATH } from '../../oci/oauth2-exchange.js';
 
 /** Settings of the built-in token server. */
 export interface TokenAuthSettings {
@@ -14,6 +17,8 @@ export interface TokenAuthSettings {
   credentials?: { username: string; password: string };
   service: string;
   lifetimeSeconds: number;
+  /** ACR's token exchange: the realm becomes `/oauth2/token` and `/oauth2/exchange` is served. */
+  oauth2Exchange?: OAuth2ExchangeSettings;
 }
 
 interface IssuedToken {
@@ -26,7 +31,7 @@ type Identity = 'user' | 'anonymous';
 
 const REPOSITORY_ACTIONS = ['pull', 'push', 'delete'];
 const MAX_TOKENS = 10_000;
-const MAX_FORM_BYTES = 64 * 1024;
+const TOKEN_PATH = '/token';
 
 /**
  * Token authentication as Docker's token spec describes it, with the registry as its own token server:
@@ -58,7 +63,8 @@ export class TokenAuthenticator implements Authenticator {
   }
 
   private challenge(ex: Exchange, access: Access[], error: string | undefined, message: string, detail?: unknown): ApiError {
-    const parts = [`realm="${this.origin(ex)}/token"`, `service="${this.settings.service}"`];
+    const realmPath = this.settings.oauth2Exchange ? OAUTH2_TOKEN_PATH : TOKEN_PATH;
+    const parts = [`realm="${this.origin(ex)}${realmPath}"`, `service="${this.settings.service}"`];
     if (access.length > 0) parts.push(`scope="${formatScope(access)}"`);
     if (error) parts.push(`error="${error}"`);
     return ApiError.of(401, 'UNAUTHORIZED', message, detail, { 'WWW-Authenticate': `Bearer ${parts.join(',')}` });
@@ -71,6 +77,12 @@ export class TokenAuthenticator implements Authenticator {
   }
 
   async handleToken(ex: Exchange): Promise<void> {
+    const exchange = this.settings.oauth2Exchange;
+    if (ex.path !== TOKEN_PATH && !exchange) throw ApiError.of(404, 'UNSUPPORTED', `no such endpoint: ${ex.path}`);
+    if (ex.path === OAUTH2_EXCHANGE_PATH && exchange) {
+      await handleExchange(ex, exchange, this.settings.service, () => this.newRefreshToken('user'));
+      return;
+    }
     if (ex.method === 'POST') {
       await this.handleOAuth(ex);
       return;
@@ -90,15 +102,8 @@ export class TokenAuthenticator implements Authenticator {
   }
 
   private async handleOAuth(ex: Exchange): Promise<void> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const { sinkError } = await readBody(ex.req, (chunk) => {
-      size += chunk.byteLength;
-      if (size > MAX_FORM_BYTES) throw new Error('form too large');
-      chunks.push(chunk);
-    });
-    if (sinkError) return oauthError(ex, 413, 'invalid_request', `request body exceeds the ${MAX_FORM_BYTES}-byte limit`);
-    const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    const form = await readForm(ex);
+    if (!form) return;
     if (!form.get('client_id')) return oauthError(ex, 400, 'invalid_request', 'client_id is required');
     const scopes = parseScopes(form.getAll('scope'));
     const grantType = form.get('grant_type');
@@ -182,8 +187,4 @@ function grant(requested: Access[], identity: Identity): Map<string, Set<string>
 function covers(issued: IssuedToken, access: Access): boolean {
   const granted = issued.grants.get(`${access.type}:${access.name}`);
   return !!granted && access.actions.every((a) => granted.has(a));
-}
-
-async function oauthError(ex: Exchange, status: number, error: string, description: string): Promise<void> {
-  await sendJson(ex, status, { error, error_description: description });
 }
