@@ -5,7 +5,7 @@
  * blob starts and one when it ends, so a CI log shows what is happening; `quiet`: nothing. The
  * formatting helpers are pure and take no clock; the display is handed one.
  */
-import type { BlobAction, ProgressListener, TransferEvent } from '../remote/progress.js';
+import type { BlobAction, ProgressListener, TransferEvent } from '../index.js';
 import type { CliIo } from './io.js';
 import { escapeMessage, escapeValue } from './terminal-text.js';
 
