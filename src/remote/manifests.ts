@@ -225,10 +225,11 @@ const FALLBACK_TAG_ATTEMPTS = 5;
  * already, pushes it back, and reads it again to check the entry is there.
  *
  * This is read-modify-write, as the distribution-spec describes it. Within one client, updates of
- * the same tag run one after the other (`ctx.locks`). Another client writing the tag between our
- * read and our write can replace our index; the read after the write sees that, and the update is
- * made again on top of what the other client wrote (up to {@link FALLBACK_TAG_ATTEMPTS} writes).
- * A client that does not check its own write can still drop ours; only the referrers API avoids that.
+ * the same tag run one after the other (`ctx.locks`). Another client that read the tag before our
+ * write and writes it after can replace our index: when its write lands before our read-back, the
+ * read-back sees it and the update is made again on top of what it wrote (up to
+ * {@link FALLBACK_TAG_ATTEMPTS} writes). A write that lands after our read-back can still drop our
+ * entry; the read-back narrows that window, and only the referrers API closes it.
  *
  * @returns whether the tag was written (false when the manifest was already listed).
  * @throws {SchemaError} when the tag holds something other than an OCI index; the tag is left as it is.
