@@ -177,8 +177,12 @@ async function sendManifest(
   await discard(res.body);
   checkRegistryDigest(operation, header(res, 'docker-content-digest'), body, digest);
   const pushed = { mediaType, digest, size: body.length };
-  if (options.referrersFallback !== false && hasSubject(manifest) && !(await hasReferrersApi(ctx, ref, manifest.subject.digest as Digest, { signal: options.signal }))) {
-    await addToReferrersTag(ctx, ref, manifest, pushed, { signal: options.signal });
+  if (options.referrersFallback !== false && hasSubject(manifest)) {
+    const subject = manifest.subject.digest as Digest;
+    const apiFound = await hasReferrersApi(ctx, ref, subject, { signal: options.signal }).catch((error: unknown) => {
+      throw withPushedHint(error, `${digest} was pushed, but whether the registry lists it as a referrer of ${subject} could not be found out`);
+    });
+    if (!apiFound) await addToReferrersTag(ctx, ref, manifest, pushed, { signal: options.signal });
   }
   return { pushed, acknowledged: new Set(parseOciTag(headerValues(res, OCI_TAG_HEADER))) };
 }
@@ -319,6 +323,12 @@ function explainRefusedForeignLayers(error: unknown, manifest: Manifest): unknow
     `the manifest lists ${foreign.length} non-distributable (foreign) layer${foreign.length === 1 ? '' : 's'}: ${listed}; ` +
     'the registry probably refuses foreign layers: allow their URLs there (CNCF distribution: validation.manifests.urls.allow), ' +
     'or copy the layers into the registry as ordinary layers';
+  return new RegistryError(error.operation, error.status, error.errors, { cause: error, retryAfterMs: error.retryAfterMs, hint });
+}
+
+/** A registry error with `hint` added to its message; any other error as it is. */
+function withPushedHint(error: unknown, hint: string): unknown {
+  if (!(error instanceof RegistryError)) return error;
   return new RegistryError(error.operation, error.status, error.errors, { cause: error, retryAfterMs: error.retryAfterMs, hint });
 }
 

@@ -266,6 +266,7 @@ describe('whether the registry has the referrers API is found out by asking, not
 
     expect(error).toBeInstanceOf(RegistryError);
     expect((error as RegistryError).status).toBe(503);
+    expect(error.message).toContain(`${sbom.digest} was pushed, but whether the registry lists it as a referrer of ${subject.digest} could not be found out`);
     expect(mock.count('GET', (path) => path.includes('/referrers/'))).toBe(2);
     expect(mock.count('PUT', TAG_PATH)).toBe(1);
   });
