@@ -759,15 +759,6 @@ const isArtifactLayer = (value: unknown): value is ArtifactLayer => {
   if ('data' in value) return value.data instanceof Uint8Array && (value.mediaType === undefined || isMediaTypeString(value.mediaType)) && (value.annotations === undefined || isAnnotationMap(value.annotations));
   return isDescriptor(value) && isMediaTypeString(value.mediaType) && isNonNegativeNumber(value.size);
 };
-const isTag = (value: unknown): boolean => {
-  if (typeof value !== 'string') return false;
-  try {
-    validateTag(value);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const ARTIFACT_CHECKS = {
   artifactType: [isMediaTypeString, 'a media type such as "application/vnd.example.sbom.v1+json"'],
@@ -776,7 +767,7 @@ const ARTIFACT_CHECKS = {
   files: [(value) => Array.isArray(value) && value.every(isArtifactFile), 'a list of paths or { path, mediaType } objects'],
   layers: [(value) => Array.isArray(value) && value.every(isArtifactLayer), 'a list of { data: Uint8Array, mediaType } objects or descriptors'],
   annotations: [isAnnotationMap, 'an object of string values'],
-  tag: [isTag, 'a tag such as "sbom" (letters, digits, _ . -, at most 128 characters)'],
+  tag: [(value) => typeof value === 'string', 'a tag string such as "sbom"'],
   signal: [() => true, 'an AbortSignal'],
   timeoutMs: [() => true, 'a number of milliseconds'],
 } as const satisfies Record<keyof PushArtifactOptions, FieldChecks[string]>;
@@ -784,5 +775,13 @@ const ARTIFACT_CHECKS = {
 function checkArtifactOptions(options: unknown): asserts options is PushArtifactOptions {
   checkOptions('pushArtifact', 'options', options, true);
   checkFields('pushArtifact', 'options', options as Record<string, unknown>, ARTIFACT_CHECKS);
-  if ((options as PushArtifactOptions).artifactType === undefined) throw new ValidationError('pushArtifact: options.artifactType is required (a media type such as "application/vnd.example.sbom.v1+json")');
+  const { artifactType, tag } = options as PushArtifactOptions;
+  if (artifactType === undefined) throw new ValidationError('pushArtifact: options.artifactType is required (a media type such as "application/vnd.example.sbom.v1+json")');
+  if (tag !== undefined) {
+    try {
+      validateTag(tag);
+    } catch (error) {
+      throw new ValidationError(`pushArtifact: options.tag: ${(error as Error).message}`, { cause: error });
+    }
+  }
 }

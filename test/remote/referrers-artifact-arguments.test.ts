@@ -35,7 +35,7 @@ describe('pushArtifact argument checks', () => {
     ['files that are not paths', { subject: 'R:v1', artifactType: 'application/spdx+json', files: [42] }, 'pushArtifact: options.files must be a list of paths'],
     ['a file media type that is not one', { subject: 'R:v1', artifactType: 'application/spdx+json', files: [{ path: 'x', mediaType: 'json' }] }, 'options.files must be'],
     ['layers without bytes', { subject: 'R:v1', artifactType: 'application/spdx+json', layers: [{ data: 'text' }] }, 'pushArtifact: options.layers must be'],
-    ['a bad tag', { subject: 'R:v1', artifactType: 'application/spdx+json', tag: 'no spaces' }, 'pushArtifact: options.tag must be a tag'],
+    ['a bad tag', { subject: 'R:v1', artifactType: 'application/spdx+json', tag: 'no spaces' }, 'pushArtifact: options.tag: '],
     ['annotations that are not strings', { subject: 'R:v1', artifactType: 'application/spdx+json', annotations: { a: 1 } }, 'pushArtifact: options.annotations must be an object of string values'],
     ['a subject that is neither', { subject: 42, artifactType: 'application/spdx+json' }, 'pushArtifact: options.subject must be a reference string or Reference or a descriptor'],
     ['a descriptor subject without repository', { subject: 'DESCRIPTOR', artifactType: 'application/spdx+json' }, 'pushArtifact: options.repository is needed'],
