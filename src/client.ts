@@ -23,6 +23,9 @@ import {
 } from './remote/manifests.js';
 import type { ManifestMediaType } from './oci/media-types.js';
 import { listReferrers, type ReferrersOptions } from './remote/referrers.js';
+import { pushArtifact, type ArtifactFile, type ArtifactLayer, type PushArtifactOptions, type PushedArtifact } from './remote/artifacts.js';
+import { isMediaType } from './oci/artifact.js';
+import { validateTag } from './oci/reference.js';
 import type { Descriptor, Platform } from './oci/schemas.js';
 import type { Digest } from './oci/digest.js';
 import { hostnameOf, isLoopbackHost } from './transport/address.js';
@@ -387,6 +390,30 @@ export class RegistryClient {
     });
   }
 
+  /**
+   * Pushes an OCI 1.1 artifact, as `oras attach` does: an image manifest with `artifactType`, the
+   * empty config, one layer per file (titled with its base name) or given layer, and `subject`. It
+   * goes to the subject's repository (or `repository`), by digest, or by `tag` when given. Where
+   * that repository has no referrers API, the artifact is also added to the subject's `<alg>-<hex>`
+   * fallback tag, so {@link RegistryClient.listReferrers} finds it on every registry. Returns the
+   * descriptor of the manifest pushed.
+   *
+   * @example
+   * ```ts
+   * const sbom = await client.pushArtifact({
+   *   subject: 'ghcr.io/me/app:1.0',
+   *   artifactType: 'application/spdx+json',
+   *   files: [{ path: 'sbom.spdx.json', mediaType: 'application/spdx+json' }],
+   * });
+   * ```
+   */
+  pushArtifact(options: PushArtifactOptions): Promise<PushedArtifact> {
+    return checked(() => {
+      checkArtifactOptions(options);
+      return this.#timed('pushArtifact', options, (o) => pushArtifact(this.#context, o));
+    });
+  }
+
   /** Every tag of a repository, or with `options.filter` (a RegExp or a predicate) those it accepts. */
   listTags(repo: ReferenceInput, options?: ListTagsOptions): Promise<string[]> {
     return checked(() => {
@@ -737,4 +764,40 @@ function insecurePredicate(option: RegistryClientOptions['insecure']): (host: st
     const lower = host.toLowerCase();
     return loopback(host) || listed.has(lower) || listed.has(hostnameOf(lower));
   };
+}
+
+const isAnnotationMap = (value: unknown): boolean => isPlainObject(value) && Object.values(value).every((v) => typeof v === 'string');
+const isMediaTypeString = (value: unknown): boolean => typeof value === 'string' && isMediaType(value);
+const isArtifactFile = (value: unknown): value is ArtifactFile | string =>
+  typeof value === 'string' || (isPlainObject(value) && typeof value.path === 'string' && (value.mediaType === undefined || isMediaTypeString(value.mediaType)));
+const isArtifactLayer = (value: unknown): value is ArtifactLayer => {
+  if (!isPlainObject(value)) return false;
+  if ('data' in value) return value.data instanceof Uint8Array && (value.mediaType === undefined || isMediaTypeString(value.mediaType)) && (value.annotations === undefined || isAnnotationMap(value.annotations));
+  return isDescriptor(value) && isMediaTypeString(value.mediaType) && isNonNegativeNumber(value.size);
+};
+
+const ARTIFACT_CHECKS = {
+  artifactType: [isMediaTypeString, 'a media type such as "application/vnd.example.sbom.v1+json"'],
+  subject: [(value) => isReferenceInput(value) || (isArtifactLayer(value) && !('data' in (value as object))), `${REFERENCE_EXPECTED} or a descriptor ({ mediaType, digest, size })`],
+  repository: [isReferenceInput, REFERENCE_EXPECTED],
+  files: [(value) => Array.isArray(value) && value.every(isArtifactFile), 'a list of paths or { path, mediaType } objects'],
+  layers: [(value) => Array.isArray(value) && value.every(isArtifactLayer), 'a list of { data: Uint8Array, mediaType } objects or descriptors'],
+  annotations: [isAnnotationMap, 'an object of string values'],
+  tag: [(value) => typeof value === 'string', 'a tag string such as "sbom"'],
+  signal: [() => true, 'an AbortSignal'],
+  timeoutMs: [() => true, 'a number of milliseconds'],
+} as const satisfies Record<keyof PushArtifactOptions, FieldChecks[string]>;
+
+function checkArtifactOptions(options: unknown): asserts options is PushArtifactOptions {
+  checkOptions('pushArtifact', 'options', options, true);
+  checkFields('pushArtifact', 'options', options as Record<string, unknown>, ARTIFACT_CHECKS);
+  const { artifactType, tag } = options as PushArtifactOptions;
+  if (artifactType === undefined) throw new ValidationError('pushArtifact: options.artifactType is required (a media type such as "application/vnd.example.sbom.v1+json")');
+  if (tag !== undefined) {
+    try {
+      validateTag(tag);
+    } catch (error) {
+      throw new ValidationError(`pushArtifact: options.tag: ${(error as Error).message}`, { cause: error });
+    }
+  }
 }

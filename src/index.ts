@@ -10,6 +10,8 @@ export { RegistryClient, type RegistryClientOptions, type GetBlobBytesOptions } 
 export type { CallOptions } from './remote/context.js';
 export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor, DeleteTagResult, DeleteTagMethod } from './remote/manifests.js';
 export type { ReferrersOptions } from './remote/referrers.js';
+export type { PushArtifactOptions, PushedArtifact, ArtifactFile, ArtifactLayer } from './remote/artifacts.js';
+export type { BlobAction, ProgressListener, TransferEvent } from './remote/progress.js';
 export type { GetBlobOptions } from './remote/blobs.js';
 export type { BlobData, BlobPushResult, MountBlobOptions, PushBlobOptions } from './remote/blob-push.js';
 export type { ListOptions } from './remote/listing.js';

@@ -169,6 +169,41 @@ const INDEX_LIFECYCLE_COMMANDS: CommandSpec[] = [
   },
 ];
 
+// Artifacts and the manifests that refer to an image.
+const ARTIFACT_COMMANDS: CommandSpec[] = [
+  {
+    path: ['attach'],
+    usage: 'attach REF --artifact-type TYPE [--annotation KEY=VALUE…] [--file-type MEDIATYPE] FILE… [flags]',
+    summary: 'push files as an OCI artifact that refers to REF (as oras attach does); prints its digest',
+    positionals: { names: ['REF', 'FILE'], required: 1, variadic: true },
+    flags: [
+      { name: 'artifact-type', type: 'string', value: 'TYPE', description: 'what the artifact is, a media type such as application/spdx+json (required)' },
+      { name: 'annotation', type: 'string', multiple: true, value: 'KEY=VALUE', description: "an annotation of the artifact's manifest (org.opencontainers.image.created only when given)" },
+      { name: 'file-type', type: 'string', value: 'MEDIATYPE', description: 'the media type of every FILE (default application/octet-stream)' },
+      { ...JSON_RESULT, description: "print the artifact's descriptor as JSON" },
+      ...connectionFlags('REF'),
+      HELP,
+    ],
+    examples: [
+      'multiplatform attach reg.example/app:1.0 --artifact-type application/spdx+json --file-type application/spdx+json sbom.spdx.json',
+      'multiplatform attach reg.example/app@sha256:… --artifact-type application/vnd.example.signature.v1 --annotation org.example.signer=ci sig.bin',
+    ],
+  },
+  {
+    path: ['referrers'],
+    usage: 'referrers REF [--artifact-type TYPE] [--json] [flags]',
+    summary: 'list the manifests that refer to REF (SBOMs, signatures, attestations), through the referrers API or its fallback tag',
+    positionals: { names: ['REF'], required: 1 },
+    flags: [
+      { name: 'artifact-type', type: 'string', value: 'TYPE', description: 'only referrers of this artifact type' },
+      { ...JSON_RESULT, description: 'print the descriptors as JSON' },
+      ...connectionFlags('REF'),
+      HELP,
+    ],
+    examples: ['multiplatform referrers reg.example/app:1.0', 'multiplatform referrers reg.example/app@sha256:… --artifact-type application/spdx+json --json'],
+  },
+];
+
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -255,6 +290,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     examples: ['multiplatform logout ghcr.io', 'multiplatform logout   # Docker Hub'],
   },
   ...INDEX_LIFECYCLE_COMMANDS,
+  ...ARTIFACT_COMMANDS,
 ];
 
 /** Flags accepted anywhere: `--help` and `--version`. */
@@ -277,6 +313,11 @@ export function allFlags(): Map<string, FlagSpec> {
 /** True for `create`, `index …`, `tag`, `untag`, `ls` and `digest`, which `commands/lifecycle.ts` runs. */
 export function isIndexLifecycleCommand(spec: CommandSpec): boolean {
   return INDEX_LIFECYCLE_COMMANDS.includes(spec);
+}
+
+/** True for `attach` and `referrers`, which `commands/artifacts.ts` runs. */
+export function isArtifactCommand(spec: CommandSpec): boolean {
+  return ARTIFACT_COMMANDS.includes(spec);
 }
 
 /** The command selected by `path`, if any. */

@@ -13,6 +13,12 @@ export interface CliIo {
    * Absent in tests, where nothing is interrupted.
    */
   watchInterrupts?(): { signal: AbortSignal; dispose(): void };
+  /**
+   * Present only when stderr is a terminal: its width now, and a writer for a progress display's
+   * frames, which hold cursor movement that the terminal-safe wrapper would otherwise escape (the
+   * display escapes every value it shows itself).
+   */
+  stderrTerminal?: { columns(): number; writeFrame(frame: string): void };
 }
 
 /** The real process: its streams, its environment and its signals. */
@@ -21,6 +27,7 @@ export function processIo(): CliIo {
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,
+    ...(process.stderr.isTTY ? { stderrTerminal: { columns: () => process.stderr.columns || 80, writeFrame: (frame: string) => void process.stderr.write(frame) } } : {}),
     readStdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));

@@ -1,7 +1,7 @@
 import { redact } from '../errors.js';
 import { VERSION } from '../version.js';
 import { parseCommandLine, type ParsedCommandLine } from './args.js';
-import { isIndexLifecycleCommand } from './command-table.js';
+import { isArtifactCommand, isIndexLifecycleCommand } from './command-table.js';
 import { MultiLineError, UsageError, isInputError } from './errors.js';
 import { commandHelp, groupHelp, programHelp, usageLine } from './help.js';
 import type { CliIo } from './io.js';
@@ -61,6 +61,11 @@ async function execute(parsed: ParsedCommandLine, io: CliIo): Promise<number> {
       if (group === 'login' || group === 'logout') {
         const { runLogin, runLogout } = await import('./commands/login.js');
         return (group === 'login' ? runLogin : runLogout)({ positionals: parsed.positionals, flags: parsed.flags }, io);
+      }
+      if (isArtifactCommand(parsed.command)) {
+        const command = { positionals: parsed.positionals, flags: parsed.flags };
+        if (group === 'attach') return (await import('./commands/attach.js')).runAttach(command, io);
+        return (await import('./commands/referrers.js')).runReferrers(command, io);
       }
       throw new UsageError(`command ${parsed.command.path.join(' ')} is not implemented`);
     }

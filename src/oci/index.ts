@@ -77,6 +77,7 @@ export {
 } from './range.js';
 
 export { referrersTag } from './referrers.js';
+export { artifactManifest, isMediaType, EMPTY_DESCRIPTOR, EMPTY_JSON, TITLE_ANNOTATION, CREATED_ANNOTATION, type ArtifactParts } from './artifact.js';
 
 export { composeIndex, chooseIndexFormat, type IndexEntry, type IndexFormat, type ComposeOptions, type ComposedIndex } from '../manifest-list/compose.js';
 export { convertManifest, type ConvertedManifest } from '../manifest-list/convert.js';

@@ -14,6 +14,8 @@ import { OCI_TAG_HEADER, TAG_PARAMETER, parseOciTag } from '../oci/tag-parameter
 import { header, headerValues } from '../transport/http.js';
 import { sleep } from '../util/abort.js';
 import { discard } from '../util/streams.js';
+import { hasReferrersApi } from './referrers-api.js';
+import { EMPTY_DESCRIPTOR, EMPTY_JSON } from '../oci/artifact.js';
 
 /** Options for reading manifests. */
 export interface GetManifestOptions extends CallOptions {
@@ -26,9 +28,10 @@ export interface PutManifestOptions extends CallOptions {
   /** The manifest's media type, sent as `Content-Type`. Default: the document's own `mediaType`. */
   mediaType?: string;
   /**
-   * For a manifest with a `subject`, pushed to a registry that does not answer `OCI-Subject` (it
-   * has no referrers API): add it to the index at the subject's `<alg>-<hex>` tag, as the
-   * distribution-spec asks of clients. Default `true`; `false` writes nothing but the manifest.
+   * For a manifest with a `subject`, pushed to a repository without the referrers API (found out by
+   * asking for the subject's referrers once per repository; an `OCI-Subject` answer alone is not
+   * trusted): add it to the index at the subject's `<alg>-<hex>` tag, as the distribution-spec asks
+   * of clients. Default `true`; `false` writes nothing but the manifest.
    */
   referrersFallback?: boolean;
 }
@@ -98,8 +101,8 @@ async function descriptorByGet(ctx: RemoteContext, ref: Reference, options: GetM
 /**
  * PUT manifest bytes exactly as given. The digest is computed here first; a PUT by digest must
  * match it, and so must the registry's `Docker-Content-Digest` answer. A manifest with a `subject`
- * that the registry does not acknowledge with `OCI-Subject` is then added to the subject's
- * referrers fallback tag (see {@link addToReferrersTag}; off with `referrersFallback: false`).
+ * pushed to a repository without the referrers API is then added to the subject's referrers
+ * fallback tag (see {@link addToReferrersTag}; off with `referrersFallback: false`).
  */
 export async function putManifest(
   ctx: RemoteContext,
@@ -174,8 +177,12 @@ async function sendManifest(
   await discard(res.body);
   checkRegistryDigest(operation, header(res, 'docker-content-digest'), body, digest);
   const pushed = { mediaType, digest, size: body.length };
-  if (options.referrersFallback !== false && hasSubject(manifest) && header(res, 'oci-subject') === undefined) {
-    await addToReferrersTag(ctx, ref, manifest, pushed, { signal: options.signal });
+  if (options.referrersFallback !== false && hasSubject(manifest)) {
+    const subject = manifest.subject.digest as Digest;
+    const apiFound = await hasReferrersApi(ctx, ref, subject, { signal: options.signal }).catch((error: unknown) => {
+      throw withPushedHint(error, `${digest} was pushed, but whether the registry lists it as a referrer of ${subject} could not be found out`);
+    });
+    if (!apiFound) await addToReferrersTag(ctx, ref, manifest, pushed, { signal: options.signal });
   }
   return { pushed, acknowledged: new Set(parseOciTag(headerValues(res, OCI_TAG_HEADER))) };
 }
@@ -212,15 +219,21 @@ export async function manifestExists(ctx: RemoteContext, input: ReferenceInput, 
   }
 }
 
+/** How many times a fallback tag is written before an update that other writers keep undoing fails. */
+const FALLBACK_TAG_ATTEMPTS = 5;
+
 /**
- * After `manifest` was pushed to `pushedTo` and the registry did not answer `OCI-Subject` (it has
- * no referrers API), adds the manifest to the index at its subject's fallback tag in the same
- * repository: reads the index (none yet: starts an empty one), appends a descriptor unless one with
- * the same digest is listed already, and pushes it back.
+ * After `manifest` was pushed to `pushedTo`, a repository without the referrers API, adds the
+ * manifest to the index at its subject's fallback tag in the same repository: reads the index
+ * (none yet: starts an empty one), appends a descriptor unless one with the same digest is listed
+ * already, pushes it back, and reads it again to check the entry is there.
  *
- * This is read-modify-write, as the distribution-spec describes it: two clients updating the same
- * tag at the same moment can lose one entry, and only a registry with the referrers API avoids
- * that. Within one client, updates of the same tag run one after the other (`ctx.locks`).
+ * This is read-modify-write, as the distribution-spec describes it. Within one client, updates of
+ * the same tag run one after the other (`ctx.locks`). Another client that read the tag before our
+ * write and writes it after can replace our index: when its write lands before our read-back, the
+ * read-back sees it and the update is made again on top of what it wrote (up to
+ * {@link FALLBACK_TAG_ATTEMPTS} writes). A write that lands after our read-back can still drop our
+ * entry; the read-back narrows that window, and only the referrers API closes it.
  *
  * @returns whether the tag was written (false when the manifest was already listed).
  * @throws {SchemaError} when the tag holds something other than an OCI index; the tag is left as it is.
@@ -233,12 +246,19 @@ export async function addToReferrersTag(
   options: CallOptions = {},
 ): Promise<boolean> {
   const tagRef = pushedTo.withTag(referrersTag(manifest.subject.digest as Digest));
+  const entry = referrerDescriptor(manifest, pushed);
+  const consequence = `; ${pushed.digest} was pushed, but not listed there`;
   return ctx.locks.run(tagRef.toString(), async () => {
-    const index = (await readFallbackIndex(ctx, tagRef, options, `; ${pushed.digest} was pushed, but not listed there`)) ?? emptyReferrersIndex();
-    const updated = withReferrer(index, referrerDescriptor(manifest, pushed));
-    if (updated === undefined) return false;
-    await putManifest(ctx, tagRef, Buffer.from(JSON.stringify(updated)), { signal: options.signal, referrersFallback: false });
-    return true;
+    for (let writes = 0; ; writes++) {
+      const index = (await readFallbackIndex(ctx, tagRef, options, consequence)) ?? emptyReferrersIndex();
+      const updated = withReferrer(index, entry);
+      if (updated === undefined) return writes > 0;
+      if (writes >= FALLBACK_TAG_ATTEMPTS) {
+        throw new MultiplatformError(`referrers fallback tag ${tagRef.toString()}: written ${writes} times, and each time replaced by another writer${consequence}`);
+      }
+      if (writes > 0) await sleep(20 + Math.random() * 80 * writes, options.signal);
+      await putManifest(ctx, tagRef, Buffer.from(JSON.stringify(updated)), { signal: options.signal, referrersFallback: false });
+    }
   });
 }
 
@@ -306,6 +326,12 @@ function explainRefusedForeignLayers(error: unknown, manifest: Manifest): unknow
   return new RegistryError(error.operation, error.status, error.errors, { cause: error, retryAfterMs: error.retryAfterMs, hint });
 }
 
+/** A registry error with `hint` added to its message; any other error as it is. */
+function withPushedHint(error: unknown, hint: string): unknown {
+  if (!(error instanceof RegistryError)) return error;
+  return new RegistryError(error.operation, error.status, error.errors, { cause: error, retryAfterMs: error.retryAfterMs, hint });
+}
+
 /** A registry's `Docker-Content-Digest` must describe the same bytes (checked in its own algorithm). */
 function checkRegistryDigest(operation: string, headerValue: string | undefined, bytes: Buffer, ours: Digest): void {
   if (!headerValue) return;
@@ -329,9 +355,6 @@ export interface DeleteTagResult {
    */
   method: DeleteTagMethod;
 }
-
-/** The empty JSON object, the config (and only layer) of the placeholder manifest. */
-const EMPTY_JSON = Buffer.from('{}');
 
 /**
  * Removes one tag, leaving the manifest it pointed at and every other tag of that manifest in
@@ -419,7 +442,7 @@ async function overwriteAndDelete(ctx: RemoteContext, ref: Reference, options: C
 
 /** An OCI image manifest no other call can produce: empty config, and a random value and the time in its annotations. */
 function placeholderManifest(ref: Reference): Buffer {
-  const empty = { mediaType: MediaType.OciEmpty, digest: digestOf(EMPTY_JSON), size: EMPTY_JSON.length };
+  const empty = EMPTY_DESCRIPTOR;
   return Buffer.from(
     JSON.stringify({
       schemaVersion: 2,

@@ -55,6 +55,7 @@ const WRONG_CALLS: WrongCall[] = [
   { method: 'copyBlob', args: [REPO, 5, DIGEST], message: 'copyBlob: to must be a reference string or Reference, got number' },
   { method: 'copyBlob', args: [5, REPO, DIGEST], message: 'copyBlob: from must be a reference string or Reference' },
   { method: 'listReferrers', args: [1], message: 'listReferrers: subject must be a reference string or Reference, got number' },
+  { method: 'pushArtifact', args: [{ subject: `${REPO}:1`, artifactType: 'sbom' }], message: 'pushArtifact: options.artifactType must be a media type such as "application/vnd.example.sbom.v1+json", got string' },
   { method: 'listTags', args: [new Date()], message: 'listTags: repo must be a reference string or Reference' },
   { method: 'catalog', args: [{ registry: 'registry.test' }], message: 'catalog: registry must be a registry host string such as "ghcr.io", got object' },
   { method: 'checkLogin', args: [42], message: 'checkLogin: registry must be a registry host string such as "ghcr.io", got number' },
