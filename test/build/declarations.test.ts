@@ -30,7 +30,7 @@ beforeAll(async () => {
   const [packed] = JSON.parse(stdout) as Array<{ filename: string }>;
   await run('tar', ['-xzf', join(work, packed?.filename ?? ''), '-C', work]);
   unpacked = join(work, 'package');
-});
+}, 90_000);
 
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
