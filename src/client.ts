@@ -29,6 +29,7 @@ import { hostnameOf, isLoopbackHost } from './transport/address.js';
 import { Authenticator } from './transport/auth.js';
 import { Endpoints } from './transport/endpoints.js';
 import { HttpTransport, proxyFromEnv } from './transport/http.js';
+import type { HttpEvent } from './transport/http-events.js';
 import { RegistryTransport } from './transport/registry-transport.js';
 import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
 import { KeyedLock } from './util/keyed-lock.js';
@@ -117,6 +118,12 @@ export interface RegistryClientOptions {
   /** Called before each retry, with the failure and the wait (-1 when the backoff decides it). */
   onRetry?: (info: { attempt: number; error: Error; delayMs: number; operation: string }) => void;
   /**
+   * Called with every HTTP request sent (method, URL, headers) and every answer (status, headers),
+   * token requests and redirects included, for debug logs. Credentials are already replaced by
+   * `[REDACTED]`: `Authorization`, `Proxy-Authorization`, cookies, and tokens or signatures in URLs.
+   */
+  onHttp?: (event: HttpEvent) => void;
+  /**
    * Environment for Docker config, credential helpers and proxies (default `process.env`).
    * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case) route requests through a proxy unless
    * a `dispatcher` is given.
@@ -171,6 +178,7 @@ export class RegistryClient {
       headersTimeoutMs: options.headersTimeoutMs,
       bodyTimeoutMs: options.bodyTimeoutMs,
       proxy: proxyFromEnv(options.env ?? process.env),
+      onHttp: options.onHttp,
     });
     const credentials = new CredentialStore({ credentials: options.credentials, dockerConfig: options.dockerConfig, env: options.env });
     const trustedRealms = new Set((options.trustedTokenRealms ?? []).map((h) => h.toLowerCase()));
@@ -663,6 +671,7 @@ const OPTION_CHECKS = {
   bodyTimeoutMs: [isNonNegativeNumber, 'a non-negative number of milliseconds'],
   onWarning: [(value) => typeof value === 'function', 'a function'],
   onRetry: [(value) => typeof value === 'function', 'a function'],
+  onHttp: [(value) => typeof value === 'function', 'a function'],
   env: [isPlainObject, 'an object of environment variables'],
   consistency: [(value) => value === false || isPlainObject(value), '{ retries, delayMs } or false'],
 } as const satisfies Record<keyof RegistryClientOptions, FieldChecks[string]>;

@@ -4,7 +4,7 @@ import { parseCommandLine, type ParsedCommandLine } from './args.js';
 import { isIndexLifecycleCommand } from './command-table.js';
 import { MultiLineError, UsageError, isInputError } from './errors.js';
 import { commandHelp, groupHelp, programHelp, usageLine } from './help.js';
-import type { CliIo } from './io.js';
+import { Interrupted, type CliIo } from './io.js';
 import { escapeMessage, terminalSafeIo } from './terminal-text.js';
 
 /**
@@ -16,7 +16,8 @@ import { escapeMessage, terminalSafeIo } from './terminal-text.js';
  * and `--help` stay fast.
  */
 export async function run(argv: readonly string[], rawIo: CliIo): Promise<number> {
-  const io = terminalSafeIo(rawIo);
+  const interrupts = recordInterrupts(terminalSafeIo(rawIo));
+  const { io } = interrupts;
   let parsed: ParsedCommandLine;
   try {
     parsed = parseCommandLine(argv);
@@ -26,8 +27,38 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
   try {
     return await execute(parsed, io);
   } catch (error) {
+    // Whatever the abort made the operation throw, the user pressed Ctrl-C: say that, as shells expect.
+    const signal = interrupts.received();
+    if (signal) {
+      io.stderr.write('multiplatform: interrupted\n');
+      return signal === 'SIGTERM' ? 143 : 130;
+    }
     return reportError(error, io, argv);
   }
+}
+
+/** `io` whose interrupt watches are remembered, so that `run` can tell an interrupted command from a failed one. */
+function recordInterrupts(io: CliIo): { io: CliIo; received(): 'SIGINT' | 'SIGTERM' | undefined } {
+  const signals: AbortSignal[] = [];
+  const watch = io.watchInterrupts;
+  const wrapped: CliIo = watch
+    ? {
+        ...io,
+        watchInterrupts: () => {
+          const watching = watch.call(io);
+          signals.push(watching.signal);
+          return watching;
+        },
+      }
+    : io;
+  return {
+    io: wrapped,
+    received: () => {
+      const reason: unknown = signals.find((s) => s.aborted)?.reason;
+      if (reason === undefined) return undefined;
+      return reason instanceof Interrupted ? reason.signal : 'SIGINT';
+    },
+  };
 }
 
 async function execute(parsed: ParsedCommandLine, io: CliIo): Promise<number> {

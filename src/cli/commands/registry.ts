@@ -23,7 +23,7 @@ export async function runRegistry(command: RegistryCommand, io: CliIo): Promise<
 }
 
 function serveOptions(flags: FlagValues): ServeRegistryOptions {
-  const options: ServeRegistryOptions = { verbose: booleanFlag(flags, 'verbose') };
+  const options: ServeRegistryOptions = { verbose: booleanFlag(flags, 'verbose') || booleanFlag(flags, 'debug') };
   const port = stringFlag(flags, 'port');
   if (port !== undefined) options.port = parsePort(port);
   const host = stringFlag(flags, 'host');
