@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { parseCommandLine, type ParsedCommandLine } from './args.js';
 import { isIndexLifecycleCommand } from './command-table.js';
 import { MultiLineError, UsageError, isInputError } from './errors.js';
+import { inCliWords } from './error-words.js';
 import { commandHelp, groupHelp, programHelp, usageLine } from './help.js';
 import { Interrupted, type CliIo } from './io.js';
 import { escapeMessage, terminalSafeIo } from './terminal-text.js';
@@ -33,7 +34,7 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
       io.stderr.write('multiplatform: interrupted\n');
       return signal === 'SIGTERM' ? 143 : 130;
     }
-    return reportError(error, io, argv);
+    return reportError(error, io, argv, parsed.kind === 'run' ? inCliWords(error, { flags: parsed.flags, env: io.env }) : undefined);
   }
 }
 
@@ -110,8 +111,8 @@ function secretsIn(argv: readonly string[]): string[] {
   return secrets.filter((s) => s.length > 0);
 }
 
-function reportError(error: unknown, io: CliIo, argv: readonly string[]): number {
-  let message = error instanceof Error ? error.message : String(error);
+function reportError(error: unknown, io: CliIo, argv: readonly string[], worded?: string): number {
+  let message = worded ?? (error instanceof Error ? error.message : String(error));
   message = redact(message);
   for (const secret of secretsIn(argv)) message = message.split(secret).join('[REDACTED]');
   // Each line of the CLI's own messages is an error of its own (a spec file's problems), except
