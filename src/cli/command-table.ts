@@ -225,18 +225,25 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     path: ['registry'],
-    usage: 'registry [--port N] [--host H] [--dir DIR] [--verbose]',
+    usage: 'registry [--port N] [--host H] [--dir DIR] [--user USER:PASS | --htpasswd FILE] [--token-auth] [--verbose]',
     summary: 'run a local OCI registry (distribution-spec v1.1, plain HTTP) until interrupted',
     positionals: { names: [], required: 0 },
     flags: [
       { name: 'port', type: 'string', value: 'N', description: 'port to listen on (default 0: any free port)' },
       { name: 'host', type: 'string', value: 'H', description: 'address to listen on (default 127.0.0.1)' },
       { name: 'dir', type: 'string', value: 'DIR', description: 'keep blobs and repositories in DIR, so they survive a restart (default: in memory)' },
+      { name: 'user', type: 'string', value: 'USER:PASS', description: 'require Basic auth with this user name and password' },
+      { name: 'htpasswd', type: 'string', value: 'FILE', description: 'require Basic auth with the users of an htpasswd file of bcrypt entries (htpasswd -B)' },
+      { name: 'token-auth', type: 'boolean', description: 'require bearer tokens, served by the registry itself at /token (for the --user or --htpasswd users; without either, to anyone)' },
       { ...VERBOSE, description: 'log every request to stderr' },
       { ...DEBUG, description: 'the same as --verbose' },
       HELP,
     ],
-    examples: ['multiplatform registry', 'multiplatform registry --port 5000 --dir ./registry-data'],
+    examples: [
+      'multiplatform registry',
+      'multiplatform registry --port 5000 --dir ./registry-data',
+      'multiplatform registry --port 5000 --htpasswd ./htpasswd --token-auth',
+    ],
   },
   {
     path: ['login'],

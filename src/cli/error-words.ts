@@ -38,6 +38,8 @@ export function inCliWords(error: unknown, context: ErrorContext): string | unde
   if (!(error instanceof Error)) return undefined;
   let message = error.message;
   for (const [pattern, replacement] of OPTION_WORDS) message = message.replace(pattern, replacement);
+  const htpasswd = stringFlag(context.flags, 'htpasswd');
+  if (htpasswd !== undefined) message = message.replace(/^\w+: auth\.(?:basic|token)\.htpasswd: /, `--htpasswd ${htpasswd}: `);
   if (isAuthError(error) && error.source === 'anonymous' && stringFlag(context.flags, 'username') === undefined) {
     const path = dockerConfigPath(context);
     const where = path ? `in ${path}` : 'in Docker config (no HOME or DOCKER_CONFIG is set)';

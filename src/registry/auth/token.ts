@@ -6,12 +6,12 @@ import { header, readBody, sendJson, type Exchange } from '../http-io.js';
 import { formatScope, parseScopes, type Access } from './access.js';
 import type { Authenticator } from './authenticator.js';
 import { BASIC_REALM } from './basic.js';
-import { credentialsMatch, parseBasicAuthorization, parseBearerAuthorization } from './credentials.js';
+import { credentialsMatch, parseBasicAuthorization, parseBearerAuthorization, type Accounts } from './credentials.js';
 
 /** Settings of the built-in token server. */
 export interface TokenAuthSettings {
   /** Without credentials, every token request is granted what it asks for. */
-  credentials?: { username: string; password: string };
+  credentials?: Accounts;
   service: string;
   lifetimeSeconds: number;
 }
