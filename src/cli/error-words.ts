@@ -17,6 +17,9 @@ const OPTION_WORDS: Array<[RegExp, string]> = [
   [/\bcredentials passed in options\b/g, 'the credentials given with --username and --password'],
 ];
 
+/** How the library says that it looked for credentials and found none. */
+const LIBRARY_NOT_FOUND = 'no username/password was found';
+
 /** What the rules need to know of the command that failed. */
 export interface ErrorContext {
   flags: FlagValues;
@@ -43,7 +46,8 @@ export function inCliWords(error: unknown, context: ErrorContext): string | unde
   if (isAuthError(error) && error.source === 'anonymous' && stringFlag(context.flags, 'username') === undefined) {
     const path = dockerConfigPath(context);
     const where = path ? `in ${path}` : 'in Docker config (no HOME or DOCKER_CONFIG is set)';
-    message += `; no credentials for ${error.registry} were found ${where}: run 'multiplatform login ${error.registry}' or pass --username with --password-stdin`;
+    const found = `no credentials for ${error.registry} were found ${where}: run 'multiplatform login ${error.registry}' or pass --username with --password-stdin`;
+    message = message.includes(LIBRARY_NOT_FOUND) ? message.replace(LIBRARY_NOT_FOUND, found) : `${message}; ${found}`;
   }
   if (isNetworkError(error) && error.code === 'ERR_SSL_WRONG_VERSION_NUMBER' && !booleanFlag(context.flags, 'plain-http')) {
     message = `${error.operation ?? 'request'}: the registry answered HTTPS with something else; if it serves plain HTTP, add --plain-http`;
