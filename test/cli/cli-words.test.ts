@@ -114,3 +114,12 @@ describe('messages in CLI words', () => {
     expect(result.stderr).not.toContain('options');
   });
 });
+
+describe('logout --verbose', () => {
+  it('says which config file (and helper) it looked in', async () => {
+    const result = await runCli(['logout', '-v', 'reg.example.com'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('Not logged in to reg.example.com\n');
+    expect(result.stderr).toBe(`multiplatform: looked for reg.example.com in ${join(home, '.docker', 'config.json')}\n`);
+  });
+});

@@ -84,6 +84,10 @@ export async function runLogout(command: LoginCommand, io: CliIo): Promise<numbe
   const dockerConfig = stringFlag(command.flags, 'docker-cfg');
   const result = await removeDockerLogin({ registry, env: io.env, ...(dockerConfig !== undefined ? { dockerConfig } : {}) });
   io.stdout.write(result.removed ? `Removing login credentials for ${registry}\n` : `Not logged in to ${registry}\n`);
+  if (booleanFlag(command.flags, 'verbose') || booleanFlag(command.flags, 'debug')) {
+    const where = result.helper ? `docker-credential-${result.helper} and ${result.configPath}` : result.configPath;
+    io.stderr.write(`multiplatform: looked for ${result.key} in ${where}\n`);
+  }
   const remaining = await new CredentialStore({ env: io.env, ...(dockerConfig !== undefined ? { dockerConfig } : {}) })
     .resolve(registry)
     .catch(() => undefined);
