@@ -8,13 +8,18 @@ export type HttpLogLevel = 'steps' | 'headers';
 /**
  * A listener for the client's `onHttp` events that writes them to stderr: with `steps`
  * (`--verbose`) one line per answer, `METHOD URL -> STATUS`; with `headers` (`--debug`) every
- * request and answer line with its headers, `>` for what was sent and `<` for what came back.
+ * request and answer line with its headers, `>` for what was sent and `<` for what came back;
+ * a request that got no answer (refused, TLS error, timeout) is said in both, with `!` in debug.
  * The events arrive with credentials already removed; each line is still escaped, since headers
  * come from the registry.
  */
 export function httpLogger(io: CliIo, level: HttpLogLevel): (event: HttpEvent) => void {
   const write = (line: string): void => void io.stderr.write(`multiplatform: ${escapeMessage(line)}\n`);
   return (event) => {
+    if (event.kind === 'failure') {
+      write(`${level === 'headers' ? 'debug: ! ' : ''}${event.method} ${event.url} -> ${event.message}`);
+      return;
+    }
     if (level === 'steps') {
       if (event.kind === 'response') write(`${event.method} ${event.url} -> ${event.status}`);
       return;

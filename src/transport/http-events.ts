@@ -1,12 +1,13 @@
 import { redact } from '../errors.js';
 
 /**
- * What {@link HttpTransport} reports of each request it sends and each answer it gets, for
- * `--debug` style logs. Credentials are already removed: a listener may print the event as it is.
+ * What {@link HttpTransport} reports of each request it sends and each answer it gets (or the
+ * failure that came instead: refused connection, TLS error, timeout), for `--debug` style logs. Credentials are already removed: a listener may print the event as it is.
  */
 export type HttpEvent =
   | { kind: 'request'; method: string; url: string; headers: Record<string, string> }
-  | { kind: 'response'; method: string; url: string; status: number; headers: Record<string, string | string[]> };
+  | { kind: 'response'; method: string; url: string; status: number; headers: Record<string, string | string[]> }
+  | { kind: 'failure'; method: string; url: string; message: string };
 
 /** Headers whose whole value is a secret (or carries one) and is never shown. */
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-registry-auth', 'x-auth-token', 'x-amz-security-token']);

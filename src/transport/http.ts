@@ -138,7 +138,9 @@ export class HttpTransport {
       this.report(() => ({ kind: 'response', method, url: redactUrl(url), status: res.statusCode, headers: redactHeaders(res.headers) }));
       return { status: res.statusCode, headers: res.headers, body: res.body, url: url.toString() };
     } catch (error) {
-      throw toTransportError(error, req.operation, req.signal);
+      const failure = toTransportError(error, req.operation, req.signal);
+      this.report(() => ({ kind: 'failure', method, url: redactUrl(url), message: redact(failure.message) }));
+      throw failure;
     }
   }
 

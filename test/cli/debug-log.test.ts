@@ -141,8 +141,11 @@ describe('--verbose and --plain-http', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('if it serves plain HTTP, add --plain-http');
 
-    const plain = await runCli(['inspect', '--plain-http', ref], { env });
+    const plain = await runCli(['inspect', '--plain-http', '--debug', ref], { env });
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stdout).toContain(' * Supports: linux/amd64');
+    // The HTTPS probe that got no answer is shown too, then the same registry over HTTP.
+    expect(plain.stderr).toMatch(new RegExp(`debug: ! GET https://${external!.replace(/\./g, '\\.')}:${registry.port}/v2/ -> probe `));
+    expect(plain.stderr).toContain(`debug: > GET http://${external}:${registry.port}/v2/plain/app/manifests/1`);
   });
 });
