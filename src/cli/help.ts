@@ -54,7 +54,7 @@ export function programHelp(): string {
     '  -v, --verbose  say on stderr what each step does (every command)',
     '      --debug    print every request and response with its headers on stderr, credentials redacted (every command)',
     '',
-    'Exit status: 0 success, 1 the operation failed, 2 usage or spec-file error.',
+    'Exit status: 0 success, 1 the operation failed, 2 usage or spec-file error, 130 interrupted (Ctrl-C).',
     `Run '${PROGRAM} help <command>' or '${PROGRAM} <command> --help' for the flags of a command.`,
   ];
   return `${lines.join('\n')}\n`;

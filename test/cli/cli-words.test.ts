@@ -123,3 +123,14 @@ describe('logout --verbose', () => {
     expect(result.stderr).toBe(`multiplatform: looked for reg.example.com in ${join(home, '.docker', 'config.json')}\n`);
   });
 });
+
+describe('login --debug', () => {
+  it('shows the requests of the check, with the password and the Basic header redacted', async () => {
+    const result = await runCli(['login', basic.host, '--debug', '-u', USER, '--password-stdin', '--docker-cfg', join(home, 'login-debug')], { stdin: PASSWORD, env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/debug: > GET http:\/\/127\.0\.0\.1:\d+\/v2\//);
+    expect(result.stderr).toContain('debug: > authorization: [REDACTED]');
+    expect(result.stderr).not.toContain(PASSWORD);
+    expect(result.stderr).not.toContain(Buffer.from(`${USER}:${PASSWORD}`).toString('base64'));
+  });
+});
