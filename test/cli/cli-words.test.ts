@@ -88,13 +88,16 @@ describe('messages in CLI words', () => {
     await pushBuiltImage(docker, { os: 'linux', architecture: 'arm64', variant: 'v8', format: 'docker' });
     const spec = [`image: ${plain.host}/${repo}:list`, 'manifests:', `  - image: ${oci}`, `  - image: ${docker}`, ''].join('\n');
 
-    const result = await runCli(['push', 'from-spec', '-'], { stdin: spec, env });
+    const pushed = await runCli(['push', 'from-spec', '-'], { stdin: spec, env });
+    const created = await runCli(['create', '-t', `${plain.host}/${repo}:created`, oci, docker], { env });
 
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('pass --type oci or --type docker');
-    expect(result.stderr).not.toContain('mediaType');
-    expect(result.stderr).toMatch(new RegExp(`${oci.replace(/[.]/g, '\\.')} \\(sha256:[0-9a-f]{64}\\)`));
-    expect(result.stderr).toMatch(new RegExp(`${docker.replace(/[.]/g, '\\.')} \\(sha256:[0-9a-f]{64}\\)`));
+    for (const result of [pushed, created]) {
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('pass --type oci or --type docker');
+      expect(result.stderr).not.toContain('mediaType');
+      expect(result.stderr).toMatch(new RegExp(`${oci.replace(/[.]/g, '\\.')} \\(sha256:[0-9a-f]{64}\\)`));
+      expect(result.stderr).toMatch(new RegExp(`${docker.replace(/[.]/g, '\\.')} \\(sha256:[0-9a-f]{64}\\)`));
+    }
   });
 
   it('says where credentials were looked for when none were found', async () => {
