@@ -33,6 +33,7 @@ import { Authenticator } from './transport/auth.js';
 import { Endpoints } from './transport/endpoints.js';
 import { registryFormPost } from './transport/form-post.js';
 import { HttpTransport, proxyFromEnv } from './transport/http.js';
+import type { HttpEvent } from './transport/http-events.js';
 import { RegistryTransport } from './transport/registry-transport.js';
 import { resolveRetryPolicy, type RetryOptions } from './transport/retry.js';
 import { KeyedLock } from './util/keyed-lock.js';
@@ -121,6 +122,12 @@ export interface RegistryClientOptions {
   /** Called before each retry, with the failure and the wait (-1 when the backoff decides it). */
   onRetry?: (info: { attempt: number; error: Error; delayMs: number; operation: string }) => void;
   /**
+   * Called with every HTTP request sent (method, URL, headers) and every answer (status, headers),
+   * token requests and redirects included, for debug logs. Credentials are already replaced by
+   * `[REDACTED]`: `Authorization`, `Proxy-Authorization`, cookies, and tokens or signatures in URLs.
+   */
+  onHttp?: (event: HttpEvent) => void;
+  /**
    * Environment for Docker config, credential helpers and proxies (default `process.env`).
    * `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case) route requests through a proxy unless
    * a `dispatcher` is given.
@@ -182,6 +189,7 @@ export class RegistryClient {
       headersTimeoutMs: options.headersTimeoutMs,
       bodyTimeoutMs: options.bodyTimeoutMs,
       proxy: proxyFromEnv(options.env ?? process.env),
+      onHttp: options.onHttp,
     });
     const endpoints = new Endpoints(this.#http, isInsecure);
     const credentials = new CredentialStore({
@@ -705,6 +713,7 @@ const OPTION_CHECKS = {
   bodyTimeoutMs: [isNonNegativeNumber, 'a non-negative number of milliseconds'],
   onWarning: [(value) => typeof value === 'function', 'a function'],
   onRetry: [(value) => typeof value === 'function', 'a function'],
+  onHttp: [(value) => typeof value === 'function', 'a function'],
   env: [isPlainObject, 'an object of environment variables'],
   consistency: [(value) => value === false || isPlainObject(value), '{ retries, delayMs } or false'],
   cloudCredentials: [(value) => typeof value === 'boolean', 'true or false'],

@@ -101,3 +101,4 @@ export {
 } from './errors.js';
 
 export { VERSION } from './version.js';
+export type { HttpEvent } from './transport/http-events.js';

@@ -92,6 +92,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     throw unknownFlag(unknown, command ? command.flags : [...known.values()], command ? command.path.join(' ') : '');
   }
 
+  // `help COMMAND…` is `COMMAND… --help`.
+  if (words[0] === 'help') {
+    const topic = resolveCommand(words.slice(1), true);
+    return { kind: 'help', topic: topic.spec ?? topic.group };
+  }
   const wantsHelp = optionTokens.some((t) => t.name === 'help');
   const { spec, group, consumed } = resolveCommand(words, wantsHelp);
   if (wantsHelp) return { kind: 'help', topic: spec ?? group };

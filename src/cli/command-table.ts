@@ -33,6 +33,11 @@ export interface CommandSpec {
 
 const HELP: FlagSpec = { name: 'help', type: 'boolean', short: 'h', description: 'show this help' };
 const VERSION: FlagSpec = { name: 'version', type: 'boolean', description: 'print the version and exit' };
+const VERBOSE: FlagSpec = { name: 'verbose', type: 'boolean', short: 'v', description: 'say on stderr what each step does (each request and its status)' };
+const DEBUG: FlagSpec = { name: 'debug', type: 'boolean', description: 'print every request and response line with its headers on stderr (credentials shown as [REDACTED])' };
+const PLAIN_HTTP: FlagSpec = { name: 'plain-http', type: 'boolean', description: 'reach the registries named in the command over plain HTTP (as manifest-tool --plain-http)' };
+/** `--verbose` and `--debug`, which every command accepts. */
+const LOGGING: FlagSpec[] = [VERBOSE, DEBUG];
 
 /** The connection flags; `registryOf` names the registry the credentials are for. */
 function connectionFlags(registryOf: string): FlagSpec[] {
@@ -42,7 +47,9 @@ function connectionFlags(registryOf: string): FlagSpec[] {
     { name: 'password-stdin', type: 'boolean', description: 'read the password from standard input' },
     { name: 'docker-cfg', type: 'string', value: 'DIR', description: 'Docker config directory for credentials (default $DOCKER_CONFIG or ~/.docker)' },
     { name: 'insecure', type: 'boolean', description: 'allow plain HTTP or unverified TLS for the registries named in the command' },
+    PLAIN_HTTP,
     { name: 'timeout', type: 'string', value: 'DURATION', description: 'give up when the registry work takes longer (30s, 5m, 1h, 500ms; a plain number is ms; default none)' },
+    ...LOGGING,
   ];
 }
 
@@ -208,14 +215,15 @@ const ARTIFACT_COMMANDS: CommandSpec[] = [
 export const COMMANDS: readonly CommandSpec[] = [
   {
     path: ['push', 'from-spec'],
-    usage: 'push from-spec FILE.yml [flags]',
-    summary: 'push a manifest list described by a YAML file (manifest-tool format)',
+    usage: 'push from-spec FILE.yml|- [flags]',
+    summary: 'push a manifest list described by a YAML file (manifest-tool format); - reads it from standard input',
     positionals: { names: ['FILE'], required: 1 },
     flags: PUSH_FLAGS,
     examples: [
       'multiplatform push from-spec app.yml',
       'multiplatform push from-spec --type oci --dry-run app.yml',
       'echo "$TOKEN" | multiplatform push from-spec --username me --password-stdin app.yml',
+      'generate-spec | multiplatform push from-spec -',
     ],
   },
   {
@@ -237,31 +245,40 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     path: ['inspect'],
-    usage: 'inspect REF [--raw | --json] [flags]',
+    usage: 'inspect REF [--raw | --json | --format manifest-tool] [flags]',
     summary: 'show whether an image is a manifest list and which platforms it supports',
     positionals: { names: ['REF'], required: 1 },
     flags: [
       { name: 'raw', type: 'boolean', description: 'print the manifest exactly as the registry stores it' },
-      { name: 'json', type: 'boolean', description: 'print the result as JSON' },
+      { name: 'json', type: 'boolean', description: 'print the result as JSON: every platform as the OCI platform object, the same shape for an image as for a list' },
+      { name: 'format', type: 'string', value: 'FORMAT', description: "mquery (the default summary) or manifest-tool (manifest-tool inspect's text, for its scripts)" },
       { name: 'quiet', type: 'boolean', short: 'q', description: 'print only the digest' },
       ...connectionFlags('REF'),
       HELP,
     ],
-    examples: ['multiplatform inspect golang:1.22', 'multiplatform inspect --json localhost:5000/app:1.0', 'multiplatform inspect --raw localhost:5000/app:1.0 | jq .'],
+    examples: ['multiplatform inspect golang:1.22', 'multiplatform inspect --json localhost:5000/app:1.0', 'multiplatform inspect --raw localhost:5000/app:1.0 | jq .', 'multiplatform inspect --format manifest-tool localhost:5000/app:1.0'],
   },
   {
     path: ['registry'],
-    usage: 'registry [--port N] [--host H] [--dir DIR] [--verbose]',
+    usage: 'registry [--port N] [--host H] [--dir DIR] [--user USER:PASS | --htpasswd FILE] [--token-auth] [--verbose]',
     summary: 'run a local OCI registry (distribution-spec v1.1, plain HTTP) until interrupted',
     positionals: { names: [], required: 0 },
     flags: [
       { name: 'port', type: 'string', value: 'N', description: 'port to listen on (default 0: any free port)' },
       { name: 'host', type: 'string', value: 'H', description: 'address to listen on (default 127.0.0.1)' },
       { name: 'dir', type: 'string', value: 'DIR', description: 'keep blobs and repositories in DIR, so they survive a restart (default: in memory)' },
-      { name: 'verbose', type: 'boolean', description: 'log every request to stderr' },
+      { name: 'user', type: 'string', value: 'USER:PASS', description: 'require Basic auth with this user name and password' },
+      { name: 'htpasswd', type: 'string', value: 'FILE', description: 'require Basic auth with the users of an htpasswd file of bcrypt entries (htpasswd -B)' },
+      { name: 'token-auth', type: 'boolean', description: 'require bearer tokens, served by the registry itself at /token (for the --user or --htpasswd users; without either, to anyone)' },
+      { ...VERBOSE, description: 'log every request to stderr' },
+      { ...DEBUG, description: 'the same as --verbose' },
       HELP,
     ],
-    examples: ['multiplatform registry', 'multiplatform registry --port 5000 --dir ./registry-data'],
+    examples: [
+      'multiplatform registry',
+      'multiplatform registry --port 5000 --dir ./registry-data',
+      'multiplatform registry --port 5000 --htpasswd ./htpasswd --token-auth',
+    ],
   },
   {
     path: ['login'],
@@ -274,6 +291,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'password-stdin', type: 'boolean', description: 'read the password from standard input' },
       { name: 'docker-cfg', type: 'string', value: 'DIR', description: 'Docker config directory to write (default $DOCKER_CONFIG or ~/.docker)' },
       { name: 'insecure', type: 'boolean', description: 'allow plain HTTP or unverified TLS for this registry' },
+      { ...PLAIN_HTTP, description: 'reach this registry over plain HTTP' },
+      ...LOGGING,
       HELP,
     ],
     examples: ['echo "$TOKEN" | multiplatform login ghcr.io -u me --password-stdin', 'multiplatform login -u me --password-stdin < token.txt   # Docker Hub'],
@@ -285,6 +304,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: { names: ['REGISTRY'], required: 0 },
     flags: [
       { name: 'docker-cfg', type: 'string', value: 'DIR', description: 'Docker config directory to change (default $DOCKER_CONFIG or ~/.docker)' },
+      ...LOGGING,
       HELP,
     ],
     examples: ['multiplatform logout ghcr.io', 'multiplatform logout   # Docker Hub'],

@@ -4,6 +4,7 @@ import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 import { escapeMessage } from './terminal-text.js';
+import { httpLogger } from './http-log.js';
 
 /** Credentials given on the command line, for one registry. */
 export interface CommandLineCredentials {
@@ -47,6 +48,13 @@ export interface ConnectionSettings {
   verbose: boolean;
 }
 
+/** The `onHttp` listener `--debug` or `--verbose` asks for, if either was given. */
+export function httpLoggerFor(flags: FlagValues, io: CliIo): RegistryClientOptions['onHttp'] {
+  if (booleanFlag(flags, 'debug')) return httpLogger(io, 'headers');
+  if (booleanFlag(flags, 'verbose')) return httpLogger(io, 'steps');
+  return undefined;
+}
+
 /** `--timeout DURATION` in ms; zero means no deadline. */
 function timeoutMs(value: string): number {
   const ms = parseDuration(value);
@@ -65,7 +73,10 @@ export function clientOptions(settings: ConnectionSettings): RegistryClientOptio
   if (settings.credentials) options.credentials = { [settings.credentialsRegistry]: settings.credentials };
   const dockerCfg = stringFlag(flags, 'docker-cfg');
   if (dockerCfg !== undefined) options.dockerConfig = dockerCfg;
-  if (booleanFlag(flags, 'insecure')) options.insecure = [...new Set(settings.registries)];
+  // Both reach the named registries over plain HTTP when they do not speak TLS; see docs/cli.md.
+  if (booleanFlag(flags, 'insecure') || booleanFlag(flags, 'plain-http')) options.insecure = [...new Set(settings.registries)];
+  const onHttp = httpLoggerFor(flags, io);
+  if (onHttp) options.onHttp = onHttp;
   const timeout = stringFlag(flags, 'timeout');
   if (timeout !== undefined) options.timeoutMs = timeoutMs(timeout);
   if (settings.verbose) {

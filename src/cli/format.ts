@@ -48,20 +48,6 @@ export function formatInspect(result: InspectResult, name: string): InspectText 
   return { text: `${lines.join('\n')}\n`, hiddenAttestations };
 }
 
-/** `inspect --json`: the result without the manifest bytes, with the manifest's size. */
-export function inspectJson(result: InspectResult): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    reference: result.reference,
-    digest: result.digest,
-    mediaType: result.mediaType,
-    size: result.bytes.length,
-    isList: result.isList,
-  };
-  if (result.isList) out.entries = result.entries;
-  else out.platform = result.platform ?? null;
-  return out;
-}
-
 /** An index (or manifest) that was written, or in a dry run would be, and the references it went to. */
 export interface WrittenView {
   digest: string;

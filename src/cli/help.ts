@@ -51,9 +51,11 @@ export function programHelp(): string {
     'Flags:',
     '  -h, --help     show help (also after any command)',
     '      --version  print the version',
+    '  -v, --verbose  say on stderr what each step does (every command)',
+    '      --debug    print every request and response with its headers on stderr, credentials redacted (every command)',
     '',
-    'Exit status: 0 success, 1 the operation failed, 2 usage or spec-file error.',
-    `Run '${PROGRAM} <command> --help' for the flags of a command.`,
+    'Exit status: 0 success, 1 the operation failed, 2 usage or spec-file error, 130 interrupted (Ctrl-C).',
+    `Run '${PROGRAM} help <command>' or '${PROGRAM} <command> --help' for the flags of a command.`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -21,6 +21,14 @@ export interface CliIo {
   stderrTerminal?: { columns(): number; writeFrame(frame: string): void };
 }
 
+/** Why an interrupt watch's signal was aborted: the process received `signal`. */
+export class Interrupted extends Error {
+  override name = 'Interrupted';
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(`interrupted by ${signal}`);
+  }
+}
+
 /** The real process: its streams, its environment and its signals. */
 export function processIo(): CliIo {
   return {
@@ -36,11 +44,11 @@ export function processIo(): CliIo {
     watchInterrupts: () => {
       const controller = new AbortController();
       let count = 0;
-      const onSignal = (signal: NodeJS.Signals): void => {
+      const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
         count++;
         // A second interrupt means "stop now", even if cleanup hangs.
         if (count > 1) process.exit(130);
-        controller.abort(new Error(`interrupted by ${signal}`));
+        controller.abort(new Interrupted(signal));
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);

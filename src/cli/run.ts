@@ -3,8 +3,9 @@ import { VERSION } from '../version.js';
 import { parseCommandLine, type ParsedCommandLine } from './args.js';
 import { isArtifactCommand, isIndexLifecycleCommand } from './command-table.js';
 import { MultiLineError, UsageError, isInputError } from './errors.js';
+import { inCliWords } from './error-words.js';
 import { commandHelp, groupHelp, programHelp, usageLine } from './help.js';
-import type { CliIo } from './io.js';
+import { Interrupted, type CliIo } from './io.js';
 import { escapeMessage, terminalSafeIo } from './terminal-text.js';
 
 /**
@@ -16,7 +17,8 @@ import { escapeMessage, terminalSafeIo } from './terminal-text.js';
  * and `--help` stay fast.
  */
 export async function run(argv: readonly string[], rawIo: CliIo): Promise<number> {
-  const io = terminalSafeIo(rawIo);
+  const interrupts = recordInterrupts(terminalSafeIo(rawIo));
+  const { io } = interrupts;
   let parsed: ParsedCommandLine;
   try {
     parsed = parseCommandLine(argv);
@@ -26,8 +28,38 @@ export async function run(argv: readonly string[], rawIo: CliIo): Promise<number
   try {
     return await execute(parsed, io);
   } catch (error) {
-    return reportError(error, io, argv);
+    // Whatever the abort made the operation throw, the user pressed Ctrl-C: say that, as shells expect.
+    const signal = interrupts.received();
+    if (signal) {
+      io.stderr.write('multiplatform: interrupted\n');
+      return signal === 'SIGTERM' ? 143 : 130;
+    }
+    return reportError(error, io, argv, parsed.kind === 'run' ? inCliWords(error, { flags: parsed.flags, env: io.env }) : undefined);
   }
+}
+
+/** `io` whose interrupt watches are remembered, so that `run` can tell an interrupted command from a failed one. */
+function recordInterrupts(io: CliIo): { io: CliIo; received(): 'SIGINT' | 'SIGTERM' | undefined } {
+  const signals: AbortSignal[] = [];
+  const watch = io.watchInterrupts;
+  const wrapped: CliIo = watch
+    ? {
+        ...io,
+        watchInterrupts: () => {
+          const watching = watch.call(io);
+          signals.push(watching.signal);
+          return watching;
+        },
+      }
+    : io;
+  return {
+    io: wrapped,
+    received: () => {
+      const reason: unknown = signals.find((s) => s.aborted)?.reason;
+      if (reason === undefined) return undefined;
+      return reason instanceof Interrupted ? reason.signal : 'SIGINT';
+    },
+  };
 }
 
 async function execute(parsed: ParsedCommandLine, io: CliIo): Promise<number> {
@@ -84,8 +116,8 @@ function secretsIn(argv: readonly string[]): string[] {
   return secrets.filter((s) => s.length > 0);
 }
 
-function reportError(error: unknown, io: CliIo, argv: readonly string[]): number {
-  let message = error instanceof Error ? error.message : String(error);
+function reportError(error: unknown, io: CliIo, argv: readonly string[], worded?: string): number {
+  let message = worded ?? (error instanceof Error ? error.message : String(error));
   message = redact(message);
   for (const secret of secretsIn(argv)) message = message.split(secret).join('[REDACTED]');
   // Each line of the CLI's own messages is an error of its own (a spec file's problems), except

@@ -126,7 +126,7 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
 
 function createAuthenticator(options: ResolvedOptions, origin: () => string): Authenticator {
   const { auth } = options;
-  if (auth.kind === 'basic') return new BasicAuthenticator({ username: auth.username, password: auth.password });
+  if (auth.kind === 'basic') return new BasicAuthenticator(auth.accounts);
   if (auth.kind === 'token') {
     return new TokenAuthenticator(
       { credentials: auth.credentials, service: auth.service, lifetimeSeconds: auth.lifetimeSeconds, oauth2Exchange: auth.oauth2Exchange },

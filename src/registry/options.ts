@@ -1,4 +1,6 @@
 import { ValidationError } from '../errors.js';
+import { parseHtpasswd } from './auth/htpasswd.js';
+import type { Accounts } from './auth/credentials.js';
 import type { RegistryOptions } from './types.js';
 import type { OAuth2ExchangeSettings } from './auth/oauth2-exchange.js';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-sessions.js';
@@ -10,14 +12,8 @@ export interface ResolvedOptions {
   dir: string | undefined;
   auth:
     | { kind: 'none' }
-    | { kind: 'basic'; username: string; password: string }
-    | {
-        kind: 'token';
-        credentials?: { username: string; password: string };
-        service: string;
-        lifetimeSeconds: number;
-        oauth2Exchange?: OAuth2ExchangeSettings;
-      };
+    | { kind: 'basic'; accounts: Accounts }
+    | { kind: 'token'; credentials?: Accounts; service: string; lifetimeSeconds: number; oauth2Exchange?: OAuth2ExchangeSettings };
   maxManifestBytes: number;
   maxUploadRequestBytes: number;
   uploadLimits: UploadLimits;
@@ -77,33 +73,56 @@ function resolveAuth(auth: RegistryOptions['auth'], invalid: (message: string) =
   if (auth === undefined) return { kind: 'none' };
   if (typeof auth !== 'object' || auth === null) return invalid('auth must be { basic: ... } or { token: ... }');
   if ('basic' in auth) {
-    const { username, password } = auth.basic ?? {};
+    const basic: Record<string, unknown> = auth.basic ?? {};
+    if (basic.htpasswd !== undefined) return { kind: 'basic', accounts: htpasswdAccounts(basic, 'auth.basic', invalid) };
+    const { username, password } = basic;
     if (typeof username !== 'string' || username === '' || username.includes(':') || typeof password !== 'string') {
-      invalid('auth.basic needs a username (non-empty, without ":") and a password');
+      invalid('auth.basic needs a username (non-empty, without ":") and a password, or htpasswd');
     }
-    return { kind: 'basic', username, password };
+    return { kind: 'basic', accounts: { username: username as string, password: password as string } };
   }
   if ('token' in auth) {
     const { username, password, service = DEFAULT_TOKEN_SERVICE, lifetimeSeconds = DEFAULT_TOKEN_LIFETIME_SECONDS } = auth.token ?? {};
+    const { oauth2Exchange } = auth.token ?? {};
+    if (oauth2Exchange !== undefined && typeof oauth2Exchange?.acceptAccessToken !== 'function') {
+      invalid('auth.token.oauth2Exchange needs an acceptAccessToken function');
+    }
+    const exchange = oauth2Exchange ? { oauth2Exchange } : {};
+    if (auth.token?.htpasswd !== undefined) {
+      const accounts = htpasswdAccounts(auth.token, 'auth.token', invalid);
+      checkTokenSettings(service, lifetimeSeconds, invalid);
+      return { kind: 'token', credentials: accounts, service, lifetimeSeconds, ...exchange };
+    }
     if ((username === undefined) !== (password === undefined)) invalid('auth.token needs both username and password, or neither');
     if (username !== undefined && (typeof username !== 'string' || username === '' || username.includes(':'))) {
       invalid('auth.token.username must be a non-empty string without ":"');
     }
     if (password !== undefined && typeof password !== 'string') invalid('auth.token.password must be a string');
-    if (typeof service !== 'string' || service === '' || /["\\]/.test(service)) invalid('auth.token.service must be a non-empty string without quotes');
-    if (!Number.isFinite(lifetimeSeconds) || lifetimeSeconds <= 0) invalid('auth.token.lifetimeSeconds must be a positive number');
-    const { oauth2Exchange } = auth.token ?? {};
-    if (oauth2Exchange !== undefined && typeof oauth2Exchange?.acceptAccessToken !== 'function') {
-      invalid('auth.token.oauth2Exchange needs an acceptAccessToken function');
-    }
+    checkTokenSettings(service, lifetimeSeconds, invalid);
     const credentials = username !== undefined && password !== undefined ? { username, password } : undefined;
     return {
       kind: 'token',
       ...(credentials ? { credentials } : {}),
       service,
       lifetimeSeconds,
-      ...(oauth2Exchange ? { oauth2Exchange } : {}),
+      ...exchange,
     };
   }
   return invalid('auth must be { basic: { username, password } } or { token: { ... } }');
+}
+
+function checkTokenSettings(service: unknown, lifetimeSeconds: unknown, invalid: (message: string) => never): void {
+  if (typeof service !== 'string' || service === '' || /["\\]/.test(service)) invalid('auth.token.service must be a non-empty string without quotes');
+  if (typeof lifetimeSeconds !== 'number' || !Number.isFinite(lifetimeSeconds) || lifetimeSeconds <= 0) invalid('auth.token.lifetimeSeconds must be a positive number');
+}
+
+/** The accounts of `htpasswd` text, which excludes `username` and `password` beside it. */
+function htpasswdAccounts(settings: Record<string, unknown>, where: string, invalid: (message: string) => never): Accounts {
+  if (typeof settings.htpasswd !== 'string') return invalid(`${where}.htpasswd must be the text of an htpasswd file`);
+  if (settings.username !== undefined || settings.password !== undefined) invalid(`${where} takes htpasswd or username and password, not both`);
+  try {
+    return parseHtpasswd(settings.htpasswd, `${where}.htpasswd`);
+  } catch (error) {
+    return invalid((error as Error).message);
+  }
 }

@@ -12,6 +12,8 @@ export interface ServeRegistryOptions {
   dir?: string;
   /** Log every request to `stderr`. */
   verbose?: boolean;
+  /** Basic or token authentication, as {@link RegistryOptions.auth}; default none. */
+  auth?: RegistryOptions['auth'];
 }
 
 /** The process around {@link serveRegistry}, injected so that it can run inside a test. */
@@ -44,8 +46,9 @@ export async function serveRegistry(options: ServeRegistryOptions, io: ServeRegi
   }
 }
 
-function registryOptions({ port, host, dir, verbose }: ServeRegistryOptions, io: ServeRegistryIo): RegistryOptions {
+function registryOptions({ port, host, dir, verbose, auth }: ServeRegistryOptions, io: ServeRegistryIo): RegistryOptions {
   return {
+    ...(auth !== undefined ? { auth } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(host !== undefined ? { host } : {}),
     ...(dir !== undefined ? { storage: { dir } } : {}),

@@ -10,14 +10,16 @@ export interface RegistryHandlerOptions {
   storage?: { dir: string } | 'memory';
   /**
    * Authentication: `basic` requires these credentials on every request; `token` makes the registry its own
-   * token server (`/token`), with optional credentials (anonymous callers then get pull only).
+   * token server (`/token`), with optional credentials (anonymous callers then get pull only). Instead of one
+   * username and password, `htpasswd` takes the text of an htpasswd file of bcrypt entries (`htpasswd -B`).
    */
   auth?:
-    | { basic: { username: string; password: string } }
+    | { basic: { username: string; password: string } | { htpasswd: string } }
     | {
         token: {
           username?: string;
           password?: string;
+          htpasswd?: string;
           service?: string;
           lifetimeSeconds?: number;
           /**

@@ -2,6 +2,7 @@ import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { AbortError, NetworkError, UnsafeRequestError, isMultiplatformError, redact } from '../errors.js';
 import { isInternalHost, isLoopbackHost } from './address.js';
 import { BodyOpener, type BodySource } from './body.js';
+import { redactHeaders, redactUrl, type HttpEvent } from './http-events.js';
 import { abortError } from '../util/abort.js';
 import { discard } from '../util/streams.js';
 
@@ -40,6 +41,8 @@ export interface HttpTransportOptions {
   bodyTimeoutMs?: number;
   /** Proxies to go through (from `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`); none when absent. */
   proxy?: ProxySettings;
+  /** Told of every request sent and every answer's status line and headers, credentials removed. */
+  onHttp?: (event: HttpEvent) => void;
 }
 
 /** Where requests are proxied, as the usual environment variables say. */
@@ -122,6 +125,7 @@ export class HttpTransport {
     }
     try {
       req.signal?.throwIfAborted?.();
+      this.report(() => ({ kind: 'request', method, url: redactUrl(url), headers: redactHeaders(headers) }));
       const res = await request(url, {
         method: method as Dispatcher.HttpMethod,
         headers,
@@ -131,9 +135,23 @@ export class HttpTransport {
         headersTimeout: this.options.headersTimeoutMs ?? 60_000,
         bodyTimeout: this.options.bodyTimeoutMs ?? 300_000,
       });
+      this.report(() => ({ kind: 'response', method, url: redactUrl(url), status: res.statusCode, headers: redactHeaders(res.headers) }));
       return { status: res.statusCode, headers: res.headers, body: res.body, url: url.toString() };
     } catch (error) {
-      throw toTransportError(error, req.operation, req.signal);
+      const failure = toTransportError(error, req.operation, req.signal);
+      this.report(() => ({ kind: 'failure', method, url: redactUrl(url), message: redact(failure.message) }));
+      throw failure;
+    }
+  }
+
+  /** Tells the `onHttp` listener, if any; a listener that throws does not fail the request. */
+  private report(event: () => HttpEvent): void {
+    const listener = this.options.onHttp;
+    if (!listener) return;
+    try {
+      listener(event());
+    } catch {
+      // A logging callback must not change what the request does.
     }
   }
 

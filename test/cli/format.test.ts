@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatDryRun, formatInspect, formatPlan, formatPush, inspectJson, pushJson } from '../../src/cli/format.js';
+import { formatDryRun, formatInspect, formatPlan, formatPush, pushJson } from '../../src/cli/format.js';
+import { inspectJson } from '../../src/cli/inspect-detail.js';
+import { formatManifestTool } from '../../src/cli/manifest-tool-text.js';
 import type { InspectResult, PushManifestListResult } from '../../src/index.js';
 
 const d = (c: string) => `sha256:${c.repeat(64)}` as const;
@@ -93,21 +95,99 @@ describe('formatInspect', () => {
 });
 
 describe('inspectJson', () => {
-  it('keeps every entry, attestations included, and replaces the bytes by their size', () => {
-    const json = inspectJson(list);
-    expect(json).toEqual({
-      reference: list.reference,
-      digest: list.digest,
-      mediaType: list.mediaType,
-      size: list.bytes.length,
-      isList: true,
-      entries: list.entries,
-    });
+  const platforms = [
+    { architecture: 'amd64', os: 'linux' },
+    { architecture: 'unknown', os: 'unknown' },
+    { architecture: 'arm64', os: 'linux', variant: 'v8', features: ['sve'] },
+    { architecture: 'amd64', os: 'windows', 'os.version': '10.0.17763.1234', 'os.features': ['win32k'] },
+  ];
+
+  it('gives every entry, attestations included, its OCI platform object and short string; the bytes become their size', () => {
+    const json = inspectJson(list, { platforms });
+    expect(json).toMatchObject({ reference: list.reference, digest: list.digest, mediaType: list.mediaType, size: list.bytes.length, isList: true });
+    expect(json.manifests).toEqual([
+      { digest: d('b'), mediaType: list.entries[0]!.mediaType, size: 100, attestation: false, platform: { architecture: 'amd64', os: 'linux' }, platformString: 'linux/amd64' },
+      {
+        digest: d('c'),
+        mediaType: list.entries[1]!.mediaType,
+        size: 50,
+        attestation: true,
+        annotations: list.entries[1]!.annotations,
+        platform: { architecture: 'unknown', os: 'unknown' },
+        platformString: 'unknown/unknown',
+      },
+      { digest: d('d'), mediaType: list.entries[2]!.mediaType, size: 100, attestation: false, platform: platforms[2], platformString: 'linux/arm64/v8' },
+      { digest: d('e'), mediaType: list.entries[3]!.mediaType, size: 100, attestation: false, platform: platforms[3], platformString: 'windows/amd64:10.0.17763.1234' },
+    ]);
+    expect(Object.keys((json.manifests as Array<{ platform: object }>)[3]!.platform)).toEqual(['architecture', 'os', 'os.version', 'os.features']);
     expect(JSON.stringify(json)).not.toContain('schemaVersion');
   });
 
-  it('gives a single image its platform', () => {
-    expect(inspectJson(single)).toEqual({ reference: single.reference, digest: single.digest, mediaType: single.mediaType, size: 25, isList: false, platform: 'linux/amd64' });
+  it('gives a single image the same shape: one entry, itself', () => {
+    expect(inspectJson(single, { platforms: [{ architecture: 'amd64', os: 'linux' }] })).toEqual({
+      reference: single.reference,
+      digest: single.digest,
+      mediaType: single.mediaType,
+      size: 25,
+      isList: false,
+      manifests: [{ digest: single.digest, mediaType: single.mediaType, size: 25, attestation: false, platform: { architecture: 'amd64', os: 'linux' }, platformString: 'linux/amd64' }],
+    });
+  });
+
+  it('shows an entry without a platform as null', () => {
+    const json = inspectJson({ ...list, entries: [list.entries[0]!] }, { platforms: [null] });
+    expect((json.manifests as Array<{ platform: unknown }>)[0]!.platform).toBeNull();
+  });
+});
+
+describe('formatManifestTool', () => {
+  const layer = (c: string) => ({ digest: d(c), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' });
+
+  it("prints a list as manifest-tool inspect does: numbered entries, platforms, layers; attestations point at their image", () => {
+    const two = { ...list, entries: [list.entries[0]!, list.entries[1]!] };
+    const text = formatManifestTool(two, 'golang:1.22', { platforms: [{ architecture: 'amd64', os: 'linux' }, null], layers: [[layer('7')], undefined] });
+    expect(text.split('\n')).toEqual([
+      `Name:   golang:1.22 (Type: ${list.mediaType})`,
+      `Digest: ${d('a')}`,
+      ' * Contains 2 manifest references (1 image, 1 attestation):',
+      `[1]     Type: ${list.entries[0]!.mediaType}`,
+      `[1]   Digest: ${d('b')}`,
+      '[1]   Length: 100',
+      '[1] Platform:',
+      '[1]    -      OS: linux',
+      '[1]    -    Arch: amd64',
+      '[1] # Layers: 1',
+      `     layer 01: digest = ${d('7')}`,
+      '                 type = application/vnd.oci.image.layer.v1.tar+gzip',
+      '',
+      `[2]     Type: ${list.entries[1]!.mediaType} (vnd.docker.reference.type=attestation-manifest)`,
+      `[2]   Digest: ${d('c')}`,
+      '[2]   Length: 50',
+      `[2]       >>> Attestation for digest: ${d('b')}`,
+      '',
+      '',
+    ]);
+  });
+
+  it('prints the optional platform fields manifest-tool prints, in its order', () => {
+    const windows = { ...list, entries: [list.entries[3]!] };
+    const text = formatManifestTool(windows, 'x:1', { platforms: [{ architecture: 'arm', os: 'windows', variant: 'v7', 'os.version': '10.0.1', 'os.features': ['a', 'b'] }], layers: [[]] });
+    expect(text).toContain('[1]    -      OS: windows\n[1]    - OS Vers: 10.0.1\n[1]    - OS Feat: [a b]\n[1]    -    Arch: arm\n[1]    - Variant: v7\n[1] # Layers: 0\n');
+  });
+
+  it('prints a single image with its config platform and layers', () => {
+    const text = formatManifestTool(single, 'app:amd64', { platforms: [{ architecture: 'amd64', os: 'linux' }], layers: [[layer('7'), layer('8')]] });
+    expect(text.split('\n')).toEqual([
+      `Name: app:amd64 (Type: ${single.mediaType})`,
+      `      Digest: ${single.digest}`,
+      '        Size: 25',
+      '          OS: linux',
+      '        Arch: amd64',
+      '    # Layers: 2',
+      `      layer 01: digest = ${d('7')}`,
+      `      layer 02: digest = ${d('8')}`,
+      '',
+    ]);
   });
 });
 

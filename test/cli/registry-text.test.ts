@@ -94,9 +94,10 @@ describe('text from a registry on the terminal', () => {
     const result = await runCli(['inspect', '--json', list], { env });
     expect(result.code).toBe(0);
     expectNoRawControls(result);
-    const parsed = JSON.parse(result.stdout) as { entries: Array<{ platform: string; annotations: Record<string, string> }> };
-    expect(parsed.entries[0]?.platform).toBe(`${HOSTILE_OS}/${HOSTILE_ARCH}`);
-    expect(parsed.entries[0]?.annotations).toEqual({ 'org.example.note': 'fine\u001b]0;title\u0007\u009b31m' });
+    const parsed = JSON.parse(result.stdout) as { manifests: Array<{ platform: { os: string }; platformString: string; annotations: Record<string, string> }> };
+    expect(parsed.manifests[0]?.platformString).toBe(`${HOSTILE_OS}/${HOSTILE_ARCH}`);
+    expect(parsed.manifests[0]?.platform.os).toBe(HOSTILE_OS);
+    expect(parsed.manifests[0]?.annotations).toEqual({ 'org.example.note': 'fine\u001b]0;title\u0007\u009b31m' });
     expect(result.stdout).toContain('\\u009b31m');
   });
 

@@ -177,9 +177,10 @@ describe.each(['plain', 'basic', 'token'] as const)('multiplatform CLI against t
     expect(stored.length).toBe(json.size);
 
     const inspectJson = await cli(['inspect', '--json', ...authFlags(registry), `${repo}:2.0`]);
-    const inspected = JSON.parse(text(inspectJson)) as { digest: string; isList: boolean; entries: Array<{ platform: string }>; bytes?: unknown };
+    const inspected = JSON.parse(text(inspectJson)) as { digest: string; isList: boolean; manifests: Array<{ platformString: string; platform: { os: string } }>; bytes?: unknown };
     expect(inspected).toMatchObject({ digest: json.digest, isList: true, size: json.size });
-    expect(inspected.entries.map((e) => e.platform)).toEqual(['linux/amd64', 'linux/arm/v7', 'linux/arm64/v8']);
+    expect(inspected.manifests.map((e) => e.platformString)).toEqual(['linux/amd64', 'linux/arm/v7', 'linux/arm64/v8']);
+    expect(inspected.manifests.map((e) => e.platform.os)).toEqual(['linux', 'linux', 'linux']);
     expect(inspected.bytes).toBeUndefined();
   });
 
@@ -279,7 +280,7 @@ describe('multiplatform CLI input errors', () => {
   it('exits 2 for an unknown flag, with a hint and the usage line', async () => {
     const result = await cli(['inspect', '--jsn', 'x']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("multiplatform: error: unknown flag --jsn (did you mean --json?)\nusage: multiplatform inspect REF [--raw | --json] [flags]\nRun 'multiplatform inspect --help' for more.\n");
+    expect(result.stderr).toBe("multiplatform: error: unknown flag --jsn (did you mean --json?)\nusage: multiplatform inspect REF [--raw | --json | --format manifest-tool] [flags]\nRun 'multiplatform inspect --help' for more.\n");
   });
 });
 

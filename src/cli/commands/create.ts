@@ -1,5 +1,6 @@
 import { ValidationError, parseReference, type CreateManifestListOptions, type CreateManifestListResult } from '../../index.js';
 import { booleanFlag, listFlag, stringFlag } from '../args.js';
+import { withChildNames } from '../child-names.js';
 import { UsageError } from '../errors.js';
 import { formatDryRun, formatPlan, formatPush, writeJson } from '../format.js';
 import type { CliIo } from '../io.js';
@@ -58,6 +59,8 @@ export async function runCreate(command: LifecycleCommand, io: CliIo): Promise<n
   const first = referenceOperand(options.tags[0] as string, '-t', COMMAND);
   const registries = [...options.tags, ...command.positionals].map((r) => parseReference(r).registry);
   const settings = { command: COMMAND, flags: command.flags, io, credentialsRegistry: first.registry, registries, quiet: mode !== 'text' };
-  const result = await withRegistryClient(settings, (client, call) => client.createManifestList(options, call).catch((error: unknown) => Promise.reject(annotationUsage(error))));
+  const result = await withRegistryClient(settings, (client, call) =>
+    client.createManifestList(options, call).catch(async (error: unknown) => Promise.reject(annotationUsage(await withChildNames(error, client, command.positionals)))),
+  );
   return reportWrite(report(result, mode), mode, command.flags, io);
 }

@@ -1,11 +1,15 @@
-import { InvalidReferenceError, RegistryClient, parseReference, type Reference } from '../../index.js';
+import { InvalidReferenceError, RegistryClient, parseReference, type CallOptions, type InspectResult, type Platform, type Reference } from '../../index.js';
+import { platformFromConfig, type ImageConfig } from '../../oci/index.js';
 import { booleanFlag, stringFlag, type FlagValues } from '../args.js';
 import { clientOptions, readCredentials } from '../connection.js';
 import { UsageError } from '../errors.js';
-import { formatInspect, inspectJson } from '../format.js';
+import { formatInspect } from '../format.js';
+import { inspectJson, type InspectDetail } from '../inspect-detail.js';
+import { formatManifestTool } from '../manifest-tool-text.js';
 import type { CliIo } from '../io.js';
 
 const COMMAND = 'inspect';
+const FORMATS = ['mquery', 'manifest-tool'];
 
 /** A parsed `inspect` command line. */
 export interface InspectCommand {
@@ -22,7 +26,11 @@ export async function runInspect(inspect: InspectCommand, io: CliIo): Promise<nu
   const raw = booleanFlag(flags, 'raw');
   const json = booleanFlag(flags, 'json');
   const quiet = booleanFlag(flags, 'quiet');
-  if ([raw, json, quiet].filter(Boolean).length > 1) throw new UsageError('--raw, --json and --quiet cannot be combined', COMMAND);
+  const format = stringFlag(flags, 'format');
+  if (format !== undefined && !FORMATS.includes(format)) {
+    throw new UsageError(`--format must be ${FORMATS.join(' or ')}, got ${JSON.stringify(format)}`, COMMAND);
+  }
+  if ([raw, json, quiet, format !== undefined].filter(Boolean).length > 1) throw new UsageError('--raw, --json, --quiet and --format cannot be combined', COMMAND);
 
   const name = inspect.positionals[0] ?? '';
   let ref: Reference;
@@ -33,7 +41,7 @@ export async function runInspect(inspect: InspectCommand, io: CliIo): Promise<nu
     throw error;
   }
   const credentials = await readCredentials(flags, io, COMMAND);
-  if (stringFlag(flags, 'password') !== undefined && !quiet && !raw && !json) {
+  if (stringFlag(flags, 'password') !== undefined && !quiet && !raw && !json && format === undefined) {
     io.stderr.write('multiplatform: warning: a password on the command line can be read by other users; prefer --password-stdin\n');
   }
   const client = new RegistryClient(
@@ -49,7 +57,10 @@ export async function runInspect(inspect: InspectCommand, io: CliIo): Promise<nu
     }
     const result = await client.inspect(ref, call);
     if (json) {
-      io.stdout.write(`${JSON.stringify(inspectJson(result), null, 2)}\n`);
+      const detail = await inspectDetail(client, ref, result, { layers: false }, call);
+      io.stdout.write(`${JSON.stringify(inspectJson(result, detail), null, 2)}\n`);
+    } else if (format === 'manifest-tool') {
+      io.stdout.write(formatManifestTool(result, name, await inspectDetail(client, ref, result, { layers: true }, call)));
     } else if (quiet) {
       io.stdout.write(`${result.digest}\n`);
     } else {
@@ -64,5 +75,42 @@ export async function runInspect(inspect: InspectCommand, io: CliIo): Promise<nu
   } finally {
     interrupts?.dispose();
     await client.close();
+  }
+}
+
+interface ManifestDocument {
+  manifests?: { platform?: Platform }[];
+  config?: { digest?: string };
+  layers?: { digest: string; mediaType: string }[];
+}
+
+/**
+ * The platform objects (and, when asked, the layers) the summary of `client.inspect` leaves out:
+ * a list's from its own bytes and each image manifest, an image's from its config.
+ */
+async function inspectDetail(client: RegistryClient, ref: Reference, result: InspectResult, want: { layers: boolean }, call: CallOptions | undefined): Promise<InspectDetail> {
+  const document = JSON.parse(result.bytes.toString('utf8')) as ManifestDocument;
+  if (!result.isList) {
+    const configDigest = document.config?.digest;
+    const config = configDigest ? (JSON.parse((await client.getBlobBytes(ref.atDigest(configDigest), call)).toString('utf8')) as ImageConfig) : undefined;
+    return { platforms: [config ? platformOrNull(config) : null], layers: [document.layers ?? []] };
+  }
+  const platforms = result.entries.map((_, i) => document.manifests?.[i]?.platform ?? null);
+  if (!want.layers) return { platforms };
+  const layers = await Promise.all(
+    result.entries.map(async (entry) => {
+      if (entry.attestation) return undefined;
+      const child = await client.getManifest(ref.atDigest(entry.digest), call);
+      return (child.manifest as ManifestDocument).layers ?? [];
+    }),
+  );
+  return { platforms, layers };
+}
+
+function platformOrNull(config: ImageConfig): Platform | null {
+  try {
+    return platformFromConfig(config);
+  } catch {
+    return null;
   }
 }

@@ -7,7 +7,7 @@ import {
   type RegistryClientOptions,
 } from '../../index.js';
 import { booleanFlag, stringFlag, type FlagValues } from '../args.js';
-import { readCredentials } from '../connection.js';
+import { httpLoggerFor, readCredentials } from '../connection.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 
@@ -41,7 +41,9 @@ export async function runLogin(command: LoginCommand, io: CliIo): Promise<number
   }
   const dockerConfig = stringFlag(flags, 'docker-cfg');
   const options: RegistryClientOptions = { env: io.env, ...(dockerConfig !== undefined ? { dockerConfig } : {}) };
-  if (booleanFlag(flags, 'insecure')) options.insecure = [registry];
+  if (booleanFlag(flags, 'insecure') || booleanFlag(flags, 'plain-http')) options.insecure = [registry];
+  const onHttp = httpLoggerFor(flags, io);
+  if (onHttp) options.onHttp = onHttp;
 
   if (given === undefined) {
     const saved = await new CredentialStore({ env: io.env, ...(dockerConfig !== undefined ? { dockerConfig } : {}) }).resolve(registry);
@@ -82,6 +84,10 @@ export async function runLogout(command: LoginCommand, io: CliIo): Promise<numbe
   const dockerConfig = stringFlag(command.flags, 'docker-cfg');
   const result = await removeDockerLogin({ registry, env: io.env, ...(dockerConfig !== undefined ? { dockerConfig } : {}) });
   io.stdout.write(result.removed ? `Removing login credentials for ${registry}\n` : `Not logged in to ${registry}\n`);
+  if (booleanFlag(command.flags, 'verbose') || booleanFlag(command.flags, 'debug')) {
+    const where = result.helper ? `docker-credential-${result.helper} and ${result.configPath}` : result.configPath;
+    io.stderr.write(`multiplatform: looked for ${result.key} in ${where}\n`);
+  }
   const remaining = await new CredentialStore({ env: io.env, ...(dockerConfig !== undefined ? { dockerConfig } : {}) })
     .resolve(registry)
     .catch(() => undefined);

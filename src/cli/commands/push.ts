@@ -16,6 +16,7 @@ import { MultiLineError, UsageError } from '../errors.js';
 import { formatDryRun, formatPlan, formatPush, pushJson } from '../format.js';
 import type { CliIo } from '../io.js';
 import { parseSpecFile } from '../spec-file.js';
+import { withChildNames } from '../child-names.js';
 import { expandTemplate, hasPlaceholder } from '../template.js';
 
 /** A parsed `push from-spec` or `push from-args` command line. */
@@ -34,7 +35,16 @@ function parseRef(value: string, what: string, command: string): Reference {
   }
 }
 
-async function specFromFile(file: string): Promise<ManifestListSpec> {
+/** What `push from-spec -` calls standard input in messages. */
+const STDIN_NAME = '<stdin>';
+
+async function specFromFile(file: string, io: CliIo, flags: FlagValues): Promise<ManifestListSpec> {
+  if (file === '-') {
+    if (booleanFlag(flags, 'password-stdin')) {
+      throw new UsageError('the spec (-) and --password-stdin cannot both be read from standard input', 'push from-spec');
+    }
+    return parseSpec(await io.readStdin(), STDIN_NAME);
+  }
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -42,6 +52,10 @@ async function specFromFile(file: string): Promise<ManifestListSpec> {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     throw new UsageError(`cannot read spec file ${file}: ${reason}`, 'push from-spec');
   }
+  return parseSpec(text, file);
+}
+
+function parseSpec(text: string, file: string): ManifestListSpec {
   return parseSpecFile(text, file, { reference: (value) => void parseReference(value), tag: (value) => void validateTag(value) });
 }
 
@@ -117,7 +131,7 @@ export async function runPush(push: PushCommand, io: CliIo): Promise<number> {
   if (json && quiet) throw new UsageError('--json and --quiet cannot be used together', command);
 
   const file = push.positionals[0] ?? '';
-  const spec = applyFlags(push.mode === 'from-spec' ? await specFromFile(file) : specFromArgs(flags), flags, command);
+  const spec = applyFlags(push.mode === 'from-spec' ? await specFromFile(file, io, flags) : specFromArgs(flags), flags, command);
   const target = parseRef(spec.image, 'image', command);
   const children = spec.manifests.map((child) => parseRef(child.image, 'image', command));
   const credentials = await readCredentials(flags, io, command);
@@ -140,7 +154,7 @@ export async function runPush(push: PushCommand, io: CliIo): Promise<number> {
   try {
     result = await client.pushManifestList(spec, interrupts ? { signal: interrupts.signal } : undefined);
   } catch (error) {
-    throw withCliHint(error, spec.ignoreMissing === true);
+    throw withCliHint(await withChildNames(error, client, spec.manifests.map((child) => child.image)), spec.ignoreMissing === true);
   } finally {
     interrupts?.dispose();
     await client.close();

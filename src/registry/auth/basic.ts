@@ -2,13 +2,13 @@ import { ApiError } from '../api-error.js';
 import { header, type Exchange } from '../http-io.js';
 import type { Access } from './access.js';
 import type { Authenticator } from './authenticator.js';
-import { credentialsMatch, parseBasicAuthorization } from './credentials.js';
+import { credentialsMatch, parseBasicAuthorization, type Accounts } from './credentials.js';
 
 export const BASIC_REALM = 'multiplatform';
 
-/** HTTP Basic authentication: every request needs the one configured username and password. */
+/** HTTP Basic authentication: every request needs the configured username and password (or one the htpasswd accounts accept). */
 export class BasicAuthenticator implements Authenticator {
-  constructor(private readonly credentials: { username: string; password: string }) {}
+  constructor(private readonly credentials: Accounts) {}
 
   authorize(ex: Exchange, _access: Access[]): ApiError | undefined {
     const given = parseBasicAuthorization(header(ex, 'authorization'));

@@ -23,12 +23,13 @@ export function secretEquals(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-/** True when `given` are exactly the configured credentials. */
-export function credentialsMatch(
-  given: { username: string; password: string } | undefined,
-  expected: { username: string; password: string },
-): boolean {
+/** Who may log in: one username and password, or a verifier (the accounts of an htpasswd file). */
+export type Accounts = { username: string; password: string } | { verify(given: { username: string; password: string }): boolean };
+
+/** True when `given` are the configured credentials, or credentials the configured verifier accepts. */
+export function credentialsMatch(given: { username: string; password: string } | undefined, expected: Accounts): boolean {
   if (!given) return false;
+  if ('verify' in expected) return expected.verify(given);
   // Evaluate both comparisons, so that timing does not tell which part was wrong.
   const userOk = secretEquals(given.username, expected.username);
   const passwordOk = secretEquals(given.password, expected.password);

@@ -6,7 +6,7 @@ import { header, sendJson, type Exchange } from '../http-io.js';
 import { formatScope, parseScopes, type Access } from './access.js';
 import type { Authenticator } from './authenticator.js';
 import { BASIC_REALM } from './basic.js';
-import { credentialsMatch, parseBasicAuthorization, parseBearerAuthorization } from './credentials.js';
+import { credentialsMatch, parseBasicAuthorization, parseBearerAuthorization, type Accounts } from './credentials.js';
 import { oauthError, readForm } from './form.js';
 import { handleExchange, type OAuth2ExchangeSettings } from './oauth2-exchange.js';
 import { OAUTH2_EXCHANGE_PATH, OAUTH2_TOKEN_PATH } from '../../oci/oauth2-exchange.js';
@@ -14,7 +14,7 @@ import { OAUTH2_EXCHANGE_PATH, OAUTH2_TOKEN_PATH } from '../../oci/oauth2-exchan
 /** Settings of the built-in token server. */
 export interface TokenAuthSettings {
   /** Without credentials, every token request is granted what it asks for. */
-  credentials?: { username: string; password: string };
+  credentials?: Accounts;
   service: string;
   lifetimeSeconds: number;
   /** ACR's token exchange: the realm becomes `/oauth2/token` and `/oauth2/exchange` is served. */
