@@ -59,6 +59,8 @@ export async function putManifest(ctx: RegistryContext, ex: Exchange, name: stri
     throw ApiError.of(400, 'DIGEST_INVALID', `manifest has digest ${digest}, not ${ref.digest}`, { expected: ref.digest, actual: digest });
   }
   checkReferences(ctx.state.get(name), checked);
+  const refusal = ctx.behaviour?.refuseManifest?.(checked, bytes, name);
+  if (refusal) throw refusal;
   await ctx.locks.run(digest, async () => {
     await ctx.store.putBytes(digest, bytes);
     const repository = ctx.state.getOrCreate(name);
