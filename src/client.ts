@@ -103,6 +103,12 @@ export interface RegistryClientOptions {
   /** How many blobs one operation may stream between registries at once (default 4); each holds up to `chunkSize` in memory. */
   transferConcurrency?: number;
   /**
+   * Requests in flight to one registry, shared by every call of this client (each waits for its
+   * response headers). Default: 6 for hosts known to rate-limit bursts (ghcr.io, Docker Hub, quay.io,
+   * ECR), unlimited elsewhere; a number applies to every registry.
+   */
+  maxConcurrentRequests?: number;
+  /**
    * Deadline for each call, in ms: the whole call — its requests, retries, backoff waits and
    * token requests, and for `getBlob` the reading of the stream — fails with a `TimeoutError`
    * once it passes. Default none (`0`); a call's own `timeoutMs` option overrides it.
@@ -178,6 +184,7 @@ export class RegistryClient {
     const transport = new RegistryTransport(this.#http, this.#auth, new Endpoints(this.#http, isInsecure), retryPolicy, {
       onWarning: options.onWarning,
       onRetry: options.onRetry,
+      maxConcurrentRequests: options.maxConcurrentRequests,
     });
     this.#context = {
       transport,
@@ -665,6 +672,7 @@ const OPTION_CHECKS = {
   onRetry: [(value) => typeof value === 'function', 'a function'],
   env: [isPlainObject, 'an object of environment variables'],
   consistency: [(value) => value === false || isPlainObject(value), '{ retries, delayMs } or false'],
+  maxConcurrentRequests: [isPositiveInteger, 'a positive integer'],
 } as const satisfies Record<keyof RegistryClientOptions, FieldChecks[string]>;
 
 const isSourceList = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string' || isPlainObject(item));

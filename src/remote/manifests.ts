@@ -169,7 +169,7 @@ async function sendManifest(
       signal: options.signal,
     });
   const res = await withConsistencyRetry(ctx, send, { signal: options.signal }).catch((error: unknown) => {
-    throw explainRefusedForeignLayers(error, manifest);
+    throw explainRefusedAnnotations(explainRefusedForeignLayers(error, manifest), manifest);
   });
   await discard(res.body);
   checkRegistryDigest(operation, header(res, 'docker-content-digest'), body, digest);
@@ -303,6 +303,22 @@ function explainRefusedForeignLayers(error: unknown, manifest: Manifest): unknow
     `the manifest lists ${foreign.length} non-distributable (foreign) layer${foreign.length === 1 ? '' : 's'}: ${listed}; ` +
     'the registry probably refuses foreign layers: allow their URLs there (CNCF distribution: validation.manifests.urls.allow), ' +
     'or copy the layers into the registry as ordinary layers';
+  return new RegistryError(error.operation, error.status, error.errors, { cause: error, retryAfterMs: error.retryAfterMs, hint });
+}
+
+/**
+ * A Docker manifest list has no `annotations` field; registries that parse it strictly (Google Artifact
+ * Registry, GCR) refuse one carrying them with `MANIFEST_INVALID`. The error then says what to do instead.
+ */
+function explainRefusedAnnotations(error: unknown, manifest: Manifest): unknown {
+  if (!(error instanceof RegistryError) || !error.hasCode('MANIFEST_INVALID')) return error;
+  if (manifest.mediaType !== MediaType.DockerManifestList) return error;
+  const entries = manifest.manifests as Array<{ annotations?: unknown }>;
+  const annotated = (manifest as { annotations?: unknown }).annotations !== undefined || entries.some((m) => m.annotations !== undefined);
+  if (!annotated) return error;
+  const hint =
+    'this registry refuses annotations in a Docker manifest list (Google Artifact Registry does): ' +
+    "push an OCI index instead (mediaType 'oci', CLI --type oci), or leave the annotations out";
   return new RegistryError(error.operation, error.status, error.errors, { cause: error, retryAfterMs: error.retryAfterMs, hint });
 }
 
