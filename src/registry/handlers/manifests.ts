@@ -73,7 +73,7 @@ export async function putManifest(ctx: RegistryContext, ex: Exchange, name: stri
     'Docker-Content-Digest': digest,
     'Content-Length': 0,
   };
-  if (checked.subject) headers['OCI-Subject'] = checked.subject;
+  if (checked.subject && ctx.behaviour?.acknowledgesSubject !== false) headers['OCI-Subject'] = checked.subject;
   if (extraTags.length > 0) headers[OCI_TAG_HEADER] = formatOciTag(extraTags);
   await send(ex, { status: 201, headers });
 }

@@ -39,6 +39,8 @@ export interface RegistryBehaviour {
   refuseManifest?(manifest: CheckedManifest, bytes: Buffer, name: string): ApiError | undefined;
   /** Whether a cross-repository mount may link `digest` from `from` (the spec's rule: `from` has the blob). */
   mountable?(state: RegistryState, from: string, digest: string): boolean;
+  /** False when the registry does not answer a manifest with `subject` with `OCI-Subject` (it has no referrers API). */
+  acknowledgesSubject?: boolean;
   /** The registry's own tag-list paging. */
   tagPaging?: TagPaging;
 }

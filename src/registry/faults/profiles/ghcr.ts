@@ -31,6 +31,7 @@ export const ghcrProfile: RegistryProfile = {
     const tagLists = new RateWindow(TAG_LISTS_PER_SECOND, 1000);
     const uploadStarts = new RateWindow(UPLOAD_STARTS_PER_SECOND, 1000);
     return {
+      acknowledgesSubject: false,
       refuse({ route }) {
         if (route.kind === 'referrers') return ApiError.of(404, 'NAME_UNKNOWN', 'repository name not known to registry');
         if (route.kind === 'tags' && !tagLists.tryTake()) {
