@@ -109,7 +109,10 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
 
   function profileRequest(ex: Exchange, route: Route): ProfileRequest {
     const host = ex.req.headers.host;
+    const name = 'name' in route ? route.name : undefined;
+    const mayPush = name !== undefined && authenticator.authorize(ex, [{ type: 'repository', name, actions: ['push'] }]) === undefined;
     return {
+      mayPush,
       method: ex.method,
       route,
       query: ex.query,

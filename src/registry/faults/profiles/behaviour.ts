@@ -13,6 +13,8 @@ export interface ProfileRequest {
   /** Where the request came in, e.g. `http://127.0.0.1:40123`. */
   readonly origin: string;
   readonly state: RegistryState;
+  /** True when the caller's credentials would let it push to the repository the request names. */
+  readonly mayPush: boolean;
 }
 
 /** How a profile pages the tag list: what it makes of the client's query, and the `Link` it sends. */

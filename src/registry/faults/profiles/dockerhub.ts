@@ -11,7 +11,8 @@ export const DOCKER_HUB_SERVICE = 'registry.docker.io';
  * - `ratelimit-limit: 100;w=21600` and `ratelimit-remaining` on every response; a manifest GET counts as a
  *   pull (a HEAD does not), and once the limit is spent a GET gets 429 `TOOMANYREQUESTS`;
  * - a repository that does not exist (or is private) answers a read with 401 `UNAUTHORIZED` and a Bearer
- *   challenge, even to a caller holding a valid token for it: indistinguishable from "not authorized".
+ *   challenge, even to a caller holding a valid token for it: indistinguishable from "not authorized" (a caller
+ *   who may push there, the namespace's owner, gets the spec's 404s and can create it by pushing).
  */
 export const dockerHubProfile: RegistryProfile = {
   name: 'dockerhub',
@@ -35,7 +36,7 @@ export const dockerHubProfile: RegistryProfile = {
       refuse(request) {
         const { route, method } = request;
         const reads = method === 'GET' || method === 'HEAD';
-        if (reads && 'name' in route && route.kind !== 'upload' && route.kind !== 'upload-start' && !request.state.get(route.name)) {
+        if (reads && 'name' in route && !request.mayPush && !request.state.get(route.name)) {
           return notFoundOrUnauthorized(request, route.name);
         }
         if (route.kind === 'manifest' && method === 'GET') {
