@@ -216,7 +216,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     path: ['registry'],
-    usage: 'registry [--port N] [--host H] [--dir DIR] [--verbose]',
+    usage: 'registry [--port N] [--host H] [--dir DIR] [--verbose] [--profile NAME]',
     summary: 'run a local OCI registry (distribution-spec v1.1, plain HTTP) until interrupted',
     positionals: { names: [], required: 0 },
     flags: [
@@ -224,9 +224,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'host', type: 'string', value: 'H', description: 'address to listen on (default 127.0.0.1)' },
       { name: 'dir', type: 'string', value: 'DIR', description: 'keep blobs and repositories in DIR, so they survive a restart (default: in memory)' },
       { name: 'verbose', type: 'boolean', description: 'log every request to stderr' },
+      { name: 'profile', type: 'string', value: 'NAME', description: 'behave as a real registry where it differs from the spec: ecr, ghcr, dockerhub, gar, acr, quay, harbor or artifactory (see docs/registries.md)' },
       HELP,
     ],
-    examples: ['multiplatform registry', 'multiplatform registry --port 5000 --dir ./registry-data'],
+    examples: ['multiplatform registry', 'multiplatform registry --port 5000 --dir ./registry-data', 'multiplatform registry --profile ghcr'],
   },
   {
     path: ['login'],

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors.js';
 import { startRegistry } from './server.js';
 import type { RegistryOptions } from './types.js';
+import type { ProfileName } from './faults/profiles/index.js';
 
 /** What {@link serveRegistry} runs: where to listen, where to keep content and whether to log requests. */
 export interface ServeRegistryOptions {
@@ -12,6 +13,8 @@ export interface ServeRegistryOptions {
   dir?: string;
   /** Log every request to `stderr`. */
   verbose?: boolean;
+  /** Behave as this real registry does where it differs from the spec (see `RegistryOptions.profile`). */
+  profile?: ProfileName;
 }
 
 /** The process around {@link serveRegistry}, injected so that it can run inside a test. */
@@ -44,8 +47,9 @@ export async function serveRegistry(options: ServeRegistryOptions, io: ServeRegi
   }
 }
 
-function registryOptions({ port, host, dir, verbose }: ServeRegistryOptions, io: ServeRegistryIo): RegistryOptions {
+function registryOptions({ port, host, dir, verbose, profile }: ServeRegistryOptions, io: ServeRegistryIo): RegistryOptions {
   return {
+    ...(profile !== undefined ? { profile } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(host !== undefined ? { host } : {}),
     ...(dir !== undefined ? { storage: { dir } } : {}),

@@ -1,4 +1,4 @@
-import { serveRegistry, type ServeRegistryOptions } from '../../registry/index.js';
+import { PROFILE_NAMES, serveRegistry, type ProfileName, type ServeRegistryOptions } from '../../registry/index.js';
 import { booleanFlag, stringFlag, type FlagValues } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -30,7 +30,16 @@ function serveOptions(flags: FlagValues): ServeRegistryOptions {
   if (host !== undefined) options.host = nonEmpty(host, 'host');
   const dir = stringFlag(flags, 'dir');
   if (dir !== undefined) options.dir = nonEmpty(dir, 'dir');
+  const profile = stringFlag(flags, 'profile');
+  if (profile !== undefined) options.profile = profileName(profile);
   return options;
+}
+
+function profileName(text: string): ProfileName {
+  if (!(PROFILE_NAMES as string[]).includes(text)) {
+    throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(text)}`, COMMAND);
+  }
+  return text as ProfileName;
 }
 
 function parsePort(text: string): number {
