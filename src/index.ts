@@ -95,6 +95,7 @@ export {
   isNotYetVisible,
   redact,
   type RegistryErrorDetail,
+  type RegistryRateLimit,
   type CredentialSource,
 } from './errors.js';
 
