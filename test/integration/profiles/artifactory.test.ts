@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type RunningRegistry } from '../../../src/registry/index.js';
 import { codes, raw, sha256 } from '../../helpers/registry-helpers.js';
-import { profileClient, unique } from './profile-helpers.js';
+import { skopeoInspectRaw } from '../../helpers/skopeo.js';
+import { profileClient, pushTestImage, unique } from './profile-helpers.js';
 
 let registry: RunningRegistry;
 beforeAll(async () => {
@@ -34,5 +35,22 @@ describe('artifactory profile', () => {
     expect(streamed.outcome).toBe('uploaded');
   });
 
-  it.todo('pushBlob of bytes falls back to a chunked upload after the 404 (blob-push.ts, shared with the single-PUT work)');
+  it('the client falls back to a chunked upload for bytes, and a list push succeeds', async () => {
+    const client = profileClient();
+    const repo = `${registry.host}/${unique('docker-local/list')}`;
+    const blob = Buffer.from(unique('bytes'));
+    const patches = registry.stats.byRoute['PATCH upload'] ?? 0;
+    const pushed = await client.pushBlob(repo, blob);
+    expect(pushed.outcome).toBe('uploaded');
+    expect((await client.getBlobBytes(repo, pushed.digest)).equals(blob)).toBe(true);
+    expect((registry.stats.byRoute['PATCH upload'] ?? 0) - patches).toBe(1);
+
+    const amd = await pushTestImage(client, `${repo}:amd64`, 'amd64');
+    const arm = await pushTestImage(client, `${repo}:arm64`, 'arm64');
+    const list = await client.pushManifestList({ image: `${repo}:multi`, manifests: [{ image: `${repo}:amd64` }, { image: `${repo}:arm64` }] });
+    const inspected = await client.inspect(`${repo}:multi`);
+    expect(inspected.entries.map((e) => e.digest)).toEqual([amd.manifest.digest, arm.manifest.digest]);
+    expect(list.plan.map((c) => c.action)).toEqual(['present', 'present']);
+    expect(sha256(await skopeoInspectRaw(`docker://${repo}:multi`))).toBe(list.digest);
+  });
 });
