@@ -142,6 +142,29 @@ describe('ecr profile', () => {
     expect(listed).toEqual(expect.arrayContaining(tags));
   });
 
+  it('loses the answer to a manifest PUT after storing it: the client confirms with a HEAD instead of sending it again', async () => {
+    const image = buildImage({ os: 'linux', architecture: 'amd64', content: unique('ambiguous') });
+    const c = client();
+    for (const blob of [image.config, ...image.layers]) await c.pushBlob(`${registry.host}/team/app`, blob.bytes);
+    registry.faults.add({ method: 'PUT', path: /\/manifests\/lost-raw$/, dropAfterCommit: true });
+    await expect(
+      raw(registry, '/v2/team/app/manifests/lost-raw', {
+        method: 'PUT',
+        headers: { Authorization: basic, 'Content-Type': image.manifest.mediaType },
+        body: image.manifest.bytes,
+      }),
+    ).rejects.toThrow();
+    expect((await raw(registry, '/v2/team/app/manifests/lost-raw', { method: 'HEAD', headers: { Authorization: basic } })).status).toBe(200);
+
+    const puts = registry.stats.byRoute['PUT manifest'] ?? 0;
+    const heads = registry.stats.byRoute['HEAD manifest'] ?? 0;
+    registry.faults.add({ method: 'PUT', path: /\/manifests\/lost$/, dropAfterCommit: true });
+    const written = await c.putManifest(`${registry.host}/team/app:lost`, image.manifest.bytes);
+    expect(written.digest).toBe(image.manifest.digest);
+    expect((registry.stats.byRoute['PUT manifest'] ?? 0) - puts).toBe(1);
+    expect((registry.stats.byRoute['HEAD manifest'] ?? 0) - heads).toBeGreaterThanOrEqual(1);
+  });
+
   it('refuses token authentication in the profile: ECR has no token server', async () => {
     await expect(startRegistry({ profile: 'ecr', auth: { token: {} } })).rejects.toThrow(/ecr profile answers basic authentication only/);
   });
