@@ -53,6 +53,13 @@ describe('ecr profile', () => {
     expect((error as RegistryError).status).toBe(404);
     expect((error as RegistryError).message).toMatch(/create the repository first/);
     expect(registry.stats.byRoute['POST upload']).toBe(posts + 1);
+
+    await pushTestImage(client(), `${registry.host}/team/app:child`, 'amd64', 'child');
+    const listError = await client()
+      .pushManifestList({ image: `${registry.host}/${name}:1`, manifests: [{ image: `${registry.host}/team/app:child` }] })
+      .catch((e: unknown) => e);
+    expect(listError).toBeInstanceOf(RegistryError);
+    expect((listError as Error).message).toMatch(/create the repository first/);
   });
 
   it('refuses a list naming children of another repository; pushManifestList brings them into the target first', async () => {
@@ -140,6 +147,11 @@ describe('ecr profile', () => {
     await Promise.all(tags.map((tag) => c.putManifest(`${registry.host}/team/burst:${tag}`, image.manifest.bytes)));
     const listed = await c.listTags(`${registry.host}/team/burst`);
     expect(listed).toEqual(expect.arrayContaining(tags));
+
+    await new Promise((r) => setTimeout(r, 1100));
+    const more = Array.from({ length: 14 }, (_, i) => `tagged-${i}`);
+    await c.tag(`${registry.host}/team/burst:client-0`, ...more);
+    expect(await c.listTags(`${registry.host}/team/burst`)).toEqual(expect.arrayContaining(more));
   });
 
   it('loses the answer to a manifest PUT after storing it: the client confirms with a HEAD instead of sending it again', async () => {

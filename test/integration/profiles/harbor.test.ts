@@ -50,6 +50,9 @@ describe('harbor profile', () => {
     expect((registry.stats.byRoute['POST upload'] ?? 0) - posts).toBeLessThanOrEqual(3);
     expect(registry.stats.tokenRequests - tokens).toBeLessThanOrEqual(4);
 
+    const copied = await c.copyBlob(`${registry.host}/${source}`, `${registry.host}/${unique('mine/copy')}`, image.config.digest);
+    expect(copied.outcome).toBe('uploaded');
+
     const list = await c.pushManifestList({ image: `${registry.host}/${unique('mine/list')}:1`, manifests: [{ image: `${registry.host}/${source}:1` }] });
     expect(list.plan).toHaveLength(1);
   });
