@@ -3,19 +3,12 @@
  * Sources: docs/registries.md#jfrog-artifactory.
  */
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type RunningRegistry } from '../../../src/registry/index.js';
+import { describe, expect, it } from 'vitest';
 import { codes, raw, sha256 } from '../../helpers/registry-helpers.js';
 import { skopeoInspectRaw } from '../../helpers/skopeo.js';
-import { profileClient, pushTestImage, unique } from './profile-helpers.js';
+import { profileClient, pushTestImage, unique, useRegistry } from './profile-helpers.js';
 
-let registry: RunningRegistry;
-beforeAll(async () => {
-  registry = await startRegistry({ profile: 'artifactory' });
-});
-afterAll(async () => {
-  await registry?.close();
-});
+const registry = useRegistry({ profile: 'artifactory' });
 
 describe('artifactory profile', () => {
   it('refuses a monolithic POST+PUT upload with 404 BLOB_UNKNOWN; a PATCH then an empty PUT works', async () => {

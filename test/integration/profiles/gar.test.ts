@@ -2,21 +2,14 @@
  * The `gar` profile: each test first shows the quirk with a plain request, then what the client does with it.
  * Sources: docs/registries.md#google-artifact-registry.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RegistryError } from '../../../src/errors.js';
 import { MediaType } from '../../../src/oci/media-types.js';
-import { startRegistry, type RunningRegistry } from '../../../src/registry/index.js';
 import { buildIndex } from '../../helpers/images.js';
 import { codes, raw } from '../../helpers/registry-helpers.js';
-import { profileClient, pushTestImage, unique } from './profile-helpers.js';
+import { profileClient, pushTestImage, unique, useRegistry } from './profile-helpers.js';
 
-let registry: RunningRegistry;
-beforeAll(async () => {
-  registry = await startRegistry({ profile: 'gar' });
-});
-afterAll(async () => {
-  await registry?.close();
-});
+const registry = useRegistry({ profile: 'gar' });
 
 describe('gar profile', () => {
   it('refuses a Docker manifest list with annotations; the client suggests an OCI index, which is accepted', async () => {

@@ -2,18 +2,11 @@
  * Quirks several registries share, reproduced with faults on a plain embedded registry: each test first shows
  * the behaviour with a plain request, then what the client does with it. See docs/registries.md#everywhere.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type RunningRegistry } from '../../../src/registry/index.js';
+import { describe, expect, it } from 'vitest';
 import { raw } from '../../helpers/registry-helpers.js';
-import { profileClient, pushTestImage, unique } from './profile-helpers.js';
+import { profileClient, pushTestImage, unique, useRegistry } from './profile-helpers.js';
 
-let registry: RunningRegistry;
-beforeAll(async () => {
-  registry = await startRegistry();
-});
-afterAll(async () => {
-  await registry?.close();
-});
+const registry = useRegistry({});
 
 describe('Docker-Content-Digest missing', () => {
   it('on a manifest HEAD: the client reads the manifest and computes the digest from its bytes', async () => {

@@ -4,20 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RegistryError } from '../../../src/errors.js';
 import { MediaType } from '../../../src/oci/media-types.js';
-import { startRegistry, type RunningRegistry } from '../../../src/registry/index.js';
 import { codes, raw, sha256 } from '../../helpers/registry-helpers.js';
-import { profileClient, pushTestImage, unique } from './profile-helpers.js';
+import { profileClient, pushTestImage, unique, useRegistry } from './profile-helpers.js';
 
-let registry: RunningRegistry;
-beforeAll(async () => {
-  registry = await startRegistry({ profile: 'ghcr' });
-});
-afterAll(async () => {
-  await registry?.close();
-});
+const registry = useRegistry({ profile: 'ghcr' });
 
 const waitForWindow = () => new Promise((r) => setTimeout(r, 1100));
 

@@ -1,8 +1,9 @@
 // Shared by the test/integration/profiles/*.test.ts files: clients that clean up after themselves,
 // unique repository names, and images pushed with a plain client.
 import { randomBytes } from 'node:crypto';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { RegistryClient, type RegistryClientOptions } from '../../../src/client.js';
+import { startRegistry, type RegistryOptions, type RunningRegistry } from '../../../src/registry/index.js';
 import { buildImage, type BuiltImage } from '../../helpers/images.js';
 
 const clients: RegistryClient[] = [];
@@ -26,4 +27,37 @@ export async function pushTestImage(client: RegistryClient, ref: string, archite
   for (const blob of [image.config, ...image.layers]) await client.pushBlob(ref, blob.bytes);
   await client.putManifest(ref, image.manifest.bytes);
   return image;
+}
+
+/** An embedded registry started before the file's tests and closed after them (its fields are read when a test runs). */
+export function useRegistry(options: RegistryOptions): RunningRegistry {
+  let started: RunningRegistry | undefined;
+  beforeAll(async () => {
+    started = await startRegistry(options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const current = (): RunningRegistry => {
+    if (!started) throw new Error('the registry is not started yet');
+    return started;
+  };
+  return {
+    get url() {
+      return current().url;
+    },
+    get host() {
+      return current().host;
+    },
+    get port() {
+      return current().port;
+    },
+    get faults() {
+      return current().faults;
+    },
+    get stats() {
+      return current().stats;
+    },
+    close: () => current().close(),
+  };
 }

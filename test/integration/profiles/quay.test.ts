@@ -2,18 +2,11 @@
  * The `quay` profile: each test first shows the quirk with a plain request, then what the client does with it.
  * Sources: docs/registries.md#quay.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRegistry, type RunningRegistry } from '../../../src/registry/index.js';
+import { describe, expect, it } from 'vitest';
 import { raw } from '../../helpers/registry-helpers.js';
-import { profileClient, pushTestImage, unique } from './profile-helpers.js';
+import { profileClient, pushTestImage, unique, useRegistry } from './profile-helpers.js';
 
-let registry: RunningRegistry;
-beforeAll(async () => {
-  registry = await startRegistry({ profile: 'quay' });
-});
-afterAll(async () => {
-  await registry?.close();
-});
+const registry = useRegistry({ profile: 'quay' });
 
 describe('quay profile', () => {
   it('pages tags with an opaque next_page token in a relative Link and ignores last; the client follows the link as given', async () => {
