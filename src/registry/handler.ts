@@ -117,7 +117,8 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
       route,
       query: ex.query,
       headers: ex.req.headers,
-      origin: host ? `http://${host}` : fallbackOrigin,
+      // As the token realm: a Host header that is not a plain host[:port] is not echoed into challenges.
+      origin: host && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? `http://${host}` : fallbackOrigin,
       state,
     };
   }
