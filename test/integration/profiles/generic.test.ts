@@ -3,6 +3,7 @@
  * the behaviour with a plain request, then what the client does with it. See docs/registries.md#everywhere.
  */
 import { describe, expect, it } from 'vitest';
+import { createRegistryHandler, startRegistry } from '../../../src/registry/index.js';
 import { raw } from '../../helpers/registry-helpers.js';
 import { profileClient, pushTestImage, unique, useRegistry } from './profile-helpers.js';
 
@@ -35,5 +36,17 @@ describe('Docker-Content-Digest missing', () => {
     expect(result.descriptor.digest).toBe(image.manifest.digest);
     const inspected = await client.inspect(`${registry.host}/${name}:1`);
     expect(inspected.digest).toBe(image.manifest.digest);
+  });
+});
+
+describe('the profile option', () => {
+  it('names the known profiles when given another, and checks its settings', async () => {
+    await expect(startRegistry({ profile: 'gitlab' as never })).rejects.toThrow(
+      'startRegistry: profile must be one of ecr, ghcr, dockerhub, gar, acr, quay, harbor, artifactory, got "gitlab"',
+    );
+    await expect(startRegistry({ profile: { name: 'ecr', repositories: 'team/app' as never } })).rejects.toThrow(/profile\.repositories must be an array/);
+    await expect(createRegistryHandler({ profile: { name: 'dockerhub', pullLimit: -1 } })).rejects.toThrow(
+      'createRegistryHandler: profile.pullLimit must be a non-negative integer, got -1',
+    );
   });
 });
