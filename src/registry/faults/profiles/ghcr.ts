@@ -20,7 +20,8 @@ export const ghcrProfile: RegistryProfile = {
   name: 'ghcr',
   describe: 'GitHub Container Registry: 4 MiB upload requests, no referrers API, 429 with the wait in the body, 403 secondary rate limit',
   sources: [
-    'https://github.com/orgs/community/discussions/49671',
+    'https://github.com/wasmCloud/wash-archive/issues/268',
+    'https://github.com/ocx-sh/ocx/pull/237',
     'https://github.com/dependabot/cli/issues/380',
     'https://github.com/chainguard-images/images/issues/173',
     'https://github.com/markrussinovich/refchecker/pull/67',
