@@ -108,6 +108,12 @@ export interface RegistryClientOptions {
   /** How many blobs one operation may stream between registries at once (default 4); each holds up to `chunkSize` in memory. */
   transferConcurrency?: number;
   /**
+   * Requests in flight to one registry, shared by every call of this client (each waits for its
+   * response headers). Default: 6 for hosts known to rate-limit bursts (ghcr.io, Docker Hub, quay.io,
+   * ECR), unlimited elsewhere; a number applies to every registry.
+   */
+  maxConcurrentRequests?: number;
+  /**
    * Deadline for each call, in ms: the whole call — its requests, retries, backoff waits and
    * token requests, and for `getBlob` the reading of the stream — fails with a `TimeoutError`
    * once it passes. Default none (`0`); a call's own `timeoutMs` option overrides it.
@@ -204,6 +210,7 @@ export class RegistryClient {
     const transport = new RegistryTransport(this.#http, this.#auth, endpoints, retryPolicy, {
       onWarning: options.onWarning,
       onRetry: options.onRetry,
+      maxConcurrentRequests: options.maxConcurrentRequests,
     });
     this.#context = {
       transport,
@@ -717,6 +724,7 @@ const OPTION_CHECKS = {
   env: [isPlainObject, 'an object of environment variables'],
   consistency: [(value) => value === false || isPlainObject(value), '{ retries, delayMs } or false'],
   cloudCredentials: [(value) => typeof value === 'boolean', 'true or false'],
+  maxConcurrentRequests: [isPositiveInteger, 'a positive integer'],
 } as const satisfies Record<keyof RegistryClientOptions, FieldChecks[string]>;
 
 const isSourceList = (value: unknown): boolean => Array.isArray(value) && value.every((item) => typeof item === 'string' || isPlainObject(item));

@@ -147,7 +147,7 @@ export class RegistryError extends MultiplatformError {
     override readonly operation: string,
     readonly status: number,
     errors: RegistryErrorDetail[] = [],
-    options?: { cause?: unknown; retryAfterMs?: number; hint?: string },
+    options?: { cause?: unknown; retryAfterMs?: number; hint?: string; rateLimit?: RegistryRateLimit },
   ) {
     const redacted = redactValue(errors) as RegistryErrorDetail[];
     const summary = redacted.length ? redacted.map(describeErrorEntry).join('; ') : `HTTP ${status}`;
@@ -155,9 +155,15 @@ export class RegistryError extends MultiplatformError {
     this.errors = redacted;
     this.codes = redacted.map((e) => e.code);
     this.retryAfterMs = options?.retryAfterMs;
+    this.rateLimit = options?.rateLimit;
+    this.hint = options?.hint;
   }
-  /** The wait the registry asked for with `Retry-After`, in milliseconds. */
+  /** The wait the registry asked for with `Retry-After` (or, as GHCR does, in the message of a 429), in milliseconds. */
   readonly retryAfterMs: number | undefined;
+  /** The pull quota the registry reported (`ratelimit-limit`/`ratelimit-remaining`, as Docker Hub sends). */
+  readonly rateLimit: RegistryRateLimit | undefined;
+  /** What this library adds to the registry's words: what it means or what to do (also at the end of the message). */
+  readonly hint: string | undefined;
   /** True when the registry reported `code` (e.g. `BLOB_UNKNOWN`). */
   hasCode(code: string): boolean {
     return this.codes.includes(code);
@@ -183,6 +189,16 @@ function detailText(detail: unknown): string | undefined {
   }
   if (text === undefined || text === '' || text === '{}' || text === '[]' || text === '""') return undefined;
   return text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS)}…` : text;
+}
+
+/** A registry's request quota, from `ratelimit-limit: 100;w=21600` and `ratelimit-remaining: 76;w=21600`. */
+export interface RegistryRateLimit {
+  /** Requests allowed per window. */
+  limit: number;
+  /** Requests left in the current window, when the registry said. */
+  remaining?: number;
+  /** Length of the window in seconds, when the registry said (`w=`). */
+  windowSeconds?: number;
 }
 
 /** Where credentials for a registry came from. */

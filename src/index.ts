@@ -97,6 +97,7 @@ export {
   isNotYetVisible,
   redact,
   type RegistryErrorDetail,
+  type RegistryRateLimit,
   type CredentialSource,
 } from './errors.js';
 

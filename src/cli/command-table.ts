@@ -260,7 +260,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     path: ['registry'],
-    usage: 'registry [--port N] [--host H] [--dir DIR] [--user USER:PASS | --htpasswd FILE] [--token-auth] [--verbose]',
+    usage: 'registry [--port N] [--host H] [--dir DIR] [--user USER:PASS | --htpasswd FILE] [--token-auth] [--profile NAME] [--verbose]',
     summary: 'run a local OCI registry (distribution-spec v1.1, plain HTTP) until interrupted',
     positionals: { names: [], required: 0 },
     flags: [
@@ -271,6 +271,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'htpasswd', type: 'string', value: 'FILE', description: 'require Basic auth with the users of an htpasswd file of bcrypt entries (htpasswd -B)' },
       { name: 'token-auth', type: 'boolean', description: 'require bearer tokens, served by the registry itself at /token (for the --user or --htpasswd users; without either, to anyone)' },
       { ...VERBOSE, description: 'log every request to stderr' },
+      { name: 'profile', type: 'string', value: 'NAME', description: 'behave as a real registry where it differs from the spec: ecr, ghcr, dockerhub, gar, acr, quay, harbor or artifactory (see docs/registries.md)' },
+      { ...VERBOSE, description: 'log every request to stderr' },
       { ...DEBUG, description: 'the same as --verbose' },
       HELP,
     ],
@@ -278,6 +280,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'multiplatform registry',
       'multiplatform registry --port 5000 --dir ./registry-data',
       'multiplatform registry --port 5000 --htpasswd ./htpasswd --token-auth',
+      'multiplatform registry --profile ghcr',
     ],
   },
   {

@@ -4,6 +4,7 @@ import type { KeyedLock } from '../util/keyed-lock.js';
 import type { BlobStore } from './storage/blob-store.js';
 import type { Repository, RegistryState } from './storage/state.js';
 import type { UploadManager } from './upload-sessions.js';
+import type { RegistryBehaviour } from './faults/profiles/behaviour.js';
 
 /** Everything a request handler works with. */
 export interface RegistryContext {
@@ -15,6 +16,8 @@ export interface RegistryContext {
   readonly maxManifestBytes: number;
   /** Largest body of one upload request; `Infinity` when unlimited. */
   readonly maxUploadRequestBytes: number;
+  /** The quirks of the real registry this one imitates (`profile` option), if any. */
+  readonly behaviour?: RegistryBehaviour;
   /** Stores the state (a no-op in memory); resolves once the change is durable. */
   persist(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import type { RegistryContext } from './context.js';
 import { dispatch } from './dispatch.js';
 import { applyFault } from './faults/apply.js';
 import { FaultList } from './faults/faults.js';
+import type { ProfileRequest, RegistryBehaviour } from './faults/profiles/behaviour.js';
 import { checkRepositoryName } from './grammar.js';
 import { createExchange, drainRequest, dropConnection, sendError, type Exchange } from './http-io.js';
 import { blobStores } from './internals.js';
@@ -37,7 +38,9 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
   const log = neverThrowing(resolved.log);
   const { store, persistence, state, close: closeStorage } = await openStorage(resolved.dir);
   const uploads = new UploadManager(store, resolved.uploadLimits);
+  const behaviour = resolved.profile?.profile.create(resolved.profile.settings);
   const ctx: RegistryContext = {
+    ...(behaviour ? { behaviour } : {}),
     state,
     store,
     uploads,
@@ -87,14 +90,37 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
     if ('name' in route) checkRepositoryName(route.name);
     const from = ex.query.get('from');
     if (route.kind === 'upload-start' && ex.query.has('mount') && from) checkRepositoryName(from);
+    const profiled = behaviour && !isToken ? profileRequest(ex, route) : undefined;
+    if (profiled) decorate(ex, behaviour, profiled);
     if (!isToken) {
       const denied = authenticator.authorize(ex, requiredAccess(route, ex.method, ex.query));
-      if (denied) throw denied;
+      if (denied) throw behaviour?.challenge ? withChallenge(denied, behaviour, profiled?.origin ?? fallbackOrigin) : denied;
+    }
+    if (profiled) {
+      const refused = behaviour?.refuse?.(profiled);
+      decorate(ex, behaviour, profiled);
+      if (refused) throw refused;
     }
     const fault = faults.take(ex.method, ex.path, ex.pathAndQuery);
     if (fault && (await applyFault(ex, route, fault, shutdown.signal))) return;
     if (isToken && authenticator.handleToken) await authenticator.handleToken(ex);
     else await dispatch(ctx, ex, route);
+  }
+
+  function profileRequest(ex: Exchange, route: Route): ProfileRequest {
+    const host = ex.req.headers.host;
+    const name = 'name' in route ? route.name : undefined;
+    const mayPush = name !== undefined && authenticator.authorize(ex, [{ type: 'repository', name, actions: ['push'] }]) === undefined;
+    return {
+      mayPush,
+      method: ex.method,
+      route,
+      query: ex.query,
+      headers: ex.req.headers,
+      // As the token realm: a Host header that is not a plain host[:port] is not echoed into challenges.
+      origin: host && /^[A-Za-z0-9.\-:[\]]+$/.test(host) ? `http://${host}` : fallbackOrigin,
+      state,
+    };
   }
 
   let closing: Promise<void> | undefined;
@@ -122,6 +148,18 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
   };
   blobStores.set(handler, store);
   return handler;
+}
+
+/** Sets the profile's response headers on the exchange, so that whatever answer follows carries them. */
+function decorate(ex: Exchange, behaviour: RegistryBehaviour | undefined, request: ProfileRequest): void {
+  for (const [name, value] of Object.entries(behaviour?.headers?.(request) ?? {})) ex.res.setHeader(name, value);
+}
+
+/** A 401 of the registry's authentication, with the challenge the profile's registry sends instead. */
+function withChallenge(denied: ApiError, behaviour: RegistryBehaviour, origin: string): ApiError {
+  const ours = denied.headers['WWW-Authenticate'];
+  if (ours === undefined || !behaviour.challenge) return denied;
+  return new ApiError(denied.status, denied.entries, { ...denied.headers, 'WWW-Authenticate': behaviour.challenge(origin, ours) });
 }
 
 function createAuthenticator(options: ResolvedOptions, origin: () => string): Authenticator {

@@ -12,6 +12,8 @@ export interface BodyShaping {
   bytesPerSecond?: number;
   /** Perform the operation, then destroy the connection instead of answering. */
   dropResponse?: boolean;
+  /** Response headers left out (lower-case names). */
+  omitHeaders?: string[];
 }
 
 /** One request being served, with its parsed URL. */
@@ -74,7 +76,7 @@ export async function send(ex: Exchange, reply: Reply): Promise<void> {
   if (abandonedBodies.has(ex.req)) dropAfterAnswer(ex);
   res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
   for (const [name, value] of Object.entries(reply.headers ?? {})) {
-    if (value !== undefined) res.setHeader(name, value);
+    if (value !== undefined && !ex.shaping.omitHeaders?.includes(name.toLowerCase())) res.setHeader(name, value);
   }
   if (body instanceof Buffer && !res.hasHeader('Content-Length')) res.setHeader('Content-Length', body.byteLength);
   const hasBody = body !== undefined && ex.method !== 'HEAD' && reply.status !== 204 && reply.status !== 304;

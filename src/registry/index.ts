@@ -11,3 +11,4 @@ export type { RegistryHandler, RegistryHandlerOptions, RegistryOptions, Registry
 export { randomImage, type ImageBlob, type ImageLayer, type ImagePlatform, type LayerContent, type RandomImageOptions, type TestImage } from './test-images/random-image.js';
 export { pushImage, type ImagePushClient } from './test-images/push-image.js';
 export type { LayerFile } from './test-images/tar.js';
+export { PROFILE_NAMES, type ProfileName, type ProfileOption, type ProfileSettings } from './faults/profiles/index.js';

@@ -4,6 +4,7 @@ import type { Accounts } from './auth/credentials.js';
 import type { RegistryOptions } from './types.js';
 import type { OAuth2ExchangeSettings } from './auth/oauth2-exchange.js';
 import { DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload-sessions.js';
+import { resolveProfile, type ProfileSettings, type RegistryProfile } from './faults/profiles/index.js';
 
 /** {@link RegistryOptions} checked, with defaults applied. */
 export interface ResolvedOptions {
@@ -18,6 +19,7 @@ export interface ResolvedOptions {
   maxUploadRequestBytes: number;
   uploadLimits: UploadLimits;
   log: (line: string) => void;
+  profile?: { profile: RegistryProfile; settings: ProfileSettings };
 }
 
 export const DEFAULT_MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -42,13 +44,20 @@ export function resolveOptions(options: RegistryOptions = {}, caller = 'startReg
   if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes <= 0) {
     invalid(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
   }
-  const { maxUploadRequestBytes = Number.POSITIVE_INFINITY } = options;
+  const profile = options.profile === undefined ? undefined : resolveProfile(options.profile, caller);
+  const { maxUploadRequestBytes = profile?.profile.maxUploadRequestBytes ?? Number.POSITIVE_INFINITY } = options;
   if (!(maxUploadRequestBytes === Number.POSITIVE_INFINITY || (Number.isSafeInteger(maxUploadRequestBytes) && maxUploadRequestBytes > 0))) {
     invalid(`maxUploadRequestBytes must be a positive integer, got ${String(maxUploadRequestBytes)}`);
   }
   if (log !== undefined && typeof log !== 'function') invalid('log must be a function');
   const uploadLimits = resolveUploadLimits(options.uploadSessions, invalid);
-  return { port, host, dir, auth: resolveAuth(options.auth, invalid), maxManifestBytes, maxUploadRequestBytes, uploadLimits, log: log ?? (() => {}) };
+  const auth = resolveAuth(options.auth, invalid);
+  const schemes = profile?.profile.authSchemes;
+  if (schemes && auth.kind !== 'none' && !schemes.includes(auth.kind)) {
+    invalid(`the ${profile.profile.name} profile answers ${schemes.join(' or ')} authentication only, not auth.${auth.kind}`);
+  }
+  const resolved: ResolvedOptions = { port, host, dir, auth, maxManifestBytes, maxUploadRequestBytes, uploadLimits, log: log ?? (() => {}) };
+  return profile ? { ...resolved, profile } : resolved;
 }
 
 function resolveUploadLimits(limits: RegistryOptions['uploadSessions'], invalid: (message: string) => never): UploadLimits {

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors.js';
 import { startRegistry } from './server.js';
 import type { RegistryOptions } from './types.js';
+import type { ProfileName } from './faults/profiles/index.js';
 
 /** What {@link serveRegistry} runs: where to listen, where to keep content and whether to log requests. */
 export interface ServeRegistryOptions {
@@ -14,6 +15,8 @@ export interface ServeRegistryOptions {
   verbose?: boolean;
   /** Basic or token authentication, as {@link RegistryOptions.auth}; default none. */
   auth?: RegistryOptions['auth'];
+  /** Behave as this real registry does where it differs from the spec (see `RegistryOptions.profile`). */
+  profile?: ProfileName;
 }
 
 /** The process around {@link serveRegistry}, injected so that it can run inside a test. */
@@ -46,9 +49,10 @@ export async function serveRegistry(options: ServeRegistryOptions, io: ServeRegi
   }
 }
 
-function registryOptions({ port, host, dir, verbose, auth }: ServeRegistryOptions, io: ServeRegistryIo): RegistryOptions {
+function registryOptions({ port, host, dir, verbose, auth, profile }: ServeRegistryOptions, io: ServeRegistryIo): RegistryOptions {
   return {
     ...(auth !== undefined ? { auth } : {}),
+    ...(profile !== undefined ? { profile } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(host !== undefined ? { host } : {}),
     ...(dir !== undefined ? { storage: { dir } } : {}),

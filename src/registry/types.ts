@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultInjector } from './faults/faults.js';
+import type { ProfileOption } from './faults/profiles/index.js';
 
 /** Options of {@link createRegistryHandler}: what the registry stores and whom it serves. */
 export interface RegistryHandlerOptions {
@@ -52,6 +53,12 @@ export interface RegistryHandlerOptions {
   };
   /** Receives one line per request and any unexpected error. */
   log?: (line: string) => void;
+  /**
+   * Behave as a real registry does where it differs from the spec (see docs/registries.md): `'ecr'`, `'ghcr'`,
+   * `'dockerhub'`, `'gar'`, `'acr'`, `'quay'`, `'harbor'` or `'artifactory'`, or `{ name, ...settings }` with
+   * `repositories` (ECR: the repositories created beforehand) or `pullLimit` (Docker Hub: pulls before 429).
+   */
+  profile?: ProfileOption;
 }
 
 /** Options of {@link startRegistry}: those of {@link createRegistryHandler} and where to listen. */

@@ -14,6 +14,7 @@ import type { Descriptor } from '../oci/schemas.js';
 import { isFileBody, type FileBody } from '../transport/body.js';
 import { isRetryableError } from '../transport/retry.js';
 import { UploadSession, finishOrConfirm, uploadChunked } from './upload-session.js';
+import { pushChunkedInstead, refusedMonolithicPut } from './monolithic-fallback.js';
 
 /** Data for {@link pushBlob}: bytes, a file path (or `{ path }`), or a stream of unknown length. */
 export type BlobData = Uint8Array | string | FileBody | Readable | AsyncIterable<Uint8Array>;
@@ -108,6 +109,10 @@ async function pushKnown(
       return { ...descriptor, outcome: 'uploaded' };
     } catch (error) {
       await session.cancel();
+      if (refusedMonolithicPut(error) && !signal?.aborted) {
+        await pushChunkedInstead(ctx, ref, descriptor, body.source, signal, `push blob to ${repoLabel(ref)}`);
+        return { ...descriptor, outcome: 'uploaded' };
+      }
       if (signal?.aborted || attempt >= policy.retries || !isRetryableError(error, policy)) throw error;
     }
   }

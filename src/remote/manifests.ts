@@ -4,14 +4,15 @@ import type { CallOptions, RemoteContext } from './context.js';
 import { deleteScope, pullScope, pushScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { digestAlgorithm, digestOf, isDigest, parseDigest, type Digest } from '../oci/digest.js';
-import { DigestMismatchError, MultiplatformError, RegistryError, SchemaError, SizeLimitError, ValidationError, isNotFound, isNotYetVisible } from '../errors.js';
+import { DigestMismatchError, MultiplatformError, NetworkError, RegistryError, SchemaError, SizeLimitError, ValidationError, isNotFound, isNotYetVisible } from '../errors.js';
 import { expectDigest, parseManifest, type Manifest, type ManifestResult, type OciImageIndex } from '../oci/manifest.js';
 import { MANIFEST_ACCEPT, MediaType, baseMediaType, isManifestMediaType, isNonDistributableLayer, type ManifestMediaType } from '../oci/media-types.js';
 import type { Reference } from '../oci/reference.js';
 import { emptyReferrersIndex, hasSubject, referrerDescriptor, referrersTag, withReferrer } from '../oci/referrers.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { OCI_TAG_HEADER, TAG_PARAMETER, parseOciTag } from '../oci/tag-parameters.js';
-import { header, headerValues } from '../transport/http.js';
+import { header, headerValues, type HttpResponse } from '../transport/http.js';
+import { isRetryableError, retryBudget } from '../transport/retry.js';
 import { sleep } from '../util/abort.js';
 import { discard } from '../util/streams.js';
 import { hasReferrersApi } from './referrers-api.js';
@@ -170,12 +171,17 @@ async function sendManifest(
       operation,
       expect: [200, 201, 202, 204],
       signal: options.signal,
+      retry: false,
     });
-  const res = await withConsistencyRetry(ctx, send, { signal: options.signal }).catch((error: unknown) => {
-    throw explainRefusedForeignLayers(error, manifest);
-  });
-  await discard(res.body);
-  checkRegistryDigest(operation, header(res, 'docker-content-digest'), body, digest);
+  const res = await withConsistencyRetry(ctx, () => sendConfirmingLostAnswers(ctx, ref, digest, send, options.signal), { signal: options.signal }).catch(
+    (error: unknown) => {
+      throw explainRefusedAnnotations(explainRefusedForeignLayers(error, manifest), manifest);
+    },
+  );
+  if (res) {
+    await discard(res.body);
+    checkRegistryDigest(operation, header(res, 'docker-content-digest'), body, digest);
+  }
   const pushed = { mediaType, digest, size: body.length };
   if (options.referrersFallback !== false && hasSubject(manifest)) {
     const subject = manifest.subject.digest as Digest;
@@ -184,7 +190,49 @@ async function sendManifest(
     });
     if (!apiFound) await addToReferrersTag(ctx, ref, manifest, pushed, { signal: options.signal });
   }
-  return { pushed, acknowledged: new Set(parseOciTag(headerValues(res, OCI_TAG_HEADER))) };
+  return { pushed, acknowledged: new Set(res ? parseOciTag(headerValues(res, OCI_TAG_HEADER)) : []) };
+}
+
+/**
+ * Sends a manifest PUT (`send` must not retry by itself) under the client's retry policy. A failure that
+ * may have been applied before the answer was lost (a network error, a 5xx) is not simply sent again:
+ * the registry is first asked with a HEAD whether the reference already names these bytes, since a
+ * registry with immutable tags (ECR) refuses the second PUT. Resolves with undefined when it did.
+ */
+async function sendConfirmingLostAnswers(
+  ctx: RemoteContext,
+  ref: Reference,
+  digest: Digest,
+  send: () => Promise<HttpResponse>,
+  signal: AbortSignal | undefined,
+): Promise<HttpResponse | undefined> {
+  const policy = ctx.transport.retryPolicy;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (signal?.aborted || !isRetryableError(error, policy) || attempt > retryBudget(error, policy)) throw error;
+      const wait = error instanceof RegistryError ? error.retryAfterMs : undefined;
+      if (wait !== undefined && wait > policy.maxRetryAfterMs) throw error;
+      if (mayHaveBeenApplied(error) && (await alreadyNames(ctx, ref, digest, signal))) return undefined;
+      const backoff = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (attempt - 1)) * (1 + Math.random());
+      await sleep(wait ?? backoff, signal, `PUT manifest ${label(ref)}`);
+    }
+  }
+}
+
+/** A lost connection or a server error may come after the registry stored the manifest; a 408 or 429 comes before. */
+function mayHaveBeenApplied(error: unknown): boolean {
+  return error instanceof NetworkError || (error instanceof RegistryError && error.status >= 500);
+}
+
+async function alreadyNames(ctx: RemoteContext, ref: Reference, digest: Digest, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    return (await headManifest(ctx, ref, { signal })).digest === digest;
+  } catch {
+    // Not there, or the registry cannot say right now: the PUT is sent again, as without this check.
+    return false;
+  }
 }
 
 /**
@@ -329,6 +377,22 @@ function explainRefusedForeignLayers(error: unknown, manifest: Manifest): unknow
 /** A registry error with `hint` added to its message; any other error as it is. */
 function withPushedHint(error: unknown, hint: string): unknown {
   if (!(error instanceof RegistryError)) return error;
+  return new RegistryError(error.operation, error.status, error.errors, { cause: error, retryAfterMs: error.retryAfterMs, hint });
+}
+
+/**
+ * A Docker manifest list has no `annotations` field; registries that parse it strictly (Google Artifact
+ * Registry, GCR) refuse one carrying them with `MANIFEST_INVALID`. The error then says what to do instead.
+ */
+function explainRefusedAnnotations(error: unknown, manifest: Manifest): unknown {
+  if (!(error instanceof RegistryError) || !error.hasCode('MANIFEST_INVALID')) return error;
+  if (manifest.mediaType !== MediaType.DockerManifestList) return error;
+  const entries = manifest.manifests as Array<{ annotations?: unknown }>;
+  const annotated = (manifest as { annotations?: unknown }).annotations !== undefined || entries.some((m) => m.annotations !== undefined);
+  if (!annotated) return error;
+  const hint =
+    'this registry refuses annotations in a Docker manifest list (Google Artifact Registry does): ' +
+    "push an OCI index instead (mediaType 'oci', CLI --type oci), or leave the annotations out";
   return new RegistryError(error.operation, error.status, error.errors, { cause: error, retryAfterMs: error.retryAfterMs, hint });
 }
 

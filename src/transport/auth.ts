@@ -132,7 +132,7 @@ export class Authenticator {
     const cred = await this.credentials.resolve(target.registry);
     const reason =
       error === 'insufficient_scope'
-        ? `insufficient_scope: access to ${scope ?? 'the resource'} was not granted`
+        ? `insufficient_scope: access to ${scope ?? 'the resource'} was not granted (not found or not authorized: the repository may not exist, or these credentials may not use it)`
         : error
           ? `the registry refused the credentials (${error})`
           : 'the registry refused the credentials';

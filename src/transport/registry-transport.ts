@@ -1,4 +1,7 @@
-import { RegistryError, type RegistryErrorDetail } from '../errors.js';
+import { RegistryError, redact, type RegistryErrorDetail } from '../errors.js';
+import { RegistryConcurrency } from './concurrency.js';
+import { hintFor, plainTextBody, retryAfterFromMessage } from './error-hints.js';
+import { parseRateLimit } from './headers/rate-limit.js';
 import { discard, readCapped } from '../util/streams.js';
 import { registryApiHost } from '../oci/reference.js';
 import { ErrorBodySchema, matches, parseJson } from '../oci/schemas.js';
@@ -37,6 +40,8 @@ const ERROR_BODY_LIMIT = 64 * 1024;
 export interface RegistryTransportHooks {
   onWarning?: (warning: string, operation: string) => void;
   onRetry?: (info: { attempt: number; error: Error; delayMs: number; operation: string }) => void;
+  /** Requests in flight per registry (default: a few for known rate-limited hosts, unlimited elsewhere). */
+  maxConcurrentRequests?: number;
 }
 
 /** Ties the layers together: origin → authentication → retry → HTTP, and turns failures into typed errors. */
@@ -47,7 +52,11 @@ export class RegistryTransport {
     readonly endpoints: Endpoints,
     readonly retryPolicy: ResolvedRetryPolicy,
     private readonly hooks: RegistryTransportHooks = {},
-  ) {}
+  ) {
+    this.concurrency = new RegistryConcurrency(hooks.maxConcurrentRequests);
+  }
+
+  private readonly concurrency: RegistryConcurrency;
 
   /** The origin (`https://host`) requests to this registry go to. */
   async origin(registry: string, signal?: AbortSignal): Promise<string> {
@@ -116,13 +125,13 @@ export class RegistryTransport {
     }
     for (const warning of headerValues(res, 'warning')) this.hooks.onWarning?.(warning, req.operation);
     if (req.expect.includes(res.status)) return res;
-    throw await errorFromResponse(res, req.operation);
+    throw await errorFromResponse(res, req.operation, req.method);
   }
 
   private send(req: RegistryRequest, url: URL, opener: BodyOpener, authorization: string | undefined): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...(req.headers ?? {}) };
     if (authorization) headers['authorization'] = authorization;
-    return this.http.send({
+    return this.concurrency.run(req.registry, () => this.http.send({
       method: req.method,
       url: url.toString(),
       headers,
@@ -130,17 +139,22 @@ export class RegistryTransport {
       signal: req.signal,
       operation: req.operation,
       followRedirects: req.followRedirects,
-    });
+    }));
   }
 }
 
-/** Builds a {@link RegistryError} from an unexpected response, reading at most 64 KiB of its body. */
-export async function errorFromResponse(res: HttpResponse, operation: string): Promise<RegistryError> {
+/**
+ * Builds a {@link RegistryError} from an unexpected response, reading at most 64 KiB of its body: the spec's
+ * error entries, or the start of a plain-text body; the wait a 429 asks for (header, else message); the
+ * registry's quota headers; and a hint when `method` and the codes say more than the registry did.
+ */
+export async function errorFromResponse(res: HttpResponse, operation: string, method?: string): Promise<RegistryError> {
   let errors: RegistryErrorDetail[] = [];
+  let text = '';
   try {
     const body = await readCapped(res.body, ERROR_BODY_LIMIT, `${operation}: error body`);
     const type = header(res, 'content-type') ?? '';
-    const text = body.toString('utf8').trim();
+    text = body.toString('utf8').trim();
     if (type.includes('json') || text.startsWith('{')) {
       // RegistryError redacts every string of these entries, details included.
       const parsed = parseJson(text, `${operation}: error body`);
@@ -150,6 +164,14 @@ export async function errorFromResponse(res: HttpResponse, operation: string): P
     // An oversize or unreadable error body still yields an error for the status.
     await discard(res.body);
   }
-  const retryAfterMs = parseRetryAfter(header(res, 'retry-after'));
-  return new RegistryError(operation, res.status, errors, { retryAfterMs });
+  let retryAfterMs = parseRetryAfter(header(res, 'retry-after'));
+  if (retryAfterMs === undefined && res.status === 429) retryAfterMs = retryAfterFromMessage(text);
+  const rateLimit = parseRateLimit(header(res, 'ratelimit-limit'), header(res, 'ratelimit-remaining'));
+  const plain = errors.length === 0 ? plainTextBody(text) : undefined;
+  const hints = [plain && `the registry said: ${redact(plain)}`, method && hintFor(method, res.status, errors.map((e) => e.code))].filter(Boolean);
+  return new RegistryError(operation, res.status, errors, {
+    retryAfterMs,
+    ...(rateLimit ? { rateLimit } : {}),
+    ...(hints.length > 0 ? { hint: hints.join('; ') } : {}),
+  });
 }

@@ -1,6 +1,7 @@
 import pRetry from 'p-retry';
 import { AbortError, NetworkError, RegistryError } from '../errors.js';
 import { abortError, sleep } from '../util/abort.js';
+import { isSecondaryRateLimit } from './error-hints.js';
 
 /** How failed requests are retried. */
 export interface RetryOptions {
@@ -52,7 +53,7 @@ export function resolveRetryPolicy(options: RetryOptions | false | undefined): R
 /** True when another attempt may succeed: a transient network failure or a retryable status. */
 export function isRetryableError(error: unknown, policy: ResolvedRetryPolicy): boolean {
   if (error instanceof NetworkError) return !(error.code && PERMANENT_NETWORK_CODES.has(error.code));
-  if (error instanceof RegistryError) return policy.statuses.has(error.status);
+  if (error instanceof RegistryError) return policy.statuses.has(error.status) || isSecondaryRateLimit(error);
   return false;
 }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { serveRegistry, type ServeRegistryOptions } from '../../registry/index.js';
+import { PROFILE_NAMES, serveRegistry, type ProfileName, type ServeRegistryOptions } from '../../registry/index.js';
 import { booleanFlag, stringFlag, type FlagValues } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -33,7 +33,16 @@ function serveOptions(flags: FlagValues): ServeRegistryOptions {
   if (host !== undefined) options.host = nonEmpty(host, 'host');
   const dir = stringFlag(flags, 'dir');
   if (dir !== undefined) options.dir = nonEmpty(dir, 'dir');
+  const profile = stringFlag(flags, 'profile');
+  if (profile !== undefined) options.profile = profileName(profile);
   return options;
+}
+
+function profileName(text: string): ProfileName {
+  if (!(PROFILE_NAMES as string[]).includes(text)) {
+    throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, got ${JSON.stringify(text)}`, COMMAND);
+  }
+  return text as ProfileName;
 }
 
 function parsePort(text: string): number {

@@ -39,6 +39,7 @@ export async function applyFault(ex: Exchange, route: Route, fault: Fault, signa
     cutMidBody: fault.reset === 'mid-body',
     bytesPerSecond: fault.slowBodyBytesPerSecond,
     dropResponse: fault.dropAfterCommit === true,
+    ...(fault.omitHeaders ? { omitHeaders: fault.omitHeaders.map((h) => h.toLowerCase()) } : {}),
   };
   return false;
 }

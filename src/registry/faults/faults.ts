@@ -3,7 +3,7 @@ import { ValidationError } from '../../errors.js';
 /**
  * A misbehaviour to inject into the next matching requests. Effects, in this order of precedence:
  * `delayMs` (then the rest), `reset: 'before-response'`, `status`, `redirectTo`, and otherwise the real
- * operation with its response shaped by `reset: 'mid-body'`, `slowBodyBytesPerSecond` or `dropAfterCommit`.
+ * operation with its response shaped by `reset: 'mid-body'`, `slowBodyBytesPerSecond`, `dropAfterCommit` or `omitHeaders`.
  */
 export interface Fault {
   /** Only requests with this method (any case). */
@@ -33,6 +33,8 @@ export interface Fault {
   redirectTo?: string;
   /** Perform the real operation, then destroy the connection without answering. */
   dropAfterCommit?: boolean;
+  /** Perform the real operation and answer without these response headers (any case), e.g. `['Docker-Content-Digest']`. */
+  omitHeaders?: string[];
 }
 
 /** Controls the faults of a running registry. */
@@ -111,8 +113,12 @@ function checkFault(fault: Fault): void {
   if (fault.path !== undefined && typeof fault.path !== 'string' && !(fault.path instanceof RegExp)) {
     problem('path must be a string or a RegExp');
   }
-  const effects = [status, reset, delayMs, slowBodyBytesPerSecond, redirectTo, fault.dropAfterCommit || undefined];
+  const { omitHeaders } = fault;
+  if (omitHeaders !== undefined && !(Array.isArray(omitHeaders) && omitHeaders.length > 0 && omitHeaders.every((h) => typeof h === 'string' && h !== ''))) {
+    problem('omitHeaders must be a non-empty list of header names');
+  }
+  const effects = [status, reset, delayMs, slowBodyBytesPerSecond, redirectTo, fault.dropAfterCommit || undefined, omitHeaders];
   if (effects.every((e) => e === undefined)) {
-    problem('no effect given (status, reset, delayMs, slowBodyBytesPerSecond, redirectTo or dropAfterCommit)');
+    problem('no effect given (status, reset, delayMs, slowBodyBytesPerSecond, redirectTo, dropAfterCommit or omitHeaders)');
   }
 }

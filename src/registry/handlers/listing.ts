@@ -28,12 +28,23 @@ function linkHeader(path: string, n: number, last: string): string {
   return `<${path}?n=${n}&last=${encodeURIComponent(last)}>; rel="next"`;
 }
 
+function pagingQuery({ n, last }: { n: number; last: string | undefined }): URLSearchParams {
+  const query = new URLSearchParams({ n: String(n) });
+  if (last !== undefined) query.set('last', last);
+  return query;
+}
+
 /** `GET /v2/<name>/tags/list` with `n`/`last` pagination and a `Link` to the next page. */
 export async function listTags(ctx: RegistryContext, ex: Exchange, name: string): Promise<void> {
   const repository = existingRepository(ctx, name);
-  const page = paginate([...repository.tags.keys()].sort(compareAscii), ex.query);
+  const paging = ctx.behaviour?.tagPaging;
+  const query = paging ? pagingQuery(paging.page(ex.query)) : ex.query;
+  const page = paginate([...repository.tags.keys()].sort(compareAscii), query);
   const headers: Record<string, string> = {};
-  if (page.nextLast !== undefined && page.n !== undefined) headers.Link = linkHeader(`/v2/${name}/tags/list`, page.n, page.nextLast);
+  if (page.nextLast !== undefined && page.n !== undefined) {
+    const path = `/v2/${name}/tags/list`;
+    headers.Link = paging ? paging.link(path, page.n, page.nextLast) : linkHeader(path, page.n, page.nextLast);
+  }
   await sendJson(ex, 200, { name, tags: page.items }, headers);
 }
 

@@ -59,6 +59,8 @@ export async function putManifest(ctx: RegistryContext, ex: Exchange, name: stri
     throw ApiError.of(400, 'DIGEST_INVALID', `manifest has digest ${digest}, not ${ref.digest}`, { expected: ref.digest, actual: digest });
   }
   checkReferences(ctx.state.get(name), checked);
+  const refusal = ctx.behaviour?.refuseManifest?.(checked, bytes, name);
+  if (refusal) throw refusal;
   await ctx.locks.run(digest, async () => {
     await ctx.store.putBytes(digest, bytes);
     const repository = ctx.state.getOrCreate(name);
@@ -71,7 +73,7 @@ export async function putManifest(ctx: RegistryContext, ex: Exchange, name: stri
     'Docker-Content-Digest': digest,
     'Content-Length': 0,
   };
-  if (checked.subject) headers['OCI-Subject'] = checked.subject;
+  if (checked.subject && ctx.behaviour?.acknowledgesSubject !== false) headers['OCI-Subject'] = checked.subject;
   if (extraTags.length > 0) headers[OCI_TAG_HEADER] = formatOciTag(extraTags);
   await send(ex, { status: 201, headers });
 }

@@ -41,6 +41,7 @@ export async function startUpload(ctx: RegistryContext, ex: Exchange, name: stri
 /** Links `digest` into `name` when repository `from` has it. Without `from` nothing is mounted, so a mount never reveals other repositories' blobs. */
 async function tryMount(ctx: RegistryContext, name: string, digest: Digest, from: string | null): Promise<boolean> {
   if (!from || !ctx.state.get(from)?.blobs.has(digest)) return false;
+  if (ctx.behaviour?.mountable && !ctx.behaviour.mountable(ctx.state, from, digest)) return false;
   const mounted = await ctx.locks.run(digest, async () => {
     if (!ctx.store.has(digest)) return false;
     ctx.state.getOrCreate(name).blobs.add(digest);
