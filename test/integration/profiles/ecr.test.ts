@@ -125,7 +125,23 @@ describe('ecr profile', () => {
     expect(put.headers['oci-subject']).toBe(subject.manifest.digest);
   });
 
-  it.todo('a referrer pushed to ECR is found by listReferrers (needs referrers-API probing: OCI-Subject is not proof of an API)');
+  it('a referrer pushed to ECR is found by listReferrers: the client probes for the API instead of trusting OCI-Subject', async () => {
+    const c = client();
+    const subject = await pushTestImage(c, `${registry.host}/team/app:probed`, 'amd64', unique('probed'));
+    const artifact = await c.pushArtifact({
+      subject: `${registry.host}/team/app:probed`,
+      artifactType: 'application/vnd.example.sbom+json',
+      layers: [{ data: Buffer.from('{"sbom":true}'), mediaType: 'application/json' }],
+    });
+    const fallbackTag = subject.manifest.digest.replace(':', '-');
+    const fallback = await raw(registry, `/v2/team/app/manifests/${fallbackTag}`, {
+      headers: { Authorization: basic, Accept: MediaType.OciIndex },
+    });
+    expect(fallback.status).toBe(200);
+    expect(JSON.parse(fallback.text).manifests.map((m: { digest: string }) => m.digest)).toEqual([artifact.digest]);
+    const listed = await c.listReferrers(`${registry.host}/team/app@${subject.manifest.digest}`);
+    expect(listed.map((d) => d.digest)).toEqual([artifact.digest]);
+  });
 
   it('answers 429 past 10 manifest PUTs per second; the client backs off and every PUT lands', async () => {
     const image = buildImage({ os: 'linux', architecture: 'amd64', content: 'burst' });
