@@ -1,4 +1,5 @@
-import { InvalidReferenceError, ValidationError } from '../errors.js';
+import { InvalidReferenceError, ValidationError, isInvalidDigestError } from '../errors.js';
+import { parseDigest } from '../oci/digest.js';
 import { normalizePlatform, parsePlatform, platformMatches } from '../oci/platform.js';
 import { REFERENCE_DIGEST } from '../oci/attestation.js';
 import { parseReference, type Reference } from '../oci/reference.js';
@@ -43,6 +44,20 @@ function target(value: unknown, i: number): Reference {
 }
 
 /**
+ * A bare digest (`sha256:…`, what a push by digest prints) names that digest in the repository of the first
+ * tag, as `docker buildx imagetools create` reads it; any other source is returned as it is.
+ */
+function inFirstTagRepository(source: unknown, firstTag: Reference, i: number): unknown {
+  if (typeof source !== 'string' || source.includes('/') || !/^sha(256|384|512):/.test(source)) return source;
+  try {
+    return firstTag.atDigest(parseDigest(source)).toString();
+  } catch (error) {
+    if (isInvalidDigestError(error)) throw new ValidationError(`createManifestList: sources[${i}]: ${source} is not a digest (${error.reason})`);
+    throw error;
+  }
+}
+
+/**
  * Checks the options of {@link RegistryClient.createManifestList} and parses every reference,
  * platform and annotation before any request. Throws {@link ValidationError} or
  * {@link InvalidReferenceError} naming the field.
@@ -51,7 +66,7 @@ export function parseCreateOptions(options: CreateManifestListOptions): ParsedCr
   if (!Array.isArray(options.tags) || options.tags.length === 0) throw new ValidationError('createManifestList: tags must list at least one reference to write');
   if (!Array.isArray(options.sources) || options.sources.length === 0) throw new ValidationError('createManifestList: sources must list at least one image or index');
   const targets = options.tags.map(target);
-  const sources = options.sources.map((source, i) => parseChild(source, `createManifestList: sources[${i}]`));
+  const sources = options.sources.map((source, i) => parseChild(inFirstTagRepository(source, targets[0]!, i), `createManifestList: sources[${i}]`));
   const mediaType: unknown = options.mediaType;
   if (mediaType !== undefined && mediaType !== 'oci' && mediaType !== 'docker') {
     throw new ValidationError(`createManifestList: mediaType must be "oci" or "docker", got ${JSON.stringify(mediaType)}`);

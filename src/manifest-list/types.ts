@@ -98,7 +98,11 @@ export type ManifestSource = string | ManifestListChildSpec;
 export interface CreateManifestListOptions {
   /** Full references the index is written to, e.g. `ghcr.io/me/app:1.0`; several repositories and registries may be named. */
   tags: string[];
-  /** Images and indexes, by tag or digest, in any repository or registry; indexes are flattened, attestations kept with their images. */
+  /**
+   * Images and indexes, by tag or digest, in any repository or registry; indexes are flattened, attestations kept
+   * with their images. A bare digest (`sha256:…`, what a push by digest prints) is looked up in the first tag's
+   * repository, as `docker buildx imagetools create` does.
+   */
   sources: ManifestSource[];
   /** Keep only these platforms (`linux/amd64`, `linux/arm64/v8`) of the sources; default all. */
   platforms?: string[];

@@ -88,6 +88,20 @@ describe('createManifestList', () => {
     expect((result.index as OciImageIndex).annotations).toEqual({ keep: 'me' });
   });
 
+  it('reads a bare digest as that digest in the first tag\'s repository, as buildx imagetools create does', async () => {
+    await pushImage(client, `${here.host}/by-digest@${amd64.manifest.digest}`, amd64);
+    await pushImage(client, `${here.host}/by-digest@${arm64.manifest.digest}`, arm64);
+    const result = await client.createManifestList({
+      tags: [`${here.host}/by-digest:1.0`],
+      sources: [amd64.manifest.digest, arm64.manifest.digest],
+    });
+    expect(result.children.map((c) => c.digest)).toEqual([amd64.manifest.digest, arm64.manifest.digest]);
+    expect((await client.getManifest(`${here.host}/by-digest:1.0`)).descriptor.digest).toBe(result.digest);
+    await expect(client.createManifestList({ tags: [`${here.host}/by-digest:2`], sources: ['sha256:1234'] })).rejects.toThrow(
+      /sources\[0\]: sha256:1234 is not a digest/,
+    );
+  });
+
   it('rejects a platform that is in two sources, and annotations it cannot place, before writing', async () => {
     await expect(
       client.createManifestList({ tags: [`${here.host}/app:dup`], sources: [`${here.host}/src-a@${amd64.manifest.digest}`, `${here.host}/src-a@${amd64.manifest.digest}`] }),
