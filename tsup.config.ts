@@ -1,11 +1,15 @@
 import { resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
-/** In the CLI bundle only, `undici` is the slim entry point of src/cli/undici-lite.cjs. */
+/**
+ * `undici` resolves to src/transport/undici-lite.cjs, which loads only the agent, proxy agent and
+ * request parts of undici: its entry point loads fetch, WebSocket, EventSource, caches and mocks
+ * eagerly, none of which the client uses (they were most of the import's cost).
+ */
 const undiciLite: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'undici-lite',
   setup(build) {
-    build.onResolve({ filter: /^undici$/ }, () => ({ path: resolve('src/cli/undici-lite.cjs') }));
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: resolve('src/transport/undici-lite.cjs') }));
   },
 };
 
@@ -17,18 +21,24 @@ const cloudSdks = ['@aws-sdk/client-ecr', 'google-auth-library', '@azure/identit
 /** Every module except the cloud SDKs (and their subpaths). */
 const notCloudSdk = /^(?!(?:@aws-sdk\/client-ecr|google-auth-library|@azure\/identity)(?:\/|$))/;
 
+/** Bundled CommonJS code (undici's parts) inside an ES module needs a real `require`. */
+const esmRequire = "import { createRequire as __mpCreateRequire } from 'node:module';\nconst require = __mpCreateRequire(import.meta.url);";
+
+const library: Options = {
+  entry: { index: 'src/index.ts', 'oci/index': 'src/oci/index.ts', 'registry/index': 'src/registry/index.ts' },
+  sourcemap: true,
+  target: 'node20',
+  // Resolving and loading hundreds of small files of undici and TypeBox was most of the import's
+  // time: they are bundled (undici through undici-lite), and p-retry is ESM-only, so the CommonJS
+  // build must carry it anyway. The optional cloud SDK peers stay external and are imported lazily.
+  noExternal: ['p-retry', 'is-network-error', '@sinclair/typebox', 'undici'],
+  external: cloudSdks,
+  esbuildPlugins: [undiciLite],
+};
+
 export default defineConfig([
-  {
-    entry: { index: 'src/index.ts', 'oci/index': 'src/oci/index.ts', 'registry/index': 'src/registry/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'node20',
-    // p-retry (and its is-network-error dependency) is ESM-only; bundle it so the CJS build can require it.
-    noExternal: ['p-retry', 'is-network-error'],
-    external: cloudSdks,
-  },
+  { ...library, format: ['esm'], dts: true, clean: true, banner: { js: esmRequire } },
+  { ...library, format: ['cjs'], dts: true, clean: false },
   {
     entry: { main: 'src/cli/main.ts' },
     outDir: 'dist/cli',
@@ -37,12 +47,10 @@ export default defineConfig([
     clean: false,
     target: 'node20',
     // The command is one self-contained bundle: resolving and loading hundreds of small files from
-    // node_modules was most of its start-up time. Bundled CommonJS code gets a real `require`.
+    // node_modules was most of its start-up time.
     noExternal: [notCloudSdk],
     external: cloudSdks,
     esbuildPlugins: [undiciLite],
-    banner: {
-      js: "#!/usr/bin/env node\nimport { createRequire as __mpCreateRequire } from 'node:module';\nconst require = __mpCreateRequire(import.meta.url);",
-    },
+    banner: { js: `#!/usr/bin/env node\n${esmRequire}` },
   },
 ]);

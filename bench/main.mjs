@@ -4,7 +4,7 @@
  * installs the tools and builds first.
  *
  * Environment: BENCH_QUICK=1 (64 MiB blob, fewer rounds; the report goes to a temp file unless
- * BENCH_OUT is set), BENCH_OUT=path (where the report goes), BENCH_ONLY=compose,blob,cold.
+ * BENCH_OUT is set), BENCH_OUT=path (where the report goes), BENCH_ONLY=compose,blob,cold,round2.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { benchBlobs } from './blob.mjs';
 import { benchColdStart } from './cold-start.mjs';
 import { benchCompose } from './compose.mjs';
+import { benchRound2 } from './round2.mjs';
 import { cleanupAll } from './lib/cleanup.mjs';
 import { versionOf } from './lib/proc.mjs';
 import { DISTRIBUTION_BINARY, startRegistry } from './lib/registry.mjs';
@@ -22,7 +23,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // run.sh runs the benchmark from a frozen copy of the build; the report still goes to the repository.
 const REPO = process.env.BENCH_REPO_ROOT ?? ROOT;
 const quick = process.env.BENCH_QUICK === '1';
-const only = new Set((process.env.BENCH_ONLY ?? 'compose,blob,cold').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'compose,blob,cold,round2').split(',').map((s) => s.trim()));
 const settings = {
   quick,
   composeSizes: [2, 8, 32],
@@ -31,8 +32,9 @@ const settings = {
   blobSize: quick ? 64 << 20 : 1 << 30,
   blobReps: quick ? 2 : 3,
   coldRuns: quick ? 10 : 30,
+  startRounds: quick ? 5 : 10,
 };
-const outPath = process.env.BENCH_OUT ?? (quick || only.size < 3 ? join(tmpdir(), 'multiplatform-benchmarks.md') : join(REPO, 'docs', 'benchmarks.md'));
+const outPath = process.env.BENCH_OUT ?? (quick || only.size < 4 ? join(tmpdir(), 'multiplatform-benchmarks.md') : join(REPO, 'docs', 'benchmarks.md'));
 
 const started = Date.now();
 const log = (message) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
@@ -73,6 +75,7 @@ async function main() {
   try {
     await section('compose', () => benchCompose({ registry, sizes: settings.composeSizes, reps: settings.composeReps, log, highConcurrency: settings.highConcurrency }));
     await section('blob', () => benchBlobs({ registry, size: settings.blobSize, reps: settings.blobReps, log }));
+    await section('round2', () => benchRound2({ registry, repoRoot: REPO, size: settings.blobSize, reps: settings.composeReps, startRounds: settings.startRounds, log }));
   } finally {
     await registry.stop();
     log('registry stopped');

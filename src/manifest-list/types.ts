@@ -27,6 +27,13 @@ export interface ManifestListSpec {
   dryRun?: boolean;
   /** Skip children that do not exist instead of failing (as manifest-tool's `--ignore-missing`). */
   ignoreMissing?: boolean;
+  /**
+   * Check a platform the spec states (`os` and `architecture`) against the image's config. Default
+   * true: the check reads one config blob per child and catches a mislabelled image. `false` trusts
+   * the spec and saves that request (N children then cost N + 2 requests instead of 2N + 2); children
+   * whose spec names no full platform still have their config read.
+   */
+  verifyPlatforms?: boolean;
 }
 
 /** What will be (or was) done to bring one child into the target repository. */

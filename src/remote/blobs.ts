@@ -2,17 +2,17 @@
  * The read side of blobs: HEAD, exists, GET (verified as it streams, resumed when the connection
  * breaks) and small reads into memory. Pushing, mounting and copying are in blob-push.ts.
  */
-import { Readable, pipeline } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { BlobReadStream } from './blob-read-stream.js';
 import type { CallOptions, RemoteContext } from './context.js';
 import { pullScope, pushScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
-import { VerifyingStream, parseDigest, type Digest } from '../oci/digest.js';
-import { NetworkError, RegistryError, ValidationError } from '../errors.js';
+import { digestAlgorithm, digestOf, parseDigest, type Digest } from '../oci/digest.js';
+import { DigestMismatchError, RegistryError, ValidationError } from '../errors.js';
 import type { Reference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { header, toTransportError, type HttpResponse } from '../transport/http.js';
-import { formatRangeRequest, parseContentRange } from '../oci/range.js';
+import { formatRangeRequest } from '../oci/range.js';
 import { isRetryableError } from '../transport/retry.js';
 import { discard, readCapped } from '../util/streams.js';
 
@@ -77,13 +77,12 @@ export async function getBlob(ctx: RemoteContext, repo: ReferenceInput, digestIn
   // A negative size is "unknown" (headBlob reports -1 when the registry sends no Content-Length).
   const size = known !== undefined && known >= 0 ? known : undefined;
   const what = `GET blob ${repoLabel(ref)}@${digest}`;
-  const first = await openBlob(ctx, ref, digest, 0, options.signal, what);
-  const verifier = new VerifyingStream({ digest, size }, what);
-  const source = Readable.from(resumingChunks(ctx, ref, digest, first, options.signal, what));
-  // pipeline, not pipe: pipe's own error handler re-emits a verification failure as an uncaught
-  // exception once the consumer (a for-await loop that already rejected) has stopped listening.
-  pipeline(source, verifier, () => {});
-  return verifier;
+  return verifiedStream(ctx, ref, digest, size, await openBlob(ctx, ref, digest, 0, options.signal, what), options.signal, what);
+}
+
+/** The verifying, resuming stream of getBlob over a response already opened. */
+function verifiedStream(ctx: RemoteContext, ref: Reference, digest: Digest, size: number | undefined, first: HttpResponse, signal: AbortSignal | undefined, what: string): Readable {
+  return new BlobReadStream(ctx, { digest, size }, first, (offset) => openBlob(ctx, ref, digest, offset, signal, what), signal, what);
 }
 
 async function openBlob(ctx: RemoteContext, ref: Reference, digest: Digest, offset: number, signal: AbortSignal | undefined, what: string): Promise<HttpResponse> {
@@ -99,63 +98,6 @@ async function openBlob(ctx: RemoteContext, ref: Reference, digest: Digest, offs
   });
 }
 
-async function* resumingChunks(
-  ctx: RemoteContext,
-  ref: Reference,
-  digest: Digest,
-  first: HttpResponse,
-  signal: AbortSignal | undefined,
-  what: string,
-): AsyncGenerator<Buffer> {
-  let delivered = 0;
-  let res = first;
-  let resumes = 0;
-  for (;;) {
-    let skip = 0;
-    if (res.status === 200 && delivered > 0) skip = delivered;
-    else if (res.status === 206) {
-      const range = parseContentRange(header(res, 'content-range'));
-      if (!range || range.start !== delivered) {
-        await discard(res.body);
-        throw new NetworkError(what, `resume answered with an unexpected Content-Range ${header(res, 'content-range') ?? '(none)'}`);
-      }
-    }
-    try {
-      for await (const chunk of decoded(res)) {
-        let piece = chunk as Buffer;
-        if (skip > 0) {
-          const drop = Math.min(skip, piece.length);
-          piece = piece.subarray(drop);
-          skip -= drop;
-          if (piece.length === 0) continue;
-        }
-        delivered += piece.length;
-        yield piece;
-      }
-      if (skip > 0) throw new NetworkError(what, 'the restarted download was shorter than what was already received');
-      return;
-    } catch (error) {
-      const failure = toTransportError(error, what, signal);
-      if (signal?.aborted || !isRetryableError(failure, ctx.transport.retryPolicy) || resumes >= ctx.transport.retryPolicy.retries || header(res, 'content-encoding')) {
-        throw failure;
-      }
-      resumes++;
-      res = await openBlob(ctx, ref, digest, delivered, signal, what);
-    }
-  }
-}
-
-/** The response body with any `Content-Encoding` removed, so digests are computed on the decoded bytes. */
-function decoded(res: HttpResponse): AsyncIterable<Uint8Array> {
-  const encoding = header(res, 'content-encoding')?.trim().toLowerCase();
-  if (!encoding || encoding === 'identity') return res.body;
-  const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
-  if (!decoder) throw new NetworkError('GET blob', `unsupported Content-Encoding ${encoding}`);
-  // pipeline, not pipe: a consumer that stops early destroys the response body too.
-  pipeline(res.body, decoder, () => undefined);
-  return decoder;
-}
-
 /** Reads a whole blob into memory (for configs and other small documents), capped at `limit` bytes. */
 export async function getBlobBytes(ctx: RemoteContext, repo: ReferenceInput, blob: Descriptor | string, limit: number, options: CallOptions = {}): Promise<Buffer> {
   if (typeof blob === 'string') {
@@ -164,7 +106,52 @@ export async function getBlobBytes(ctx: RemoteContext, repo: ReferenceInput, blo
     return readCapped(await getBlob(ctx, ref, blob, options), limit, `GET blob ${repoLabel(ref)}@${blob}`);
   }
   if (blob.size > limit) throw new ValidationError(`blob ${blob.digest} is ${blob.size} bytes, over the ${limit}-byte limit for this read`);
-  const stream = await getBlob(ctx, repo, blob, options);
+  const ref = toReference(repo);
+  const digest = parseDigest(blob.digest);
+  const what = `GET blob ${repoLabel(ref)}@${digest}`;
+  // Configs are read by the dozen when a list is composed: one request read whole and checked in
+  // memory, without the stream machinery of getBlob. A body that breaks is read again through
+  // getBlob, which resumes; an encoded body goes through getBlob's decoder.
+  const res = await openBlob(ctx, ref, digest, 0, options.signal, what);
+  if (!isIdentity(res)) return collect(verifiedStream(ctx, ref, digest, blob.size, res, options.signal, what));
+  let bytes: Buffer;
+  try {
+    bytes = await readExactly(res, blob.size, digest, what);
+  } catch (error) {
+    if (error instanceof DigestMismatchError) throw error;
+    const failure = toTransportError(error, what, options.signal);
+    if (options.signal?.aborted || !isRetryableError(failure, ctx.transport.retryPolicy)) throw failure;
+    return collect(await getBlob(ctx, ref, blob, options));
+  }
+  const actual = digestOf(bytes, digestAlgorithm(digest));
+  if (actual !== digest) throw new DigestMismatchError(what, { digest, size: blob.size }, { digest: actual, size: bytes.length });
+  return bytes;
+}
+
+/** The body of `res`, which must be `size` bytes long; a longer or shorter body is a {@link DigestMismatchError}. */
+async function readExactly(res: HttpResponse, size: number, digest: Digest, what: string): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(size);
+  let offset = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      if (offset + chunk.length > size) throw new DigestMismatchError(what, { digest, size }, { size: offset + chunk.length });
+      chunk.copy(bytes, offset);
+      offset += chunk.length;
+    }
+  } catch (error) {
+    await discard(res.body);
+    throw error;
+  }
+  if (offset !== size) throw new DigestMismatchError(what, { digest, size }, { size: offset });
+  return bytes;
+}
+
+function isIdentity(res: HttpResponse): boolean {
+  const encoding = header(res, 'content-encoding')?.trim().toLowerCase();
+  return !encoding || encoding === 'identity';
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);

@@ -30,6 +30,7 @@ beforeAll(async () => {
   const [packed] = JSON.parse(stdout) as Array<{ filename: string }>;
   await run('tar', ['-xzf', join(work, packed?.filename ?? ''), '-C', work]);
   unpacked = join(work, 'package');
+  // npm pack alone is allowed 60 s; the project's 10 s hook default is too short for it on a busy machine.
 }, 90_000);
 
 afterAll(async () => {

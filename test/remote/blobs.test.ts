@@ -80,6 +80,27 @@ describe('getBlob verification', () => {
     const bytes = await mock.client().getBlobBytes('registry.test/app', { mediaType: 'x', digest: DIGEST, size: BLOB.length });
     expect(bytes.equals(BLOB)).toBe(true);
   });
+
+  it('getBlobBytes refuses bytes that do not match the digest, and a body longer or shorter than the size', async () => {
+    const other = Buffer.from(BLOB).fill(0x41, 0, 4);
+    mock.on('GET', BLOB_PATH, { status: 200, body: other });
+    const wrong = await rejection(mock.client().getBlobBytes('registry.test/app', { mediaType: 'x', digest: DIGEST, size: BLOB.length }));
+    expect(wrong).toBeInstanceOf(DigestMismatchError);
+    expect((wrong as DigestMismatchError).actual.digest).toBe(sha256(other));
+    mock.on('GET', BLOB_PATH, { status: 200, body: Buffer.concat([BLOB, Buffer.from('more')]) });
+    const longer = await rejection(mock.client().getBlobBytes('registry.test/app', { mediaType: 'x', digest: DIGEST, size: BLOB.length }));
+    expect(longer).toBeInstanceOf(DigestMismatchError);
+    mock.on('GET', BLOB_PATH, { status: 200, body: BLOB.subarray(0, 10) });
+    const shorter = await rejection(mock.client().getBlobBytes('registry.test/app', { mediaType: 'x', digest: DIGEST, size: BLOB.length }));
+    expect(shorter).toBeInstanceOf(DigestMismatchError);
+    expect((shorter as DigestMismatchError).actual.size).toBe(10);
+  });
+
+  it('getBlobBytes decodes a gzip Content-Encoding before checking the digest', async () => {
+    mock.on('GET', BLOB_PATH, { status: 200, body: gzipSync(BLOB), headers: { 'content-encoding': 'gzip' } });
+    const bytes = await mock.client().getBlobBytes('registry.test/app', { mediaType: 'x', digest: DIGEST, size: BLOB.length });
+    expect(bytes.equals(BLOB)).toBe(true);
+  });
 });
 
 describe('getBlob resumption after a reset mid-body (real node:http server on 127.0.0.1:0)', () => {
@@ -154,6 +175,21 @@ describe('getBlob resumption after a reset mid-body (real node:http server on 12
     expect(content.equals(BIG)).toBe(true);
     expect(seen).toHaveLength(2);
     expect(seen[1]?.range).toMatch(/^bytes=\d+-$/);
+  });
+
+  it('getBlobBytes reads a body that broke half-way again, and returns the blob once', async () => {
+    const host = await startRegistry((req, res, index) => {
+      if (index === 0) return breakMidBody(res);
+      const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? 0);
+      res.writeHead(start > 0 ? 206 : 200, { 'content-length': String(BIG.length - start), ...(start > 0 ? { 'content-range': `bytes ${start}-${BIG.length - 1}/${BIG.length}` } : {}) });
+      res.end(BIG.subarray(start));
+    });
+    client = new RegistryClient({ dockerConfig: false, env: {}, retry: { minDelayMs: 1, maxDelayMs: 5 } });
+
+    const content = await client.getBlobBytes(`${host}/app`, { mediaType: 'x', digest: BIG_DIGEST, size: BIG.length }, { limit: BIG.length });
+
+    expect(content.equals(BIG)).toBe(true);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
   });
 
   it('fails when the resume answers a 206 for the wrong offset', async () => {

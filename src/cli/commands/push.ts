@@ -109,6 +109,7 @@ function applyFlags(spec: ManifestListSpec, flags: FlagValues, command: string):
     ...(type ? { mediaType: type } : {}),
     ...(booleanFlag(flags, 'dry-run') ? { dryRun: true } : {}),
     ...(booleanFlag(flags, 'ignore-missing') ? { ignoreMissing: true } : {}),
+    ...(booleanFlag(flags, 'no-verify-platforms') ? { verifyPlatforms: false } : {}),
   };
 }
 

@@ -1,0 +1,72 @@
+/**
+ * What importing the built package loads, file by file. A separate `node` process imports an entry
+ * by its package name with a module hook (bench/lib/trace-loads.mjs, `module.register`) that records
+ * every URL the ESM loader loads; for `require()`, the CommonJS module cache is listed. Resolving
+ * and reading hundreds of files of undici and TypeBox from node_modules was most of the import's
+ * cost, so the entries carry what they use and load nothing from node_modules.
+ *
+ * Needs the build (`npx tsup`); fails, and says so, when dist/ is missing.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TRACE = join(ROOT, 'bench', 'lib', 'trace-loads.mjs');
+const scratch = mkdtempSync(join(tmpdir(), 'mp-import-files-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The URLs an ESM `import` of `specifier` loads, in order, as `dist/…`, `node:…` or the full URL of anything else. */
+async function esmLoads(specifier: string): Promise<string[]> {
+  if (!existsSync(join(ROOT, 'dist', 'index.js'))) throw new Error('dist/index.js does not exist: run the build first (`npx tsup`)');
+  const out = join(scratch, `${specifier.replace(/\W/g, '_')}.txt`);
+  await run(process.execPath, ['--import', TRACE, '--input-type=module', '-e', `await import(${JSON.stringify(specifier)})`], {
+    cwd: ROOT,
+    env: { ...process.env, MP_BENCH_LOADS: out },
+    timeout: 20_000,
+  });
+  return readFileSync(out, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((url) => (url.startsWith(`file://${ROOT}dist/`) ? url.slice(`file://${ROOT}`.length) : url));
+}
+
+/** The files in the CommonJS module cache after `require(specifier)`. */
+async function cjsLoads(specifier: string): Promise<string[]> {
+  const script = `require(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(require.cache)));`;
+  const { stdout } = await run(process.execPath, ['-e', script], { cwd: ROOT, timeout: 20_000 });
+  return (JSON.parse(stdout) as string[]).map((file) => (file.startsWith(ROOT) ? file.slice(ROOT.length) : file));
+}
+
+const NETWORK = /^node:(http|https|http2|tls)$/;
+
+describe('the files an import of the built package loads', () => {
+  it('multiplatform (ESM): its own dist files and Node built-ins, nothing from node_modules, nothing of the other entries', async () => {
+    const loads = await esmLoads('multiplatform');
+    expect(loads[0]).toBe('dist/index.js');
+    const foreign = loads.filter((url) => !url.startsWith('node:') && !/^dist\/(index|chunk-[\w-]+)\.js$/.test(url));
+    expect(foreign).toEqual([]);
+    expect(loads.filter((url) => url.startsWith('dist/')).length).toBeLessThanOrEqual(5);
+  });
+
+  it('multiplatform/oci (ESM): no network built-in and no file the main entry alone needs', async () => {
+    const loads = await esmLoads('multiplatform/oci');
+    expect(loads[0]).toBe('dist/oci/index.js');
+    expect(loads.filter((url) => !url.startsWith('node:') && !/^dist\/(oci\/index|chunk-[\w-]+)\.js$/.test(url))).toEqual([]);
+    expect(loads.filter((url) => NETWORK.test(url))).toEqual([]);
+    // The chunks it shares with the main entry carry no HTTP client code.
+    for (const chunk of loads.filter((url) => url.startsWith('dist/chunk-'))) {
+      expect(readFileSync(join(ROOT, chunk), 'utf8'), chunk).not.toMatch(/llhttp|undici\/lib|from ["']undici["']/);
+    }
+  });
+
+  it('multiplatform and multiplatform/oci (CommonJS): one file each', async () => {
+    expect(await cjsLoads('multiplatform')).toEqual(['dist/index.cjs']);
+    expect(await cjsLoads('multiplatform/oci')).toEqual(['dist/oci/index.cjs']);
+  });
+});
