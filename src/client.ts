@@ -727,6 +727,7 @@ const COPY_CHECKS = {
   tags: [isStringArray, 'a list of tags such as ["1.0", "latest"]'],
   dryRun: [isFlag, 'true or false'],
   onProgress: [(value) => typeof value === 'function', 'a function'],
+  onPlan: [(value) => typeof value === 'function', 'a function'],
   signal: [() => true, 'an AbortSignal'],
   timeoutMs: [() => true, 'a number'],
 } as const satisfies Record<keyof CopyOptions, FieldChecks[string]>;

@@ -62,6 +62,10 @@ async function execute(parsed: ParsedCommandLine, io: CliIo): Promise<number> {
         const { runLogin, runLogout } = await import('./commands/login.js');
         return (group === 'login' ? runLogin : runLogout)({ positionals: parsed.positionals, flags: parsed.flags }, io);
       }
+      if (group === 'copy') {
+        const { runCopy } = await import('./commands/copy.js');
+        return runCopy({ positionals: parsed.positionals, flags: parsed.flags }, io);
+      }
       throw new UsageError(`command ${parsed.command.path.join(' ')} is not implemented`);
     }
   }

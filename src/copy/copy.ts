@@ -32,6 +32,8 @@ export interface CopyOptions extends CallOptions {
   dryRun?: boolean;
   /** Receives the transfer's progress: each blob's bytes, and blobs done of the total. */
   onProgress?: ProgressListener;
+  /** Receives the plan once it is made, before anything is written (also on a dry run). */
+  onPlan?: (plan: CopyPlan) => void;
 }
 
 /** What a copy did (or, with `dryRun`, would do). */
@@ -68,6 +70,7 @@ export async function copy(ctx: RemoteContext, sourceEndpoint: CopyEndpoint, tar
   if (options.referrers) items.push(...(await readReferrers(ctx, source, items, signal)));
   const tags = targetTags(source, target, options.tags);
   const plan = await makePlan(ctx, source, target, items, { top, tags, rewritten });
+  options.onPlan?.(plan);
   if (!options.dryRun) {
     await transferBlobs(ctx, source, target, plan.blobs, options);
     await putManifests(ctx, target, items, plan, tags, signal, what);
