@@ -2,7 +2,7 @@
  * Progress display of blob transfers. A placeholder with plain lines only: the full display (live
  * lines on a terminal) replaces this file, with the same interface.
  */
-import type { ProgressListener } from '../remote/progress.js';
+import type { ProgressListener } from '../index.js';
 import type { CliIo } from './io.js';
 
 export type ProgressMode = 'auto' | 'plain' | 'quiet';
