@@ -13,7 +13,8 @@ import { RegistryError, ValidationError, isAuthError } from '../errors.js';
 import type { Reference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { isFileBody, type FileBody } from '../transport/body.js';
-import { UploadSession, uploadChunked, uploadSized, type SizedSource } from './upload-session.js';
+import { RestartableUpload, UploadSession, uploadChunked, uploadSized, type SizedSource } from './upload-session.js';
+import { isRetryableError } from '../transport/retry.js';
 
 /** Data for {@link pushBlob}: bytes, a file path (or `{ path }`), or a stream of unknown length. */
 export type BlobData = Uint8Array | string | FileBody | Readable | AsyncIterable<Uint8Array>;
@@ -107,13 +108,18 @@ export async function pushSized(ctx: RemoteContext, ref: Reference, descriptor: 
 }
 
 async function uploadNew(ctx: RemoteContext, ref: Reference, digest: Digest | undefined, source: SizedSource, signal?: AbortSignal, onBytes?: (bytesDone: number) => void): Promise<Digest> {
-  const session = await UploadSession.start(ctx, ref, { signal });
-  if (session === 'mounted') throw new RegistryError(`push blob to ${repoLabel(ref)}`, 201); // unreachable: no mount was asked for
-  try {
-    return await uploadSized(session, digest, source, { signal, onBytes, chunkSize: ctx.chunkSize });
-  } catch (error) {
-    await session.cancel();
-    throw error;
+  const policy = ctx.transport.retryPolicy;
+  for (let attempt = 0; ; attempt++) {
+    const session = await UploadSession.start(ctx, ref, { signal });
+    if (session === 'mounted') throw new RegistryError(`push blob to ${repoLabel(ref)}`, 201); // unreachable: no mount was asked for
+    try {
+      return await uploadSized(session, digest, source, { signal, onBytes, chunkSize: ctx.chunkSize });
+    } catch (error) {
+      await session.cancel();
+      const failure = error instanceof RestartableUpload ? error.cause : error;
+      // The source can be read again, so a whole-blob upload that failed restarts in a fresh session.
+      if (!(error instanceof RestartableUpload) || signal?.aborted || attempt >= policy.retries || !isRetryableError(failure, policy)) throw failure;
+    }
   }
 }
 

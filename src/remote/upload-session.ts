@@ -269,11 +269,13 @@ export async function uploadSized(session: UploadSession, known: Digest | undefi
   let digest = known;
   for (let attempt = 0; ; attempt++) {
     const digester = digest === undefined && session.offset === 0 ? new Digester() : undefined;
+    let whole = false;
     try {
       const limit = session.requestLimit;
       const start = session.offset;
       const remaining = size - start;
       if (digest !== undefined && start === 0 && (limit === undefined || size <= limit)) {
+        whole = true;
         const body = source.bytes ?? counted(await source.open(0), 0, undefined, options.onBytes);
         await finishOrConfirm(session, digest, { source: body, size }, signal);
         options.onBytes?.(size);
@@ -296,6 +298,8 @@ export async function uploadSized(session: UploadSession, known: Digest | undefi
     } catch (error) {
       if (signal?.aborted) throw error;
       const limit = requestLimitOf(error);
+      // A final PUT that failed may have ended the session: the caller starts a new one.
+      if (whole && limit === undefined) throw new RestartableUpload(error);
       const policy = session.retryPolicy;
       if (limit !== undefined && (session.requestLimit === undefined || limit < session.requestLimit)) session.learnRequestLimit(limit);
       else if (attempt >= policy.retries || !isRetryableError(error, policy)) throw error;
@@ -306,6 +310,13 @@ export async function uploadSized(session: UploadSession, known: Digest | undefi
       });
       options.onBytes?.(session.offset);
     }
+  }
+}
+
+/** A whole-blob PUT failed for a reason other than its size: the upload may start again in a new session. */
+export class RestartableUpload extends Error {
+  constructor(cause: unknown) {
+    super('the final upload request failed', { cause });
   }
 }
 
