@@ -115,7 +115,7 @@ function blobSection(b) {
     '',
     table(['Transfer', 'median ms', 'MB/s', 'registry CPU ms', 'library CPU ms', 'notes'], [
       line('library push (`pushBlob(path, { digest, size })`)', 'libPush', 'HEAD + POST + one monolithic PUT streamed from the file'),
-      line('library push, digest not given (`pushBlob(path)`)', 'libPushHash', 'reads the file twice: sha256 first, then the upload'),
+      line('library push, digest not given (`pushBlob(path)`)', 'libPushHash', 'hashed while it is sent: POST, one PATCH, PUT ?digest='),
       line('curl push (POST, then `curl -T file` PUT)', 'curlPush', 'digest known in advance, as for the library row above'),
       line('skopeo push (`skopeo copy oci:… docker://…`)', 'skopeoPush', 'OCI layout with the blob as its layer; `--preserve-digests`'),
       line('library pull (`getBlob` → discarding sink)', 'libPull', 'digest verified while streaming'),
