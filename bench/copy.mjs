@@ -6,11 +6,9 @@
  * tool can mount them and every copy moves every byte.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { request } from 'node:http';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RegistryClient } from 'multiplatform';
+import { httpStatus, writeRandomFile } from './blob.mjs';
 import { makeTempDir, removeTempDir } from './lib/cleanup.mjs';
 import { run } from './lib/proc.mjs';
 import { median } from './lib/stats.mjs';
@@ -21,33 +19,6 @@ const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 const sha256 = (bytes) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
-function writeRandomFile(path, size) {
-  const hash = createHash('sha256');
-  const fd = openSync(path, 'w');
-  try {
-    for (let written = 0; written < size; ) {
-      const chunk = randomBytes(Math.min(16 << 20, size - written));
-      writeSync(fd, chunk);
-      hash.update(chunk);
-      written += chunk.length;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return { path, size, digest: `sha256:${hash.digest('hex')}` };
-}
-
-function httpStatus(url, method) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method }, (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Pushes an image of the given layers (files or bytes) to `repo` and returns its manifest descriptor. */
 async function pushImage(client, repo, layers, platform, tag) {
@@ -80,7 +51,7 @@ export async function benchCopy({ layerSize, platforms, reps, log }) {
   const client = new RegistryClient({ dockerConfig: false });
   try {
     log(`copy: generating 2 × ${layerSize} random bytes`);
-    const layers = [writeRandomFile(join(dataDir, 'a.bin'), layerSize), writeRandomFile(join(dataDir, 'b.bin'), layerSize)];
+    const layers = [writeRandomFile(dataDir, layerSize, 'a.bin'), writeRandomFile(dataDir, layerSize, 'b.bin')];
     const big = await pushImage(client, `${from.host}/bench/big`, layers, { architecture: 'amd64', os: 'linux' }, 'v1');
     const children = [];
     for (let i = 0; i < platforms; i++) {

@@ -8,10 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MediaType, RegistryClient } from '../../src/index.js';
+import { RegistryClient } from '../../src/index.js';
 import { digestOf } from '../../src/oci/index.js';
 import { startRegistry } from '../../src/registry/index.js';
 import { skopeoInspectRaw } from '../helpers/skopeo.js';
+import { pushRandomLayerImage } from '../copy/random-layer-image.js';
 
 const MAIN = resolve(import.meta.dirname, '../../dist/cli/main.js');
 const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -58,23 +59,8 @@ describe('multiplatform copy (process)', async () => {
     await rm(home, { recursive: true, force: true });
   });
 
-  /** An image with one layer of `size` random bytes, pushed to the source at `repo:v1`. */
-  async function pushImage(repo: string, size: number): Promise<Buffer> {
-    const layer = randomBytes(size);
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(layer)] } }));
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaType.OciManifest,
-        config: { mediaType: MediaType.OciConfig, digest: digestOf(config), size: config.length },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: digestOf(layer), size: layer.length }],
-      }),
-    );
-    await client.pushBlob(`${source.host}/${repo}`, config);
-    await client.pushBlob(`${source.host}/${repo}`, layer);
-    await client.putManifest(`${source.host}/${repo}:v1`, manifest);
-    return manifest;
-  }
+  /** An image with one layer of `size` random bytes, pushed to the source at `repo:v1`; its manifest. */
+  const pushImage = async (repo: string, size: number): Promise<Buffer> => (await pushRandomLayerImage(client, `${source.host}/${repo}`, 'v1', size)).manifest;
 
   it('prints the plan on stderr and, with --quiet, only the digest on stdout', async () => {
     const repo = unique('quiet');

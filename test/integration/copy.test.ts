@@ -12,6 +12,7 @@ import { digestOf } from '../../src/oci/index.js';
 import { startRegistry } from '../../src/registry/index.js';
 import { buildImage, buildIndex, type BuiltImage, type BuiltIndex } from '../helpers/images.js';
 import { skopeoInspect, skopeoInspectRaw } from '../helpers/skopeo.js';
+import { pushRandomLayerImage } from '../copy/random-layer-image.js';
 import { allTargets, distributionTargets, targetFromCoordinates, type RegistryTarget } from '../helpers/targets.js';
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
@@ -140,20 +141,8 @@ describe('copy between registries', async () => {
   });
 
   it('survives a registry that refuses requests over 4 MiB (416): the blob is re-chunked at the limit', async () => {
-    const big = randomBytes(9 * 1024 * 1024 + 123);
     const repo = unique('big');
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(big)] } }));
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaType.OciManifest,
-        config: { mediaType: MediaType.OciConfig, digest: digestOf(config), size: config.length },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: digestOf(big), size: big.length }],
-      }),
-    );
-    await client.pushBlob(`${plain.host}/${repo}`, config);
-    await client.pushBlob(`${plain.host}/${repo}`, big);
-    await client.putManifest(`${plain.host}/${repo}:v1`, manifest);
+    const { layer: big, manifest } = await pushRandomLayerImage(client, `${plain.host}/${repo}`, 'v1', 9 * 1024 * 1024 + 123);
     const events: TransferEvent[] = [];
 
     const result = await client.copy(`${plain.host}/${repo}:v1`, `${limited.host}/${repo}:v1`, { onProgress: (e) => events.push(e) });
