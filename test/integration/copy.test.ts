@@ -209,3 +209,47 @@ describe('copy between registries', async () => {
     expect(await client.listTags(`${embedded.host}/${repo}-back`)).toEqual(['v1']);
   });
 });
+
+describe('copy of an image with a foreign (non-distributable) layer', async () => {
+  const [plain] = distributionTargets() as [RegistryTarget];
+  const embedded = await startRegistry();
+  const client = plain.client();
+  afterAll(async () => {
+    await client.close();
+    await embedded.close();
+  });
+
+  it('never fetches or uploads the foreign layer; a target that refuses its URL gets an error naming it', async () => {
+    const repo = unique('foreign');
+    const local = Buffer.from(`local layer ${repo}`);
+    const foreignDigest = digestOf(Buffer.from(`never sent ${repo}`));
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'windows', rootfs: { type: 'layers', diff_ids: [] } }));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.DockerManifest,
+        config: { mediaType: MediaType.DockerConfig, digest: digestOf(config), size: config.length },
+        layers: [
+          { mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', digest: foreignDigest, size: 1234, urls: ['https://foreign.invalid/layer.tar.gz'] },
+          { mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', digest: digestOf(local), size: local.length },
+        ],
+      }),
+    );
+    await client.pushBlob(`${embedded.host}/${repo}`, config);
+    await client.pushBlob(`${embedded.host}/${repo}`, local);
+    await client.putManifest(`${embedded.host}/${repo}:v1`, manifest);
+
+    const copied = await client.copy(`${embedded.host}/${repo}:v1`, `${embedded.host}/${repo}-copy:v1`);
+    expect(copied.plan.foreign.map((layer) => layer.digest)).toEqual([foreignDigest]);
+    expect(copied.plan.blobs.map((blob) => blob.digest)).not.toContain(foreignDigest);
+    expect(await client.blobExists(`${embedded.host}/${repo}-copy`, foreignDigest)).toBe(false);
+
+    const refused = await client.copy(`${embedded.host}/${repo}:v1`, `${plain.host}/${repo}:v1`).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    // CNCF distribution accepts foreign URLs only when its configuration allows them (the test registries' does not).
+    expect(refused?.message).toContain(`non-distributable layers that are never copied: ${foreignDigest} (https://foreign.invalid/layer.tar.gz)`);
+    expect(await client.manifestExists(`${plain.host}/${repo}:v1`)).toBe(false);
+  });
+});
