@@ -4,7 +4,7 @@
  * (not Node's start-up nor the import).
  *
  *   node bench/blob-worker.mjs push  HOST REPO FILE DIGEST SIZE   # pushBlob(file, { digest, size })
- *   node bench/blob-worker.mjs push-hash HOST REPO FILE - SIZE     # pushBlob(file): hashes the file first
+ *   node bench/blob-worker.mjs push-hash HOST REPO FILE - SIZE     # pushBlob(file): hashed while it is sent
  *   node bench/blob-worker.mjs pull  HOST REPO - DIGEST SIZE       # getBlob → discarding sink (digest verified)
  *   node bench/blob-worker.mjs hash  - - FILE - SIZE               # sha256 of the file, 1 MiB reads
  *   node bench/blob-worker.mjs hash-memory - - - - SIZE            # sha256 of SIZE bytes already in memory

@@ -16,9 +16,9 @@ import { mbPerSecond, median } from './lib/stats.mjs';
 const WORKER = fileURLToPath(new URL('./blob-worker.mjs', import.meta.url));
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
-/** Writes `size` random bytes to a new file in `dir`; returns `{ path, digest, size }`. */
-function writeRandomFile(dir, size) {
-  const path = join(dir, 'blob.bin');
+/** Writes `size` random bytes to a new file `name` in `dir`; returns `{ path, digest, size }`. */
+export function writeRandomFile(dir, size, name = 'blob.bin') {
+  const path = join(dir, name);
   const hash = createHash('sha256');
   const fd = openSync(path, 'w');
   try {
@@ -70,7 +70,7 @@ function writeLayout(dir, blob) {
 }
 
 /** The status of a bodiless request (plain node:http, outside every measured client). */
-function httpStatus(url, method) {
+export function httpStatus(url, method) {
   return new Promise((resolve, reject) => {
     const req = request(url, { method }, (res) => {
       res.resume();

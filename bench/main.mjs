@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { benchBlobs } from './blob.mjs';
 import { benchColdStart } from './cold-start.mjs';
 import { benchCompose } from './compose.mjs';
+import { benchCopy } from './copy.mjs';
 import { benchRound2 } from './round2.mjs';
 import { cleanupAll } from './lib/cleanup.mjs';
 import { versionOf } from './lib/proc.mjs';
@@ -23,7 +24,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // run.sh runs the benchmark from a frozen copy of the build; the report still goes to the repository.
 const REPO = process.env.BENCH_REPO_ROOT ?? ROOT;
 const quick = process.env.BENCH_QUICK === '1';
-const only = new Set((process.env.BENCH_ONLY ?? 'compose,blob,cold,round2').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'compose,blob,cold,copy,round2').split(',').map((s) => s.trim()));
 const settings = {
   quick,
   composeSizes: [2, 8, 32],
@@ -33,8 +34,11 @@ const settings = {
   blobReps: quick ? 2 : 3,
   coldRuns: quick ? 10 : 30,
   startRounds: quick ? 5 : 10,
+  copyLayerSize: quick ? 64 << 20 : 400e6,
+  copyPlatforms: 32,
+  copyReps: quick ? 2 : 3,
 };
-const outPath = process.env.BENCH_OUT ?? (quick || only.size < 4 ? join(tmpdir(), 'multiplatform-benchmarks.md') : join(REPO, 'docs', 'benchmarks.md'));
+const outPath = process.env.BENCH_OUT ?? (quick || only.size < 5 ? join(tmpdir(), 'multiplatform-benchmarks.md') : join(REPO, 'docs', 'benchmarks.md'));
 
 const started = Date.now();
 const log = (message) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
@@ -80,6 +84,7 @@ async function main() {
     await registry.stop();
     log('registry stopped');
   }
+  await section('copy', () => benchCopy({ layerSize: settings.copyLayerSize, platforms: settings.copyPlatforms, reps: settings.copyReps, log }));
   log('cold start');
   await section('cold', () => benchColdStart({ runs: settings.coldRuns, hasHyperfine: !info.hyperfine.startsWith('not installed') }));
   results.loadEnd = loadavg()[0];

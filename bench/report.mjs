@@ -53,6 +53,17 @@ function targets(r) {
     const peak = Math.max(...b.rss.push, ...b.rss.pushHash, ...b.rss.pull);
     rows.push([`Peak RSS < 150 MB during the ${formatBytes(b.size)} push and pull`, `push ${mb(Math.max(...b.rss.push))}, pull ${mb(Math.max(...b.rss.pull))}`, status(peak < RSS_LIMIT_BYTES)]);
   }
+  const copy = r.copy;
+  if (copy) {
+    rows.push([`Copy of an image of 2 × ${formatBytes(copy.layerSize)} layers, distribution → distribution, at least as fast as \`skopeo copy\``, `${times(copy.ratios.bigVsSkopeo)} skopeo's speed`, status(copy.ratios.bigVsSkopeo >= 1)]);
+    rows.push([`Copy of a ${copy.platforms}-platform index of small images faster than \`skopeo copy --all\``, `${times(copy.ratios.indexVsSkopeo)} skopeo's speed`, status(copy.ratios.indexVsSkopeo > 1)]);
+    rows.push(['Peak RSS of the copying process < 150 MB', mb(Math.max(...copy.rss)), status(Math.max(...copy.rss) < RSS_LIMIT_BYTES)]);
+  }
+  if (r.blob) {
+    const b = r.blob;
+    const twoPasses = median(b.rows.hashFile.map((ms, i) => (ms + b.rows.curlPush[i]) / b.rows.libPushHash[i]));
+    rows.push(['`pushBlob(path)` without a digest ≥ 1.2 × the shell\'s two passes (`sha256sum` then `curl -T`)', `${times(twoPasses)}`, status(twoPasses >= 1.2)]);
+  }
   const cold = r.cold;
   if (cold) {
     const v = cold.timings.version.median;
@@ -105,7 +116,7 @@ function blobSection(b) {
     '',
     table(['Transfer', 'median ms', 'MB/s', 'registry CPU ms', 'library CPU ms', 'notes'], [
       line('library push (`pushBlob(path, { digest, size })`)', 'libPush', 'HEAD + POST + one monolithic PUT streamed from the file'),
-      line('library push, digest not given (`pushBlob(path)`)', 'libPushHash', 'reads the file twice: sha256 first, then the upload'),
+      line('library push, digest not given (`pushBlob(path)`)', 'libPushHash', 'hashed while it is sent: POST, one PATCH, PUT ?digest='),
       line('curl push (POST, then `curl -T file` PUT)', 'curlPush', 'digest known in advance, as for the library row above'),
       line('skopeo push (`skopeo copy oci:… docker://…`)', 'skopeoPush', 'OCI layout with the blob as its layer; `--preserve-digests`'),
       line('library pull (`getBlob` → discarding sink)', 'libPull', 'digest verified while streaming'),
@@ -122,6 +133,22 @@ function blobSection(b) {
     `Before every push the blob was deleted from every repository that had been given it, and HEAD requests on it in all of them and in the fresh target answered ${b.checks.headBeforePush.join(', ')}; ` +
       `the library reported the outcome(s) ${b.checks.libOutcomes.map((o) => `\`${o}\``).join(', ')}. ` +
       'So no push could be satisfied by a cross-repository mount (skopeo tries one when its blob-info cache knows another repository holding the blob), and the registry CPU column shows every push receiving all the bytes.',
+  ].join('\n');
+}
+
+function copySection(c) {
+  const line = (name, key) => [name, formatMs(median(c.rows[key]))];
+  return [
+    `Two distribution registries on loopback; median of ${c.reps} rounds; before every copy the blobs were deleted from the target repositories given them, so every copy moved every byte. The library's copies kept the source's digest: ${c.digests.join(', ')}.`,
+    '',
+    table(['Copy', 'median ms'], [
+      line(`library \`client.copy\`, image of 2 × ${formatBytes(c.layerSize)} layers`, 'libBig'),
+      line('`skopeo copy --preserve-digests`, same image', 'skopeoBig'),
+      line(`library \`client.copy\`, ${c.platforms}-platform index of small images`, 'libIndex'),
+      line('`skopeo copy --all --preserve-digests`, same index', 'skopeoIndex'),
+    ]),
+    '',
+    `Run-by-run ratios (median, skopeo's time / the library's): image ${times(c.ratios.bigVsSkopeo)}, index ${times(c.ratios.indexVsSkopeo)}. Peak RSS of the copying process: ${mb(Math.max(...c.rss))}.`,
   ].join('\n');
 }
 
@@ -253,7 +280,8 @@ export function renderReport(r) {
   if (r.compose) parts.push('### 1. Compose and push a list', '', composeSection(r.compose), '');
   if (r.blob) parts.push('### 2. Blob push and pull', '', blobSection(r.blob), '', '### 3. Memory', '', memorySection(r.blob), '');
   if (r.cold) parts.push('### 4. Cold start', '', coldSection(r.cold), '');
-  if (r.round2) parts.push('### 5. Start-up on each Node version (round two)', '', round2Section(r.round2), '');
+  if (r.copy) parts.push('### 5. Copy between registries', '', copySection(r.copy), '');
+  if (r.round2) parts.push('### 6. Round two: import, start-up, pull, compose and memory on each Node version', '', round2Section(r.round2), '');
   parts.push('## Method', METHOD);
   if (existsSync(ANALYSIS)) parts.push(readFileSync(ANALYSIS, 'utf8').trim(), '');
   parts.push(

@@ -56,6 +56,8 @@ import { createManifestList } from './manifest-list/merge.js';
 import { editManifestList } from './manifest-list/edit.js';
 import { listTagsMatching, tag, type ListTagsOptions } from './manifest-list/tags.js';
 import { resolvePlatform } from './manifest-list/resolve-platform.js';
+import { copy, type CopyOptions, type CopyResult } from './copy/copy.js';
+import type { CopyEndpoint } from './copy/stores.js';
 import {
   argumentError,
   checkArgument,
@@ -579,6 +581,32 @@ export class RegistryClient {
   }
 
   /**
+   * Copies an image or a whole index (with its children) from `source` to `target`, keeping every
+   * digest: between repositories of one registry (blobs mounted), between registries (streamed and
+   * verified), and to or from an OCI image layout (`'oci:DIR[:TAG]'`). Each end is a reference
+   * string (`'ghcr.io/me/app:1.0'`), a {@link Reference}, or `'oci:DIR[:TAG]'`. Blobs the target has
+   * are skipped; the rest are copied concurrently, each as one streamed request where the registry
+   * accepts it. The target's tags are `options.tags` plus the target's own tag (default: the
+   * source's). `platforms` keeps some children (the index is rewritten: `rewritten` says so),
+   * `unwrap` copies one platform's manifest alone, `referrers` brings the signatures, SBOMs and
+   * attestations that refer to what is copied, `dryRun` returns the plan and writes nothing.
+   *
+   * @example
+   * ```ts
+   * const { digest, plan } = await client.copy('staging.example.com/app:1.0', 'registry.example.com/app:1.0', { referrers: true });
+   * ```
+   */
+  copy(source: CopyEndpoint, target: CopyEndpoint, options?: CopyOptions): Promise<CopyResult> {
+    return checked(() => {
+      checkArgument('copy', 'source', source, isCopyEndpoint, COPY_ENDPOINT_EXPECTED);
+      checkArgument('copy', 'target', target, isCopyEndpoint, COPY_ENDPOINT_EXPECTED);
+      checkOptions('copy', 'options', options);
+      if (options !== undefined) checkFields('copy', 'options', options as unknown as Record<string, unknown>, COPY_CHECKS);
+      return this.#timed(`copy ${String(source)}`, options, (o) => copy(this.#context, source, target, o));
+    });
+  }
+
+  /**
    * Runs `operation`, and when this client has a `consistency` policy, runs it again (at most
    * `retries` more times, `delayMs` apart) while it fails with an error {@link isNotYetVisible}
    * accepts. Without the policy, or after an abort, the first failure is final. Use it around a
@@ -748,6 +776,21 @@ const EDIT_CHECKS = {
   dryRun: [isFlag, 'true or false'],
   force: [isFlag, 'true or false'],
 } as const satisfies Record<keyof EditManifestListOptions, FieldChecks[string]>;
+
+const COPY_ENDPOINT_EXPECTED = "a reference string or Reference, or 'oci:DIR[:TAG]' for an OCI image layout";
+const isCopyEndpoint = (value: unknown): boolean => (typeof value === 'string' && value.length > 0) || isReferenceInput(value);
+
+const COPY_CHECKS = {
+  platforms: [isStringArray, 'a list of platforms such as ["linux/amd64"]'],
+  unwrap: [isFlag, 'true or false'],
+  referrers: [isFlag, 'true or false'],
+  tags: [isStringArray, 'a list of tags such as ["1.0", "latest"]'],
+  dryRun: [isFlag, 'true or false'],
+  onProgress: [(value) => typeof value === 'function', 'a function'],
+  onPlan: [(value) => typeof value === 'function', 'a function'],
+  signal: [() => true, 'an AbortSignal'],
+  timeoutMs: [() => true, 'a number'],
+} as const satisfies Record<keyof CopyOptions, FieldChecks[string]>;
 
 const CREDENTIALS_HINT = "credentials go in the credentials option by registry: credentials: { 'host': { username, password } }";
 const OPTION_HINTS: Record<string, string> = { username: CREDENTIALS_HINT, password: CREDENTIALS_HINT, token: CREDENTIALS_HINT, auth: CREDENTIALS_HINT };

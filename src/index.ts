@@ -33,6 +33,10 @@ export type {
   WrittenIndex,
 } from './manifest-list/types.js';
 export type { ListTagsOptions } from './manifest-list/tags.js';
+export type { CopyOptions, CopyResult } from './copy/copy.js';
+export type { CopyPlan, PlannedBlob, PlannedManifest } from './copy/plan.js';
+export { planLines } from './copy/plan.js';
+export type { CopyEndpoint } from './copy/stores.js';
 export type { FileBody } from './transport/body.js';
 export type { RetryOptions } from './transport/retry.js';
 

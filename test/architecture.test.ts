@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../src', import.meta.url));
 
-type Layer = 'base' | 'util' | 'oci' | 'credentials' | 'transport' | 'remote' | 'manifest-list' | 'manifest-list-pure' | 'client' | 'cli' | 'registry' | 'face';
+type Layer = 'base' | 'util' | 'oci' | 'credentials' | 'transport' | 'remote' | 'layout' | 'copy' | 'manifest-list' | 'manifest-list-pure' | 'client' | 'cli' | 'registry' | 'face';
 
 /** Layers each layer may import, besides its own. */
 const ALLOWED: Record<Layer, Layer[]> = {
@@ -26,12 +26,14 @@ const ALLOWED: Record<Layer, Layer[]> = {
   credentials: ['oci', 'util', 'base'],
   transport: ['credentials', 'oci', 'util', 'base'],
   remote: ['transport', 'credentials', 'oci', 'util', 'base'],
+  layout: ['oci', 'util', 'base'],
+  copy: ['layout', 'remote', 'transport', 'credentials', 'oci', 'util', 'base'],
   'manifest-list-pure': ['oci', 'util', 'base'],
   'manifest-list': ['manifest-list-pure', 'remote', 'transport', 'credentials', 'oci', 'util', 'base'],
-  client: ['manifest-list', 'manifest-list-pure', 'remote', 'transport', 'credentials', 'oci', 'util', 'base'],
+  client: ['copy', 'layout', 'manifest-list', 'manifest-list-pure', 'remote', 'transport', 'credentials', 'oci', 'util', 'base'],
   cli: ['face', 'base'],
   registry: ['oci', 'util', 'base'],
-  face: ['client', 'manifest-list', 'manifest-list-pure', 'remote', 'transport', 'credentials', 'oci', 'util', 'base', 'registry', 'face'],
+  face: ['client', 'copy', 'layout', 'manifest-list', 'manifest-list-pure', 'remote', 'transport', 'credentials', 'oci', 'util', 'base', 'registry', 'face'],
 };
 
 const PURE_MANIFEST_LIST = new Set(['compose.ts', 'convert.ts', 'spec.ts', 'types.ts', 'entries.ts', 'merge-rules.ts', 'addressed-annotations.ts', 'edit-rules.ts', 'edit-options.ts']);
@@ -45,7 +47,7 @@ export function layerOf(file: string): Layer {
   if (file === 'client.ts') return 'client';
   const top = file.split('/')[0]!;
   if (top === 'manifest-list') return PURE_MANIFEST_LIST.has(file.slice('manifest-list/'.length)) ? 'manifest-list-pure' : 'manifest-list';
-  if (['util', 'oci', 'credentials', 'transport', 'remote', 'cli', 'registry'].includes(top)) return top as Layer;
+  if (['util', 'oci', 'credentials', 'transport', 'remote', 'layout', 'copy', 'cli', 'registry'].includes(top)) return top as Layer;
   throw new Error(`${file}: not in any layer; put it in one of the folders of ARCHITECTURE.md`);
 }
 

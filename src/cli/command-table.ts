@@ -315,6 +315,28 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   ...INDEX_LIFECYCLE_COMMANDS,
   ...ARTIFACT_COMMANDS,
+  {
+    path: ['copy'],
+    usage: 'copy SOURCE TARGET [--platform P…] [--unwrap] [--referrers] [-t TAG…] [--dry-run] [flags]',
+    summary: 'copy an image or index (with its children) between repositories, registries and OCI layouts (oci:DIR[:TAG]), keeping every digest',
+    positionals: { names: ['SOURCE', 'TARGET'], required: 2 },
+    flags: [
+      { name: 'platform', type: 'string', multiple: true, value: 'P', description: "copy only this platform's children of an index (repeatable; the index is rewritten, so its digest changes)" },
+      { name: 'unwrap', type: 'boolean', description: "with one --platform: copy that platform's manifest alone, as a plain image (AWS Lambda, ECR scanning)" },
+      { name: 'referrers', type: 'boolean', description: 'also copy the signatures, SBOMs and attestations that refer to what is copied' },
+      { name: 'tag', type: 'string', short: 't', multiple: true, value: 'TAG', description: "also write TAG at the target (repeatable); default tags: the target's, else the source's" },
+      { name: 'dry-run', type: 'boolean', description: 'print the plan (blobs to mount, copy, skip, with sizes); write nothing' },
+      { name: 'progress', type: 'string', value: 'auto|plain|quiet', description: 'how progress is shown on standard error (default auto)' },
+      { name: 'quiet', type: 'boolean', short: 'q', description: 'print only the final digest; no plan or progress' },
+      ...connectionFlags('TARGET'),
+      HELP,
+    ],
+    examples: [
+      'multiplatform copy staging.example/app:1.0 registry.example/app:1.0 --referrers',
+      'multiplatform copy registry.example/app:1.0 oci:./mirror:1.0',
+      'multiplatform copy registry.example/app:1.0 registry.example/app-lambda:1.0 --platform linux/arm64 --unwrap',
+    ],
+  },
 ];
 
 /** Flags accepted anywhere: `--help` and `--version`. */

@@ -99,6 +99,10 @@ async function execute(parsed: ParsedCommandLine, io: CliIo): Promise<number> {
         if (group === 'attach') return (await import('./commands/attach.js')).runAttach(command, io);
         return (await import('./commands/referrers.js')).runReferrers(command, io);
       }
+      if (group === 'copy') {
+        const { runCopy } = await import('./commands/copy.js');
+        return runCopy({ positionals: parsed.positionals, flags: parsed.flags }, io);
+      }
       throw new UsageError(`command ${parsed.command.path.join(' ')} is not implemented`);
     }
   }

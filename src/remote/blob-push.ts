@@ -2,19 +2,19 @@
  * The write side of blobs: push (monolithic for bytes and files, chunked for streams), mount from
  * another repository, and copy between registries. A blob the target already has is never sent.
  */
-import { open, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { CallOptions, RemoteContext } from './context.js';
 import { OCTET_STREAM, blobExists, getBlob, headBlob, repoLabel } from './blobs.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
-import { Digester, digestAlgorithm, digestOf, parseDigest, type Digest } from '../oci/digest.js';
+import { digestAlgorithm, digestOf, parseDigest, type Digest } from '../oci/digest.js';
 import { RegistryError, ValidationError, isAuthError } from '../errors.js';
 import type { Reference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { isFileBody, type FileBody } from '../transport/body.js';
+import { RestartableUpload, UploadSession, refusedWholePut, uploadChunked, uploadSized, type SizedSource } from './upload-session.js';
 import { isRetryableError } from '../transport/retry.js';
-import { UploadSession, finishOrConfirm, uploadChunked } from './upload-session.js';
-import { pushChunkedInstead, refusedMonolithicPut } from './monolithic-fallback.js';
 
 /** Data for {@link pushBlob}: bytes, a file path (or `{ path }`), or a stream of unknown length. */
 export type BlobData = Uint8Array | string | FileBody | Readable | AsyncIterable<Uint8Array>;
@@ -54,15 +54,18 @@ export async function pushBlob(ctx: RemoteContext, repo: ReferenceInput, data: B
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const digest = digestOf(bytes, given ? digestAlgorithm(given) : 'sha256');
     checkGiven(what, given, options.size, digest, bytes.length);
-    return pushKnown(ctx, ref, { digest, size: bytes.length, mediaType }, { source: bytes, size: bytes.length }, options.signal);
+    const source: SizedSource = { size: bytes.length, bytes, open: async (offset) => Readable.from([bytes.subarray(offset)]) };
+    return pushSized(ctx, ref, { digest, size: bytes.length, mediaType }, source, options);
   }
   if (typeof data === 'string' || isFileBody(data)) {
     const path = typeof data === 'string' ? data : data.path;
-    const info = await stat(path);
-    const size = info.size;
-    const digest = given ?? (await hashFile(path, 'sha256'));
+    const size = (await stat(path)).size;
     if (options.size !== undefined && options.size !== size) throw new ValidationError(`${what}: ${path} is ${size} bytes, not ${options.size}`);
-    return pushKnown(ctx, ref, { digest, size, mediaType }, { source: { path }, size }, options.signal, path);
+    const source = fileSource(path, size);
+    if (given) return pushSized(ctx, ref, { digest: given, size, mediaType }, source, options);
+    // No digest: the file is hashed while it is sent (one read, not two), so the registry cannot be asked first.
+    const digest = await uploadNew(ctx, ref, undefined, source, options.signal);
+    return { mediaType, digest, size, outcome: 'uploaded' };
   }
   if (given && !options.knownAbsent && (await blobExists(ctx, ref, given, { signal: options.signal, forPush: true }))) {
     destroyQuietly(data);
@@ -85,36 +88,76 @@ export async function pushBlob(ctx: RemoteContext, repo: ReferenceInput, data: B
   }
 }
 
-async function pushKnown(
-  ctx: RemoteContext,
-  ref: Reference,
-  descriptor: Descriptor,
-  body: { source: Buffer | FileBody; size: number },
-  signal: AbortSignal | undefined,
-  path?: string,
-): Promise<BlobPushResult> {
-  if (await blobExists(ctx, ref, descriptor.digest, { signal, forPush: true })) return { ...descriptor, outcome: 'existing' };
+/** Options of {@link pushSized}. */
+export interface SizedPushOptions extends SkipExistenceCheck {
+  signal?: AbortSignal;
+  /** Called with the bytes of this blob the registry has accepted so far. */
+  onBytes?: (bytesDone: number) => void;
+}
+
+/**
+ * Pushes a blob of known digest and size from a source that can be read again from any offset:
+ * skipped when the repository has it, else one streamed request (or chunks at the registry's
+ * request limit, see {@link uploadSized}). A session that fails is cancelled.
+ */
+export async function pushSized(ctx: RemoteContext, ref: Reference, descriptor: Descriptor, source: SizedSource, options: SizedPushOptions = {}): Promise<BlobPushResult> {
+  const { signal } = options;
+  if (!options.knownAbsent && (await blobExists(ctx, ref, descriptor.digest, { signal, forPush: true }))) return { ...descriptor, outcome: 'existing' };
+  await uploadNew(ctx, ref, descriptor.digest as Digest, source, signal, options.onBytes);
+  return { ...descriptor, outcome: 'uploaded' };
+}
+
+async function uploadNew(ctx: RemoteContext, ref: Reference, digest: Digest | undefined, source: SizedSource, signal?: AbortSignal, onBytes?: (bytesDone: number) => void): Promise<Digest> {
   const policy = ctx.transport.retryPolicy;
-  // The body is replayable (bytes or a file), so a failed monolithic upload restarts in a fresh session.
   for (let attempt = 0; ; attempt++) {
     const session = await UploadSession.start(ctx, ref, { signal });
-    if (session === 'mounted') return { ...descriptor, outcome: 'mounted' };
+    if (session === 'mounted') throw new RegistryError(`push blob to ${repoLabel(ref)}`, 201); // unreachable: no mount was asked for
     try {
-      if (path !== undefined) {
-        // The file is read twice (hash, then send); make sure it did not change in between.
-        const now = await stat(path);
-        if (now.size !== body.size) throw new ValidationError(`push blob from ${path}: the file changed while it was being pushed`);
-      }
-      await finishOrConfirm(session, descriptor.digest as Digest, body, signal);
-      return { ...descriptor, outcome: 'uploaded' };
+      return await uploadSized(session, digest, source, { signal, onBytes, chunkSize: ctx.chunkSize });
     } catch (error) {
       await session.cancel();
-      if (refusedMonolithicPut(error) && !signal?.aborted) {
-        await pushChunkedInstead(ctx, ref, descriptor, body.source, signal, `push blob to ${repoLabel(ref)}`);
-        return { ...descriptor, outcome: 'uploaded' };
+      const failure = error instanceof RestartableUpload ? error.cause : error;
+      if (signal?.aborted) throw failure;
+      if (error instanceof RestartableUpload && refusedWholePut(failure) && !session.wholePutRefused) {
+        session.learnWholePutRefused();
+        continue;
       }
-      if (signal?.aborted || attempt >= policy.retries || !isRetryableError(error, policy)) throw error;
+      // The source can be read again, so a whole-blob upload that failed restarts in a fresh session.
+      if (!(error instanceof RestartableUpload) || attempt >= policy.retries || !isRetryableError(failure, policy)) throw failure;
     }
+  }
+}
+
+/** A file as a {@link SizedSource}; a file that changes size while it is sent fails the upload. */
+export function fileSource(path: string, size: number): SizedSource {
+  return {
+    size,
+    open: async (offset) => {
+      const now = await stat(path);
+      if (now.size !== size) throw new ValidationError(`push blob from ${path}: the file changed while it was being pushed`);
+      return createReadStream(path, { start: offset, highWaterMark: 1 << 20 });
+    },
+  };
+}
+
+/** A registry's blob as a {@link SizedSource}: every opening is a verified GET (from the start, skipping to `offset`). */
+export function remoteBlobSource(ctx: RemoteContext, from: Reference, descriptor: Descriptor, signal?: AbortSignal): SizedSource {
+  return {
+    size: descriptor.size,
+    open: async (offset) => skipBytes(await getBlob(ctx, from, descriptor, { signal }), offset),
+  };
+}
+
+/** The stream without its first `count` bytes. */
+export async function* skipBytes(stream: AsyncIterable<Uint8Array>, count: number): AsyncGenerator<Uint8Array> {
+  let skip = count;
+  for await (const piece of stream) {
+    if (skip >= piece.byteLength) {
+      skip -= piece.byteLength;
+      continue;
+    }
+    yield skip > 0 ? piece.subarray(skip) : piece;
+    skip = 0;
   }
 }
 
@@ -175,7 +218,7 @@ export async function copyBlob(
   from: ReferenceInput,
   to: ReferenceInput,
   descriptor: Descriptor,
-  options: CallOptions & SkipExistenceCheck = {},
+  options: CallOptions & SizedPushOptions = {},
 ): Promise<BlobPushResult> {
   const source = toReference(from);
   const target = toReference(to);
@@ -183,6 +226,7 @@ export async function copyBlob(
     if (source.repository === target.repository) return { ...descriptor, outcome: 'existing' };
     return mountBlob(ctx, target, descriptor.digest, { from: source, size: descriptor.size, mediaType: descriptor.mediaType, signal: options.signal, knownAbsent: options.knownAbsent });
   }
+  if (descriptor.size >= 0) return pushSized(ctx, target, descriptor, remoteBlobSource(ctx, source, descriptor, options.signal), options);
   if (!options.knownAbsent && (await blobExists(ctx, target, descriptor.digest, { signal: options.signal, forPush: true }))) return { ...descriptor, outcome: 'existing' };
   const stream = await getBlob(ctx, source, descriptor, options);
   try {
@@ -199,23 +243,6 @@ function checkGiven(what: string, given: Digest | undefined, size: number | unde
   if ((given && given !== digest) || (size !== undefined && size !== actualSize)) {
     throw new ValidationError(`${what}: the data does not match the given ${given && given !== digest ? `digest ${given} (it is ${digest})` : `size ${size} (it is ${actualSize} bytes)`}`);
   }
-}
-
-/** Hashes a file through one reused buffer, so hashing a large file creates no garbage. */
-async function hashFile(path: string, algorithm: 'sha256' | 'sha512'): Promise<Digest> {
-  const digester = new Digester(algorithm);
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  const file = await open(path, 'r');
-  try {
-    for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      digester.update(buffer.subarray(0, bytesRead));
-    }
-  } finally {
-    await file.close();
-  }
-  return digester.digest();
 }
 
 function destroyQuietly(data: unknown): void {

@@ -105,6 +105,8 @@ export class UploadSession {
         return;
       } catch (error) {
         const outOfOrder = error instanceof RegistryError && error.status === 416;
+        // A request over the registry's size limit fails the same way every time: the caller re-chunks.
+        if (requestLimitOf(error) !== undefined) throw error;
         if (signal?.aborted || attempt >= policy.retries || !(outOfOrder || isRetryableError(error, policy))) throw error;
         await sleep(Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** attempt), signal);
         const reported = await this.status(signal, outOfOrder && this.offset === 0);
@@ -112,6 +114,52 @@ export class UploadSession {
         this.offset = reported;
       }
     }
+  }
+
+  /**
+   * Sends `length` bytes from `body` (a stream read once) as one PATCH at the current offset; no
+   * retry here: a failed request leaves the offset for {@link status} to establish.
+   */
+  async patchStream(body: AsyncIterable<Uint8Array>, length: number, signal?: AbortSignal): Promise<void> {
+    const res = await this.send({
+      method: 'PATCH',
+      headers: {
+        'content-type': OCTET_STREAM,
+        'content-length': String(length),
+        'content-range': formatChunkRange(this.offset, this.offset + length - 1),
+      },
+      body,
+      operation: `upload to ${repoLabel(this.ref)}`,
+      expect: [202, 201, 204],
+      signal,
+      retry: false,
+    });
+    this.follow(header(res, 'location'), res.url);
+    this.offset += length;
+  }
+
+  /** The largest request body this session's registry accepts, as learnt from its refusals in this client. */
+  get requestLimit(): number | undefined {
+    return learntLimits.get(this.ctx.transport)?.get(this.ref.registry);
+  }
+
+  /** True once this session's registry has refused a whole blob in the closing PUT (see {@link refusedWholePut}). */
+  get wholePutRefused(): boolean {
+    return refusingWholePut.get(this.ctx.transport)?.has(this.ref.registry) ?? false;
+  }
+
+  /** Remembers, for the client's life, that this registry takes blobs only as PATCHes. */
+  learnWholePutRefused(): void {
+    let registries = refusingWholePut.get(this.ctx.transport);
+    if (!registries) refusingWholePut.set(this.ctx.transport, (registries = new Set()));
+    registries.add(this.ref.registry);
+  }
+
+  /** Remembers a registry's request size limit for the client's life. */
+  learnRequestLimit(limit: number): void {
+    let limits = learntLimits.get(this.ctx.transport);
+    if (!limits) learntLimits.set(this.ctx.transport, (limits = new Map()));
+    limits.set(this.ref.registry, Math.min(limit, limits.get(this.ref.registry) ?? limit));
   }
 
   /**
@@ -176,6 +224,142 @@ export class UploadSession {
       return false;
     }
   }
+}
+
+/** Request size limits learnt from 416 refusals, per client (its transport) and registry. */
+const learntLimits = new WeakMap<object, Map<string, number>>();
+/** Registries (per client transport) that refused a whole blob sent in the closing PUT: they get PATCHes. */
+const refusingWholePut = new WeakMap<object, Set<string>>();
+
+/** What a registry that states no number is assumed to accept (GHCR's limit). */
+const DEFAULT_REQUEST_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * When `error` is a registry refusing a request for its size (GHCR: 416 "exceeds the maximum
+ * permissible limit of 4.00MiB"), the limit in bytes (the one stated, else 4 MiB); else undefined.
+ * A 416 for an out-of-order chunk says nothing of a limit and is not one.
+ */
+export function requestLimitOf(error: unknown): number | undefined {
+  if (!(error instanceof RegistryError) || error.status !== 416) return undefined;
+  const text = error.errors.map((entry) => entry.message ?? '').join(' ');
+  if (!/exceed|limit|too large/i.test(text)) return undefined;
+  const stated = /([\d.]+)\s*(KiB|MiB|GiB|KB|MB|GB)/i.exec(text);
+  if (!stated) return DEFAULT_REQUEST_LIMIT;
+  const unit = stated[2]!.toUpperCase().startsWith('K') ? 1024 : stated[2]!.toUpperCase().startsWith('M') ? 1024 ** 2 : 1024 ** 3;
+  const bytes = Math.floor(Number(stated[1]) * unit);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : DEFAULT_REQUEST_LIMIT;
+}
+
+/** Bytes of known size that can be read again from any offset: a file, a registry blob, a layout's blob. */
+export interface SizedSource {
+  size: number;
+  /** The bytes from `offset` to the end, as a fresh stream. */
+  open(offset: number): Promise<AsyncIterable<Uint8Array>>;
+  /** The whole blob, when it is in memory: sent as it is. */
+  bytes?: Buffer;
+}
+
+/** Options of {@link uploadSized}. */
+export interface SizedUploadOptions {
+  signal?: AbortSignal;
+  /** Called with the number of bytes the registry has accepted so far (it may go back after a failed request). */
+  onBytes?: (bytesDone: number) => void;
+  /** PATCH size when the body must be chunked and the registry states no limit. */
+  chunkSize: number;
+}
+
+/**
+ * Uploads bytes of known size into an open session and completes it; returns the digest. With the
+ * digest known and the size within what the registry accepts, the whole blob goes as one streamed
+ * `PUT ?digest=`; without the digest, as one streamed PATCH hashed on the way, then `PUT ?digest=`.
+ * A request refused for its size (416) teaches the registry's limit, and the upload goes on in
+ * PATCHes of that size (at least `OCI-Chunk-Min-Length`) from the offset the registry reports; a
+ * broken connection resumes the same way. A digest being computed when a request fails is computed
+ * again from the source, since a hash cannot be rewound.
+ */
+export async function uploadSized(session: UploadSession, known: Digest | undefined, source: SizedSource, options: SizedUploadOptions): Promise<Digest> {
+  const { size } = source;
+  const { signal } = options;
+  let digest = known;
+  for (let attempt = 0; ; attempt++) {
+    const digester = digest === undefined && session.offset === 0 ? new Digester() : undefined;
+    let whole = false;
+    try {
+      const limit = session.requestLimit;
+      const start = session.offset;
+      const remaining = size - start;
+      if (digest !== undefined && start === 0 && !session.wholePutRefused && (limit === undefined || size <= limit)) {
+        whole = true;
+        const body = source.bytes ?? counted(await source.open(0), 0, undefined, options.onBytes);
+        await finishOrConfirm(session, digest, { source: body, size }, signal);
+        options.onBytes?.(size);
+        return digest;
+      }
+      const chunk = limit === undefined ? Math.max(options.chunkSize, session.minChunk, digest === undefined ? remaining : 0) : limit;
+      if (remaining > 0 && chunk >= remaining) {
+        await session.patchStream(counted(await source.open(start), start, digester, options.onBytes), remaining, signal);
+      } else if (remaining > 0) {
+        for await (const piece of rechunk(await source.open(start), chunk)) {
+          digester?.update(piece);
+          await session.patch(piece, signal);
+          options.onBytes?.(session.offset);
+        }
+      }
+      if (session.offset !== size) throw new DigestMismatchError(`upload to ${repoLabel(session.ref)}`, { size }, { size: session.offset });
+      digest ??= digester!.digest();
+      await finishOrConfirm(session, digest, undefined, signal);
+      return digest;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const limit = requestLimitOf(error);
+      // A final PUT that failed may have ended the session: the caller starts a new one.
+      if (whole && limit === undefined) throw new RestartableUpload(error);
+      const policy = session.retryPolicy;
+      if (limit !== undefined && (session.requestLimit === undefined || limit < session.requestLimit)) session.learnRequestLimit(limit);
+      else if (attempt >= policy.retries || !isRetryableError(error, policy)) throw error;
+      digest ??= await digestOfSource(source, signal);
+      // A session the registry no longer knows (after a failed final PUT) ends the upload with the first failure.
+      session.offset = await session.status(signal).catch(() => {
+        throw error;
+      });
+      options.onBytes?.(session.offset);
+    }
+  }
+}
+
+/**
+ * True when a registry refused the closing PUT of a "POST then PUT" whole-blob upload as if the blob did not
+ * exist (404 `BLOB_UNKNOWN`, as JFrog Artifactory answers): the same bytes sent as PATCHes are accepted.
+ */
+export function refusedWholePut(error: unknown): boolean {
+  return error instanceof RegistryError && error.status === 404 && error.hasCode('BLOB_UNKNOWN');
+}
+
+/** A whole-blob PUT failed for a reason other than its size: the upload may start again in a new session. */
+export class RestartableUpload extends Error {
+  constructor(cause: unknown) {
+    super('the final upload request failed', { cause });
+  }
+}
+
+/** Passes a stream through, reporting the absolute offset reached and feeding `digester`. */
+async function* counted(stream: AsyncIterable<Uint8Array>, start: number, digester: Digester | undefined, onBytes?: (bytesDone: number) => void): AsyncGenerator<Uint8Array> {
+  let done = start;
+  for await (const piece of stream) {
+    digester?.update(piece);
+    done += piece.byteLength;
+    onBytes?.(done);
+    yield piece;
+  }
+}
+
+async function digestOfSource(source: SizedSource, signal?: AbortSignal): Promise<Digest> {
+  const digester = new Digester();
+  for await (const piece of await source.open(0)) {
+    if (signal?.aborted) break;
+    digester.update(piece);
+  }
+  return digester.digest();
 }
 
 /**

@@ -68,6 +68,9 @@ const WRONG_CALLS: WrongCall[] = [
   { method: 'resolvePlatform', args: ['registry.test/app:1', 64], message: "resolvePlatform: platform must be a platform string such as 'linux/arm64' or a Platform, got number" },
   { method: 'createManifestList', args: [{ tags: 'registry.test/app:1', sources: [] }], message: 'createManifestList: options.tags must be a list of references' },
   { method: 'editManifestList', args: ['registry.test/app:1', { remove: 'linux/amd64' }], message: 'editManifestList: options.remove must be a list of platforms or digests, got string' },
+  { method: 'copy', args: [42, 'registry.test/b:1'], message: "copy: source must be a reference string or Reference, or 'oci:DIR[:TAG]' for an OCI image layout, got number" },
+  { method: 'copy', args: ['registry.test/a:1', 'registry.test/b:1', { platforms: 'linux/amd64' }], message: 'copy: options.platforms must be a list of platforms such as ["linux/amd64"], got string' },
+  { method: 'copy', args: ['registry.test/a:1', 'registry.test/b:1', { referrer: true }], message: 'copy: unknown option "referrer" in options' },
   { method: 'withConsistencyRetry', args: [Promise.resolve(1)], message: 'withConsistencyRetry: operation must be a function that returns a Promise, got Promise' },
 ];
 

@@ -1,0 +1,236 @@
+/**
+ * An OCI image layout on disk (image-spec "image-layout"): `oci-layout`, `index.json` whose entries
+ * are tagged with `org.opencontainers.image.ref.name`, and `blobs/<alg>/<hex>` for every blob and
+ * manifest. Every file is written to a temporary name beside it and renamed into place, so a reader
+ * never sees half a file; the store deletes only the temporary files it created.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { Digester, digestAlgorithm, digestOf, parseDigest, type Digest } from '../oci/digest.js';
+import { DigestMismatchError, SchemaError, ValidationError } from '../errors.js';
+import { isTag } from '../oci/grammar.js';
+import { MediaType } from '../oci/media-types.js';
+import type { Descriptor } from '../oci/schemas.js';
+
+/** The annotation that names a tag in `index.json`. */
+export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
+
+const LAYOUT_FILE = JSON.stringify({ imageLayoutVersion: '1.0.0' });
+
+interface IndexJson {
+  schemaVersion: 2;
+  mediaType?: string;
+  manifests: Descriptor[];
+  annotations?: Record<string, string>;
+  [other: string]: unknown;
+}
+
+/** A manifest read from the layout: its exact bytes and descriptor. */
+export interface StoredManifest {
+  bytes: Buffer;
+  descriptor: Descriptor & { mediaType: string };
+}
+
+/** One OCI image layout directory. */
+export class LayoutStore {
+  /** Writes of `index.json` run one after the other within this process. */
+  #indexWrites: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly dir: string) {}
+
+  /** `oci:DIR`, as messages name the layout. */
+  get label(): string {
+    return `oci:${this.dir}`;
+  }
+
+  /** Creates the layout's skeleton (directory, `oci-layout`, an empty `index.json`) where it is missing. */
+  async init(): Promise<void> {
+    await mkdir(join(this.dir, 'blobs', 'sha256'), { recursive: true });
+    if (!(await exists(join(this.dir, 'oci-layout')))) await this.#writeAtomically(join(this.dir, 'oci-layout'), LAYOUT_FILE);
+    if (!(await exists(join(this.dir, 'index.json')))) {
+      await this.#writeAtomically(join(this.dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [] }));
+    }
+  }
+
+  /** The entries of `index.json`. A directory that is not a layout is a {@link ValidationError}. */
+  async entries(): Promise<Descriptor[]> {
+    return (await this.#readIndex()).manifests;
+  }
+
+  /** Tags of the layout, in `index.json` order. */
+  async listTags(): Promise<string[]> {
+    return (await this.entries()).flatMap((entry) => {
+      const name = entry.annotations?.[REF_NAME_ANNOTATION];
+      return name === undefined ? [] : [name];
+    });
+  }
+
+  /** The descriptor a tag names in `index.json`. */
+  async resolveTag(tag: string): Promise<Descriptor> {
+    const found = (await this.entries()).find((entry) => entry.annotations?.[REF_NAME_ANNOTATION] === tag);
+    if (!found) throw new ValidationError(`${this.label}: no manifest is tagged ${tag} in index.json`);
+    return found;
+  }
+
+  /** Reads a manifest by tag or digest; its bytes are checked against the digest. */
+  async getManifest(reference: string): Promise<StoredManifest> {
+    const isDigest = reference.includes(':');
+    const entry = isDigest ? undefined : await this.resolveTag(reference);
+    const digest = parseDigest(entry?.digest ?? reference);
+    const bytes = await this.#readBlobFile(digest);
+    const actual = digestOf(bytes, digestAlgorithm(digest));
+    if (actual !== digest) throw new DigestMismatchError(`read manifest ${digest} from ${this.label}`, { digest }, { digest: actual });
+    const mediaType = entry?.mediaType ?? mediaTypeOf(bytes, `${this.label}@${digest}`);
+    return { bytes, descriptor: { mediaType, digest, size: bytes.length } };
+  }
+
+  /** True when the layout holds the blob (or manifest). */
+  hasBlob(digest: string): Promise<boolean> {
+    return exists(this.#blobPath(parseDigest(digest)));
+  }
+
+  /** Streams a blob, verified against its digest and size as it flows. */
+  async openBlob(descriptor: Descriptor, offset = 0): Promise<Readable> {
+    const path = this.#blobPath(parseDigest(descriptor.digest));
+    if (!(await exists(path))) throw new ValidationError(`${this.label}: blob ${descriptor.digest} is not in the layout`);
+    return createReadStream(path, { start: offset, highWaterMark: 1 << 20 });
+  }
+
+  /**
+   * Writes a blob from a stream: hashed while written to a temporary file, renamed into place only
+   * when digest and size match. A blob already present is not written again.
+   */
+  async putBlob(descriptor: Descriptor, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onBytes?: (bytesDone: number) => void): Promise<void> {
+    const digest = parseDigest(descriptor.digest);
+    const path = this.#blobPath(digest);
+    if (await exists(path)) return;
+    await mkdir(join(this.dir, 'blobs', digestAlgorithm(digest)), { recursive: true });
+    const temp = tempName(path);
+    const digester = new Digester(digestAlgorithm(digest));
+    try {
+      await pipeline(
+        Readable.from(source),
+        async function* (stream: AsyncIterable<Uint8Array>) {
+          for await (const piece of stream) {
+            digester.update(piece);
+            onBytes?.(digester.size);
+            yield piece;
+          }
+        },
+        createWriteStream(temp),
+      );
+      const actual = digester.digest();
+      if (actual !== digest || (descriptor.size >= 0 && digester.size !== descriptor.size)) {
+        throw new DigestMismatchError(`write blob ${digest} to ${this.label}`, { digest, size: descriptor.size }, { digest: actual, size: digester.size });
+      }
+      await rename(temp, path);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Writes a manifest's bytes as a blob and, for each of `tags`, points that tag at it in `index.json`. */
+  async putManifest(bytes: Buffer, descriptor: Descriptor & { mediaType: string }, tags: readonly string[] = []): Promise<void> {
+    await this.putBlob(descriptor, [bytes]);
+    if (tags.length > 0) await this.updateIndex((manifests) => tagged(manifests, descriptor, tags));
+  }
+
+  /** Adds an untagged entry to `index.json` (a referrer kept beside its subject), unless one has the digest already. */
+  async addEntry(descriptor: Descriptor): Promise<void> {
+    await this.updateIndex((manifests) => (manifests.some((entry) => entry.digest === descriptor.digest && !entry.annotations?.[REF_NAME_ANNOTATION]) ? manifests : [...manifests, descriptor]));
+  }
+
+  /** Rewrites `index.json` through `change` (one change at a time), keeping its other fields. */
+  async updateIndex(change: (manifests: Descriptor[]) => Descriptor[]): Promise<void> {
+    const run = this.#indexWrites.then(async () => {
+      const index = await this.#readIndex();
+      const manifests = change(index.manifests);
+      if (manifests === index.manifests) return;
+      await this.#writeAtomically(join(this.dir, 'index.json'), JSON.stringify({ ...index, manifests }));
+    });
+    this.#indexWrites = run.catch(() => undefined);
+    return run;
+  }
+
+  async #readIndex(): Promise<IndexJson> {
+    const path = join(this.dir, 'index.json');
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') throw new ValidationError(`${this.label} is not an OCI image layout: it has no index.json`, { cause: error });
+      throw error;
+    }
+    let index: unknown;
+    try {
+      index = JSON.parse(text);
+    } catch (error) {
+      throw new SchemaError(`${path}`, [`not JSON: ${(error as Error).message}`]);
+    }
+    const manifests = (index as { manifests?: unknown } | null)?.manifests;
+    if (typeof index !== 'object' || index === null || !Array.isArray(manifests)) throw new SchemaError(path, ['expected an object with a manifests array']);
+    return index as IndexJson;
+  }
+
+  #blobPath(digest: Digest): string {
+    const [algorithm, hex] = digest.split(':') as [string, string];
+    return join(this.dir, 'blobs', algorithm, hex);
+  }
+
+  async #readBlobFile(digest: Digest): Promise<Buffer> {
+    try {
+      return await readFile(this.#blobPath(digest));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ENOENT') throw new ValidationError(`${this.label}: manifest ${digest} is not in the layout`, { cause: error });
+      throw error;
+    }
+  }
+
+  async #writeAtomically(path: string, content: string): Promise<void> {
+    const temp = tempName(path);
+    try {
+      await writeFile(temp, content);
+      await rename(temp, path);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+/** `index.json` entries with each of `tags` moved to `descriptor` (a tag names one entry only). */
+function tagged(manifests: readonly Descriptor[], descriptor: Descriptor & { mediaType: string }, tags: readonly string[]): Descriptor[] {
+  for (const tag of tags) if (!isTag(tag)) throw new ValidationError(`${JSON.stringify(tag)} is not a valid tag`);
+  const names = new Set(tags);
+  const kept = manifests.filter((entry) => !names.has(entry.annotations?.[REF_NAME_ANNOTATION] ?? ''));
+  const { mediaType, digest, size } = descriptor;
+  return [...kept, ...tags.map((tag) => ({ mediaType, digest, size, annotations: { [REF_NAME_ANNOTATION]: tag } }))];
+}
+
+function mediaTypeOf(bytes: Buffer, what: string): string {
+  try {
+    const mediaType = (JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown }).mediaType;
+    if (typeof mediaType === 'string') return mediaType;
+  } catch {
+    // Reported below.
+  }
+  throw new SchemaError(what, ['the manifest has no mediaType field']);
+}
+
+function tempName(path: string): string {
+  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
