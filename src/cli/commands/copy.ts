@@ -5,9 +5,6 @@ import type { CliIo } from '../io.js';
 import { createProgressDisplay, type ProgressMode } from '../progress.js';
 import { withRegistryClient } from './session.js';
 
-/** The exit status of a copy cancelled by Ctrl-C or SIGTERM (128 + SIGINT), as shells report it. */
-const INTERRUPTED = 130;
-
 export interface CopyCommand {
   positionals: string[];
   flags: FlagValues;
@@ -15,7 +12,7 @@ export interface CopyCommand {
 
 /**
  * Runs `copy SOURCE TARGET`: prints the plan, then the progress, then the digest written. Ctrl-C
- * cancels the copy (its upload sessions are cancelled) and exits 130.
+ * cancels the copy (its upload sessions are cancelled); `run` then reports the interrupt and exits 130.
  */
 export async function runCopy({ positionals, flags }: CopyCommand, io: CliIo): Promise<number> {
   const command = 'copy';
@@ -44,17 +41,16 @@ export async function runCopy({ positionals, flags }: CopyCommand, io: CliIo): P
           onPlan: (plan) => display.plan(planLines(plan)),
         });
       } catch (error) {
-        if (call.signal?.aborted) throw new Interrupted(error);
+        if (call.signal?.aborted) {
+          display.finish();
+          io.stderr.write('multiplatform: copy cancelled; upload sessions were cancelled, and no tag was written\n');
+        }
         throw error;
       }
     });
-  } catch (error) {
+  } finally {
     display.finish();
-    if (!(error instanceof Interrupted)) throw error;
-    io.stderr.write('multiplatform: copy cancelled; upload sessions were cancelled, and no tag was written\n');
-    return INTERRUPTED;
   }
-  display.finish();
   if (quiet) {
     io.stdout.write(`${result.digest}\n`);
     return 0;
@@ -64,12 +60,6 @@ export async function runCopy({ positionals, flags }: CopyCommand, io: CliIo): P
   io.stdout.write(`${verb} ${result.digest} (${written})${result.rewritten ? `, rewritten: ${result.rewritten}` : ''}\n`);
   if (result.referrers.length > 0) io.stdout.write(`Referrers: ${result.referrers.length}\n`);
   return 0;
-}
-
-class Interrupted extends Error {
-  constructor(cause: unknown) {
-    super('interrupted', { cause });
-  }
 }
 
 function progressMode(value: string | undefined, quiet: boolean, command: string): ProgressMode {

@@ -126,7 +126,8 @@ describe('ecr profile', () => {
   });
 
   it('a referrer pushed to ECR is found by listReferrers: the client probes for the API instead of trusting OCI-Subject', async () => {
-    const c = client();
+    // Backs off long enough for the profile's manifest PUT rate window (10 a second) that earlier tests may have filled.
+    const c = client({ retry: { minDelayMs: 150, maxDelayMs: 1500, retries: 8 } });
     const subject = await pushTestImage(c, `${registry.host}/team/app:probed`, 'amd64', unique('probed'));
     const artifact = await c.pushArtifact({
       subject: `${registry.host}/team/app:probed`,
