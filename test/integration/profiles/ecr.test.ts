@@ -14,7 +14,7 @@ import { profileClient, pushTestImage, unique } from './profile-helpers.js';
 const USER = 'AWS';
 const PASSWORD = 'ecr-password';
 const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
-const CREATED = ['team/app', 'team/src', 'team/dst', 'team/burst'];
+const CREATED = ['team/app', 'team/src', 'team/dst', 'team/burst', 'team/probe'];
 
 let registry: RunningRegistry;
 beforeAll(async () => {
@@ -126,21 +126,20 @@ describe('ecr profile', () => {
   });
 
   it('a referrer pushed to ECR is found by listReferrers: the client probes for the API instead of trusting OCI-Subject', async () => {
-    // Backs off long enough for the profile's manifest PUT rate window (10 a second) that earlier tests may have filled.
-    const c = client({ retry: { minDelayMs: 150, maxDelayMs: 1500, retries: 8 } });
-    const subject = await pushTestImage(c, `${registry.host}/team/app:probed`, 'amd64', unique('probed'));
+    const c = client();
+    const subject = await pushTestImage(c, `${registry.host}/team/probe:probed`, 'amd64', unique('probed'));
     const artifact = await c.pushArtifact({
-      subject: `${registry.host}/team/app:probed`,
+      subject: `${registry.host}/team/probe:probed`,
       artifactType: 'application/vnd.example.sbom+json',
       layers: [{ data: Buffer.from('{"sbom":true}'), mediaType: 'application/json' }],
     });
     const fallbackTag = subject.manifest.digest.replace(':', '-');
-    const fallback = await raw(registry, `/v2/team/app/manifests/${fallbackTag}`, {
+    const fallback = await raw(registry, `/v2/team/probe/manifests/${fallbackTag}`, {
       headers: { Authorization: basic, Accept: MediaType.OciIndex },
     });
     expect(fallback.status).toBe(200);
     expect(JSON.parse(fallback.text).manifests.map((m: { digest: string }) => m.digest)).toEqual([artifact.digest]);
-    const listed = await c.listReferrers(`${registry.host}/team/app@${subject.manifest.digest}`);
+    const listed = await c.listReferrers(`${registry.host}/team/probe@${subject.manifest.digest}`);
     expect(listed.map((d) => d.digest)).toEqual([artifact.digest]);
   });
 

@@ -14,7 +14,7 @@ const ACCOUNT_ID = '000000000000';
  * - a cross-repository mount succeeds only for a blob some manifest of the source repository references,
  *   otherwise it answers 202 with an upload session;
  * - no referrers API (404), while a manifest with `subject` is still answered with `OCI-Subject`;
- * - manifest PUTs past 10 per second get 429 `TOOMANYREQUESTS`.
+ * - manifest PUTs past 10 per second in one repository get 429 `TOOMANYREQUESTS`.
  */
 export const ecrProfile: RegistryProfile = {
   name: 'ecr',
@@ -29,7 +29,13 @@ export const ecrProfile: RegistryProfile = {
   authSchemes: ['basic'],
   create(settings) {
     const created = new Set(settings.repositories ?? []);
-    const manifestPuts = new RateWindow(MANIFEST_PUTS_PER_SECOND, 1000);
+    /** One window per repository, as ECR counts PutImage calls. */
+    const manifestPuts = new Map<string, RateWindow>();
+    const putWindow = (name: string): RateWindow => {
+      let window = manifestPuts.get(name);
+      if (!window) manifestPuts.set(name, (window = new RateWindow(MANIFEST_PUTS_PER_SECOND, 1000)));
+      return window;
+    };
     const exists = (state: RegistryState, name: string): boolean => created.has(name) || state.get(name) !== undefined;
     /** `repository digest` of every blob an accepted manifest names: the only blobs ECR mounts. */
     const referenced = new Set<string>();
@@ -48,7 +54,7 @@ export const ecrProfile: RegistryProfile = {
             `The repository with name '${route.name}' does not exist in the registry with id '${ACCOUNT_ID}'`,
           );
         }
-        if (route.kind === 'manifest' && method === 'PUT' && !manifestPuts.tryTake()) {
+        if (route.kind === 'manifest' && method === 'PUT' && !putWindow(route.name).tryTake()) {
           return ApiError.of(429, 'TOOMANYREQUESTS', 'Rate exceeded');
         }
         return undefined;
