@@ -40,7 +40,7 @@ import { KeyedLock } from './util/keyed-lock.js';
 import { withDeadline } from './util/deadline.js';
 import { VERSION } from './version.js';
 import { ValidationError } from './errors.js';
-import { pushManifestList } from './manifest-list/push.js';
+import { pushManifestList, type PushManifestListOptions } from './manifest-list/push.js';
 import { inspect } from './manifest-list/inspect.js';
 import type {
   CreateManifestListOptions,
@@ -470,10 +470,11 @@ export class RegistryClient {
    * platforms read from their configs when the spec gives none, and brought into the target
    * repository (mounted or copied) before the index is written. With `dryRun`, nothing is written.
    */
-  pushManifestList(spec: ManifestListSpec, options?: CallOptions): Promise<PushManifestListResult> {
+  pushManifestList(spec: ManifestListSpec, options?: PushManifestListOptions): Promise<PushManifestListResult> {
     return checked(() => {
       checkArgument('pushManifestList', 'spec', spec, isPlainObject, 'a manifest list spec object ({ image, manifests })');
       checkOptions('pushManifestList', 'options', options);
+      if (options?.onProgress !== undefined) checkArgument('pushManifestList', 'options.onProgress', options.onProgress, (v) => typeof v === 'function', 'a function');
       return this.#timed('pushManifestList', options, (o) => pushManifestList(this.#context, spec, o));
     });
   }

@@ -12,6 +12,7 @@ export type { GetManifestOptions, PutManifestOptions, ManifestDescriptor, Delete
 export type { ReferrersOptions } from './remote/referrers.js';
 export type { PushArtifactOptions, PushedArtifact, ArtifactFile, ArtifactLayer } from './remote/artifacts.js';
 export type { BlobAction, ProgressListener, TransferEvent } from './remote/progress.js';
+export type { PushManifestListOptions } from './manifest-list/push.js';
 export type { GetBlobOptions } from './remote/blobs.js';
 export type { BlobData, BlobPushResult, MountBlobOptions, PushBlobOptions } from './remote/blob-push.js';
 export type { ListOptions } from './remote/listing.js';

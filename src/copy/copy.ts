@@ -7,7 +7,7 @@
  * top manifest, and the result says so.
  */
 import type { CallOptions, RemoteContext } from '../remote/context.js';
-import type { BlobAction, ProgressListener, TransferEvent } from '../remote/progress.js';
+import { TransferReporter, type BlobAction, type ProgressListener } from '../remote/progress.js';
 import { isImageIndex, parseManifest, type Manifest } from '../oci/manifest.js';
 import { isNonDistributableLayer } from '../oci/media-types.js';
 import { formatPlatform } from '../oci/platform.js';
@@ -203,14 +203,7 @@ async function makePlan(
  * the plan says the target lacks, reporting progress. The first failure stops the rest.
  */
 async function transferBlobs(ctx: RemoteContext, source: ImageStore, target: ImageStore, blobs: readonly PlannedBlob[], options: CopyOptions): Promise<void> {
-  const emit = listenerOf(options.onProgress);
-  const totals = { blobsDone: 0, blobsTotal: blobs.length, bytesDone: 0, bytesTotal: blobs.reduce((sum, b) => sum + Math.max(0, b.size), 0) };
-  const finished = (blob: PlannedBlob) => {
-    totals.blobsDone++;
-    totals.bytesDone += Math.max(0, blob.size);
-    emit({ type: 'blob-done', digest: blob.digest, size: blob.size, action: blob.action });
-    emit({ type: 'transfer', ...totals });
-  };
+  const report = new TransferReporter(options.onProgress, blobs);
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const run = (action: BlobAction, limit: number, work: (blob: PlannedBlob) => Promise<void>) =>
@@ -218,23 +211,23 @@ async function transferBlobs(ctx: RemoteContext, source: ImageStore, target: Ima
       blobs.filter((blob) => blob.action === action),
       limit,
       async (blob) => {
-        emit({ type: 'blob-start', digest: blob.digest, size: blob.size, action, repository: target.label });
+        report.start(blob, action, target.label);
         await work(blob);
-        finished(blob);
+        report.done(blob, action);
       },
       signal,
     ).catch((error: unknown) => {
       stop.abort(error);
       throw error;
     });
-  emit({ type: 'transfer', ...totals });
-  for (const blob of blobs.filter((b) => b.action === 'skip')) finished(blob);
+  report.begin();
+  for (const blob of blobs.filter((b) => b.action === 'skip')) report.done(blob, 'skip');
   const settled = await Promise.allSettled([
     run('mount', ctx.concurrency, (blob) => target.mountBlob(blob, source, signal)),
     run('copy', ctx.transferConcurrency, (blob) =>
       target.putBlob(blob, source.blobSource(blob, signal), {
         signal,
-        onBytes: (bytesDone) => emit({ type: 'blob-progress', digest: blob.digest, size: blob.size, bytesDone }),
+        onBytes: report.bytesOf(blob),
       }),
     ),
   ]);
@@ -268,12 +261,3 @@ function explainForeign(error: unknown, item: Item, plan: CopyPlan, what: string
   return new MultiplatformError(`${what}: the target refused manifest ${item.descriptor.digest}, which has non-distributable layers that are never copied: ${layers}; the target must accept foreign layer URLs`, { cause: error });
 }
 
-function listenerOf(listener: ProgressListener | undefined): (event: TransferEvent) => void {
-  return (event) => {
-    try {
-      listener?.(event);
-    } catch {
-      // A listener must not break the copy.
-    }
-  };
-}

@@ -9,6 +9,13 @@ import { planTransfers } from './plan.js';
 import { resolveChildren } from './resolve.js';
 import { parseSpec, type ParsedSpec } from './spec.js';
 import { carryOut } from './transfer.js';
+import type { ProgressListener } from '../remote/progress.js';
+
+/** Options of {@link pushManifestList}. */
+export interface PushManifestListOptions extends CallOptions {
+  /** Told of each child blob mounted or copied into the target repository (bytes, and blobs done of all). */
+  onProgress?: ProgressListener;
+}
 
 /**
  * Composes a manifest list / OCI index from per-platform images and pushes it.
@@ -27,7 +34,7 @@ import { carryOut } from './transfer.js';
  * 6. Unless `dryRun`: lacking blobs are mounted or copied, child manifests PUT by digest, and the
  *    index PUT to the target's tag (or digest) and then to every extra tag.
  */
-export async function pushManifestList(ctx: RemoteContext, spec: ManifestListSpec, options: CallOptions = {}): Promise<PushManifestListResult> {
+export async function pushManifestList(ctx: RemoteContext, spec: ManifestListSpec, options: PushManifestListOptions = {}): Promise<PushManifestListResult> {
   const { signal } = options;
   const parsed = parseSpec(spec);
   const { entries, skipped } = await resolveChildren(ctx, parsed, signal);
@@ -35,7 +42,7 @@ export async function pushManifestList(ctx: RemoteContext, spec: ManifestListSpe
   const composed = composeFor(parsed, prepared);
   const planned = await planTransfers(ctx, parsed.target, prepared, signal);
   if (!parsed.dryRun) {
-    await carryOut(ctx, parsed.target, planned, signal);
+    await carryOut(ctx, parsed.target, planned, signal, options.onProgress);
     await putIndex(ctx, parsed, composed, signal);
   }
   return resultOf(parsed, composed, planned, skipped);

@@ -5,6 +5,7 @@ import type { Reference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/schemas.js';
 import type { PlannedEntry } from './entries.js';
 import { mapPool } from '../util/pool.js';
+import { TransferReporter, type BlobAction, type ProgressListener } from '../remote/progress.js';
 
 /**
  * Carries out a plan: every lacking blob is mounted (same registry) or streamed and verified
@@ -15,7 +16,13 @@ import { mapPool } from '../util/pool.js';
  * it lacks.
  */
 // The plan has just HEADed every blob listed in entry.blobs in the target: they are known absent.
-export async function carryOut(ctx: RemoteContext, target: Reference, planned: readonly PlannedEntry[], signal?: AbortSignal): Promise<void> {
+export async function carryOut(
+  ctx: RemoteContext,
+  target: Reference,
+  planned: readonly PlannedEntry[],
+  signal?: AbortSignal,
+  onProgress?: ProgressListener,
+): Promise<void> {
   const blobs = new Map<string, { from: Reference; descriptor: Descriptor }>();
   for (const entry of planned) {
     for (const descriptor of entry.blobs) {
@@ -23,6 +30,14 @@ export async function carryOut(ctx: RemoteContext, target: Reference, planned: r
     }
   }
   const all = [...blobs.values()];
+  const report = new TransferReporter(onProgress, all.map(({ descriptor }) => descriptor));
+  const reported = async <T>(action: BlobAction, descriptor: Descriptor, work: () => Promise<T>): Promise<T> => {
+    report.start(descriptor, action, target.toString());
+    const result = await work();
+    report.done(descriptor, action);
+    return result;
+  };
+  report.begin();
   // Mounts are single small requests; copies stream whole blobs through this process and get their
   // own, lower bound. A failure in either pool stops the other, so no transfer outlives the call.
   const stop = new AbortController();
@@ -39,7 +54,10 @@ export async function carryOut(ctx: RemoteContext, target: Reference, planned: r
       mapPool(
         all.filter(({ from }) => from.registry === target.registry),
         ctx.concurrency,
-        ({ from, descriptor }) => mountBlob(ctx, target, descriptor.digest, { from, size: descriptor.size, mediaType: descriptor.mediaType, signal: both, knownAbsent: true }),
+        ({ from, descriptor }) =>
+          reported('mount', descriptor, () =>
+            mountBlob(ctx, target, descriptor.digest, { from, size: descriptor.size, mediaType: descriptor.mediaType, signal: both, knownAbsent: true }),
+          ),
         both,
       ),
     ),
@@ -47,7 +65,8 @@ export async function carryOut(ctx: RemoteContext, target: Reference, planned: r
       mapPool(
         all.filter(({ from }) => from.registry !== target.registry),
         ctx.transferConcurrency,
-        ({ from, descriptor }) => copyBlob(ctx, from, target, descriptor, { signal: both, knownAbsent: true }),
+        ({ from, descriptor }) =>
+          reported('copy', descriptor, () => copyBlob(ctx, from, target, descriptor, { signal: both, knownAbsent: true, onBytes: report.bytesOf(descriptor) })),
         both,
       ),
     ),

@@ -15,6 +15,7 @@ import { clientOptions, readCredentials } from '../connection.js';
 import { MultiLineError, UsageError } from '../errors.js';
 import { formatDryRun, formatPlan, formatPush, pushJson } from '../format.js';
 import type { CliIo } from '../io.js';
+import { createProgressDisplay } from '../progress.js';
 import { parseSpecFile } from '../spec-file.js';
 import { withChildNames } from '../child-names.js';
 import { expandTemplate, hasPlaceholder } from '../template.js';
@@ -151,12 +152,14 @@ export async function runPush(push: PushCommand, io: CliIo): Promise<number> {
     }),
   );
   const interrupts = io.watchInterrupts?.();
+  const display = createProgressDisplay(io, quiet || json ? 'quiet' : 'auto');
   let result;
   try {
-    result = await client.pushManifestList(spec, interrupts ? { signal: interrupts.signal } : undefined);
+    result = await client.pushManifestList(spec, { ...(interrupts ? { signal: interrupts.signal } : {}), onProgress: display.listener });
   } catch (error) {
     throw withCliHint(await withChildNames(error, client, spec.manifests.map((child) => child.image)), spec.ignoreMissing === true);
   } finally {
+    display.finish();
     interrupts?.dispose();
     await client.close();
   }
