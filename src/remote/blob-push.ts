@@ -144,7 +144,13 @@ export function fileSource(path: string, size: number): SizedSource {
 export function remoteBlobSource(ctx: RemoteContext, from: Reference, descriptor: Descriptor, signal?: AbortSignal): SizedSource {
   return {
     size: descriptor.size,
-    open: async (offset) => skipBytes(await getBlob(ctx, from, descriptor, { signal }), offset),
+    open: async (offset) => {
+      const stream = await getBlob(ctx, from, descriptor, { signal });
+      // Until the upload starts reading it, an abort must not surface as an unhandled 'error' event (which
+      // ends the process); the reader still gets the error, from the stream's stored state.
+      stream.on('error', () => {});
+      return skipBytes(stream, offset);
+    },
   };
 }
 

@@ -88,7 +88,7 @@ describe('multiplatform copy (process)', async () => {
       await until(() => run.stderr().includes(' to copy ('), 'the plan');
       await until(() => (target.stats.byRoute['POST upload'] ?? 0) >= uploadsBefore + 2, 'the upload sessions to open');
       run.child.kill('SIGINT');
-      expect(await run.exit).toBe(130);
+      expect(await run.exit, run.stderr()).toBe(130);
       expect(run.stderr()).toContain('copy cancelled');
       await until(() => (target.stats.byRoute['DELETE upload'] ?? 0) >= 1, 'the upload session to be cancelled');
       expect(await client.manifestExists(`${target.host}/${repo}:v1`)).toBe(false);

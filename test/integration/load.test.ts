@@ -106,7 +106,8 @@ it(`pushes ${LISTS} manifest lists concurrently (each with its own 2 children) w
   expect(results.every((r) => !r.dryRun && r.tags.length >= 1)).toBe(true);
   // The cache: one push token per repository serves every request of that repository, the reads included.
   for (const count of perRepository) expect(count).toBe(1);
-  expect(tokenServerRequests).toBe(LISTS);
+  // Counted by repository: the token server is shared with the test files running beside this one.
+  expect(perRepository.reduce((sum, count) => sum + count, 0)).toBe(LISTS);
   expect(client.tokenRequests).toBe(LISTS);
   await client.close();
 });
