@@ -144,7 +144,10 @@ export function fileSource(path: string, size: number): SizedSource {
 export function remoteBlobSource(ctx: RemoteContext, from: Reference, descriptor: Descriptor, signal?: AbortSignal): SizedSource {
   return {
     size: descriptor.size,
-    open: async (offset) => skipBytes(await getBlob(ctx, from, descriptor, { signal }), offset),
+    open: async (offset) => {
+      const stream = await getBlob(ctx, from, descriptor, { signal });
+      return offset > 0 ? skipBytes(stream, offset) : stream;
+    },
   };
 }
 
