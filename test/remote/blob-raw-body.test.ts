@@ -20,13 +20,10 @@ let server: Server | undefined;
 let client: RegistryClient | undefined;
 
 afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  if (server) {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server!.close(() => resolve()));
-  }
-  server = undefined;
+  const running = server;
+  running?.closeAllConnections();
+  await Promise.all([client?.close(), running && new Promise((resolve) => running.close(resolve))]);
+  [client, server] = [undefined, undefined];
 });
 
 /** A registry whose blob GETs write BLOB in 1 MiB pieces as fast as the socket takes them; `sent` counts what the socket accepted. */
