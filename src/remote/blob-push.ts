@@ -149,7 +149,7 @@ export function remoteBlobSource(ctx: RemoteContext, from: Reference, descriptor
       // Until the upload starts reading it, an abort must not surface as an unhandled 'error' event (which
       // ends the process); the reader still gets the error, from the stream's stored state.
       stream.on('error', () => {});
-      return skipBytes(stream, offset);
+      return offset > 0 ? skipBytes(stream, offset) : stream;
     },
   };
 }

@@ -10,6 +10,7 @@ import type { RemoteContext } from './context.js';
 import { Digester, digestAlgorithm, type Digest } from '../oci/digest.js';
 import { DigestMismatchError, NetworkError } from '../errors.js';
 import { header, toTransportError, type HttpResponse } from '../transport/http.js';
+import { RawBody } from '../transport/raw-body.js';
 import { parseContentRange } from '../oci/range.js';
 import { isRetryableError } from '../transport/retry.js';
 import { discard } from '../util/streams.js';
@@ -20,6 +21,8 @@ export type BlobOpener = (offset: number) => Promise<HttpResponse>;
 export class BlobReadStream extends Readable {
   readonly #digester: Digester;
   #source: Readable | undefined;
+  /** A body taken straight from the dispatcher: its chunks come to #onData by a call, not an event. */
+  #raw: RawBody | undefined;
   #res: HttpResponse | undefined;
   #delivered = 0;
   #skip = 0;
@@ -39,7 +42,8 @@ export class BlobReadStream extends Readable {
   }
 
   override _read(): void {
-    this.#source?.resume();
+    if (this.#raw) this.#raw.flow();
+    else this.#source?.resume();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -62,6 +66,13 @@ export class BlobReadStream extends Readable {
         return;
       }
     }
+    const body: unknown = res.body;
+    if (body instanceof RawBody && isIdentity(res)) {
+      this.#res = res;
+      this.#raw = body;
+      body.sendTo({ data: this.#onData, end: this.#onEnd, error: this.#onError });
+      return;
+    }
     let source: Readable;
     try {
       source = decoded(res);
@@ -78,6 +89,13 @@ export class BlobReadStream extends Readable {
   }
 
   #detach(): void {
+    const raw = this.#raw;
+    if (raw) {
+      this.#raw = undefined;
+      raw.on('error', () => undefined);
+      raw.destroy();
+      return;
+    }
     const source = this.#source;
     if (!source) return;
     source.off('data', this.#onData);
@@ -89,26 +107,30 @@ export class BlobReadStream extends Readable {
     this.#source = undefined;
   }
 
-  readonly #onData = (chunk: Buffer): void => {
+  /** Returns false when the reader is full (the source pauses until _read). */
+  readonly #onData = (chunk: Buffer): boolean => {
     let piece = chunk;
     if (this.#skip > 0) {
       const drop = Math.min(this.#skip, piece.length);
       piece = piece.subarray(drop);
       this.#skip -= drop;
-      if (piece.length === 0) return;
+      if (piece.length === 0) return true;
     }
     this.#digester.update(piece);
     this.#delivered += piece.length;
     const { size } = this.expected;
     if (size !== undefined && this.#delivered > size) {
       this.destroy(new DigestMismatchError(this.what, { size }, { size: this.#delivered }));
-      return;
+      return false;
     }
-    if (!this.push(piece)) this.#source?.pause();
+    if (this.push(piece)) return true;
+    this.#source?.pause();
+    return false;
   };
 
   readonly #onEnd = (): void => {
     this.#source = undefined;
+    this.#raw = undefined;
     if (this.#skip > 0) {
       this.destroy(new NetworkError(this.what, 'the restarted download was shorter than what was already received'));
       return;
@@ -137,6 +159,12 @@ export class BlobReadStream extends Readable {
       (reopenError: unknown) => this.destroy(reopenError as Error),
     );
   };
+}
+
+/** True when the response carries no Content-Encoding (or `identity`). */
+export function isIdentity(res: HttpResponse): boolean {
+  const encoding = header(res, 'content-encoding')?.trim().toLowerCase();
+  return !encoding || encoding === 'identity';
 }
 
 /** The response body with any `Content-Encoding` removed, so digests are computed on the decoded bytes. */

@@ -3,7 +3,7 @@
  * breaks) and small reads into memory. Pushing, mounting and copying are in blob-push.ts.
  */
 import type { Readable } from 'node:stream';
-import { BlobReadStream } from './blob-read-stream.js';
+import { BlobReadStream, isIdentity } from './blob-read-stream.js';
 import type { CallOptions, RemoteContext } from './context.js';
 import { pullScope, pushScope, routes } from './routes.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
@@ -95,6 +95,7 @@ async function openBlob(ctx: RemoteContext, ref: Reference, digest: Digest, offs
     operation: offset > 0 ? `${what} (resuming at byte ${offset})` : what,
     expect: offset > 0 ? [200, 206] : [200],
     signal,
+    rawBody: true,
   });
 }
 
@@ -144,11 +145,6 @@ async function readExactly(res: HttpResponse, size: number, digest: Digest, what
   }
   if (offset !== size) throw new DigestMismatchError(what, { digest, size }, { size: offset });
   return bytes;
-}
-
-function isIdentity(res: HttpResponse): boolean {
-  const encoding = header(res, 'content-encoding')?.trim().toLowerCase();
-  return !encoding || encoding === 'identity';
 }
 
 async function collect(stream: Readable): Promise<Buffer> {

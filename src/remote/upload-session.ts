@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { RemoteContext } from './context.js';
 import { pullScope, pushScope, routes } from './routes.js';
 import { OCTET_STREAM, headBlob, repoLabel } from './blobs.js';
@@ -290,14 +291,14 @@ export async function uploadSized(session: UploadSession, known: Digest | undefi
       const remaining = size - start;
       if (digest !== undefined && start === 0 && !session.wholePutRefused && (limit === undefined || size <= limit)) {
         whole = true;
-        const body = source.bytes ?? counted(await source.open(0), 0, undefined, options.onBytes);
+        const body = source.bytes ?? countedBody(await source.open(0), 0, undefined, options.onBytes);
         await finishOrConfirm(session, digest, { source: body, size }, signal);
         options.onBytes?.(size);
         return digest;
       }
       const chunk = limit === undefined ? Math.max(options.chunkSize, session.minChunk, digest === undefined ? remaining : 0) : limit;
       if (remaining > 0 && chunk >= remaining) {
-        await session.patchStream(counted(await source.open(start), start, digester, options.onBytes), remaining, signal);
+        await session.patchStream(countedBody(await source.open(start), start, digester, options.onBytes), remaining, signal);
       } else if (remaining > 0) {
         for await (const piece of rechunk(await source.open(start), chunk)) {
           digester?.update(piece);
@@ -340,6 +341,25 @@ export class RestartableUpload extends Error {
   constructor(cause: unknown) {
     super('the final upload request failed', { cause });
   }
+}
+
+/**
+ * The request body for `stream`, reporting the absolute offset reached and feeding `digester`. A
+ * Readable is sent as it is (undici writes it from its 'data' events, without an async iterator
+ * and a generator between the source and the socket), observed by a listener of its own; the
+ * stream stays paused until the request's writer resumes it, so no chunk passes unseen by it.
+ */
+function countedBody(stream: AsyncIterable<Uint8Array>, start: number, digester: Digester | undefined, onBytes?: (bytesDone: number) => void): AsyncIterable<Uint8Array> {
+  if (!(stream instanceof Readable)) return counted(stream, start, digester, onBytes);
+  if (!digester && !onBytes) return stream;
+  let done = start;
+  stream.on('data', (piece: Uint8Array) => {
+    digester?.update(piece);
+    done += piece.byteLength;
+    onBytes?.(done);
+  });
+  stream.pause();
+  return stream;
 }
 
 /** Passes a stream through, reporting the absolute offset reached and feeding `digester`. */

@@ -2,6 +2,7 @@ import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { AbortError, NetworkError, UnsafeRequestError, isMultiplatformError, redact } from '../errors.js';
 import { isInternalHost, isLoopbackHost } from './address.js';
 import { BodyOpener, type BodySource } from './body.js';
+import { dispatchRaw } from './raw-body.js';
 import { redactHeaders, redactUrl, type HttpEvent } from './http-events.js';
 import { abortError } from '../util/abort.js';
 import { discard } from '../util/streams.js';
@@ -27,6 +28,8 @@ export interface HttpRequest {
   operation: string;
   /** Follow 3xx answers (GET and HEAD only). Default true. */
   followRedirects?: boolean;
+  /** Read the body of a bodiless request through the dispatcher directly (a {@link RawBody}); for blob downloads. */
+  rawBody?: boolean;
 }
 
 export interface HttpTransportOptions {
@@ -126,6 +129,18 @@ export class HttpTransport {
     try {
       req.signal?.throwIfAborted?.();
       this.report(() => ({ kind: 'request', method, url: redactUrl(url), headers: redactHeaders(headers) }));
+      if (req.rawBody && method === 'GET') {
+        const raw = await dispatchRaw(this.dispatcherFor(url), {
+          url,
+          method,
+          headers,
+          signal: req.signal,
+          headersTimeout: this.options.headersTimeoutMs ?? 60_000,
+          bodyTimeout: this.options.bodyTimeoutMs ?? 300_000,
+        });
+        this.report(() => ({ kind: 'response', method, url: redactUrl(url), status: raw.statusCode, headers: redactHeaders(raw.headers) }));
+        return { status: raw.statusCode, headers: raw.headers, body: raw.body as unknown as ResponseBody, url: url.toString() };
+      }
       const res = await request(url, {
         method: method as Dispatcher.HttpMethod,
         headers,

@@ -33,6 +33,8 @@ export interface RegistryRequest {
   followRedirects?: boolean;
   /** Set false for a request that must not be repeated blindly. */
   retry?: boolean;
+  /** Read a GET's body through the dispatcher directly (see transport/raw-body.ts); for blob downloads. */
+  rawBody?: boolean;
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -139,6 +141,7 @@ export class RegistryTransport {
       signal: req.signal,
       operation: req.operation,
       followRedirects: req.followRedirects,
+      rawBody: req.rawBody,
     }));
   }
 }
