@@ -28,10 +28,11 @@ const library: Options = {
   entry: { index: 'src/index.ts', 'oci/index': 'src/oci/index.ts', 'registry/index': 'src/registry/index.ts' },
   sourcemap: true,
   target: 'node20',
-  // Resolving and loading hundreds of small files of undici and TypeBox was most of the import's
-  // time: they are bundled (undici through undici-lite), and p-retry is ESM-only, so the CommonJS
-  // build must carry it anyway. The optional cloud SDK peers stay external and are imported lazily.
-  noExternal: ['p-retry', 'is-network-error', '@sinclair/typebox', 'undici'],
+  // Resolving and loading hundreds of small files of undici was most of the import's time: it is
+  // bundled (through undici-lite), and p-retry is ESM-only, so the CommonJS build must carry it
+  // anyway. TypeBox is not loaded at run time at all: the schema checks are generated
+  // (scripts/generate-validators.mjs). The optional cloud SDK peers stay external, imported lazily.
+  noExternal: ['p-retry', 'is-network-error', 'undici'],
   external: cloudSdks,
   esbuildPlugins: [undiciLite],
 };

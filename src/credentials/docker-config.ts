@@ -4,30 +4,11 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Type } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { CredentialsError, rememberSecret } from '../errors.js';
 import { parseJsonText } from '../util/json-syntax.js';
-
-const AuthEntrySchema = Type.Object({
-  auth: Type.Optional(Type.String()),
-  username: Type.Optional(Type.String()),
-  password: Type.Optional(Type.String()),
-  identitytoken: Type.Optional(Type.String()),
-  registrytoken: Type.Optional(Type.String()),
-});
-
-/** The credential-related part of Docker's config.json; unknown keys are allowed. */
-const DockerConfigSchema = Type.Object({
-  auths: Type.Optional(Type.Record(Type.String(), AuthEntrySchema)),
-  credsStore: Type.Optional(Type.String()),
-  credHelpers: Type.Optional(Type.Record(Type.String(), Type.String())),
-});
-
-// Compiled on first use, not at import: compiling costs tens of ms that a program which never
-// reads config.json (or has not yet) should not pay when it imports the package.
-let compiledCheck: ReturnType<typeof TypeCompiler.Compile<typeof DockerConfigSchema>> | undefined;
-const dockerConfigCheck = () => (compiledCheck ??= TypeCompiler.Compile(DockerConfigSchema));
+import { schemaProblems } from '../util/schema-problems.js';
+import { DockerConfigSchema } from './docker-config-check.generated.js';
+import type { DockerConfigJson } from './docker-config-schema.js';
 
 /** One `auths` entry with its `auth` field decoded. */
 export interface DockerAuthEntry {
@@ -90,6 +71,8 @@ export async function loadDockerConfig(path: string): Promise<DockerConfigFile |
   return parseDockerConfig(text, path);
 }
 
+const isDockerConfigJson = (value: unknown): value is DockerConfigJson => DockerConfigSchema.check(value);
+
 /** Parses and checks the text of a config.json read from `path` (used in messages). */
 export function parseDockerConfig(text: string, path: string): DockerConfigFile {
   const body = text.replace(/^\uFEFF/, '');
@@ -99,8 +82,8 @@ export function parseDockerConfig(text: string, path: string): DockerConfigFile 
   const raw = parseJsonText(body, (where) => new CredentialsError(`Docker config ${path} is not valid JSON: ${where}`));
 
   const config = dropNulls(raw);
-  if (!dockerConfigCheck().Check(config)) {
-    const problems = [...dockerConfigCheck().Errors(config)]
+  if (!isDockerConfigJson(config)) {
+    const problems = [...schemaProblems(DockerConfigSchema.json, config)]
       .slice(0, 5)
       .map((error) => `${readablePath(error.path)}: ${error.message}`);
     throw new CredentialsError(`Docker config ${path} has an unexpected shape: ${problems.join('; ')}`);

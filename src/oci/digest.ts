@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { DigestMismatchError, InvalidDigestError } from '../errors.js';
 
@@ -47,6 +47,12 @@ export function isDigest(input: unknown): input is Digest {
 export function digestAlgorithm(digest: Digest): DigestAlgorithm {
   return digest.slice(0, digest.indexOf(':')) as DigestAlgorithm;
 }
+
+/**
+ * `node:crypto` is loaded at the first hash, not at import: `multiplatform/oci` is often imported
+ * for its names and grammar alone, and loading the module was a fifth of that import's time.
+ */
+const createHash = (algorithm: DigestAlgorithm): Hash => process.getBuiltinModule('node:crypto').createHash(algorithm);
 
 /** Computes the digest of bytes. */
 export function digestOf(data: Uint8Array | string, algorithm: DigestAlgorithm = 'sha256'): Digest {

@@ -1,135 +1,57 @@
-import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { Static } from '@sinclair/typebox';
 import { SchemaError, ValidationError } from '../errors.js';
 import { parseJsonText } from '../util/json-syntax.js';
+import { schemaProblems, type CompiledSchema } from '../util/schema-problems.js';
+import type * as definitions from './schema-definitions.js';
+import * as checks from './schema-checks.generated.js';
 
-/** A digest string on the wire; validated further with `parseDigest` where it is used in a URL. */
-const DigestString = Type.String({ pattern: '^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$' });
-const Annotations = Type.Record(Type.String(), Type.String());
-
-export const PlatformSchema = Type.Object({
-  architecture: Type.String(),
-  os: Type.String(),
-  'os.version': Type.Optional(Type.String()),
-  'os.features': Type.Optional(Type.Array(Type.String())),
-  variant: Type.Optional(Type.String()),
-  features: Type.Optional(Type.Array(Type.String())),
-});
-/** The platform an image runs on, as in the OCI image index. */
-export type Platform = Static<typeof PlatformSchema>;
-
-export const DescriptorSchema = Type.Object({
-  mediaType: Type.String(),
-  digest: DigestString,
-  size: Type.Integer({ minimum: 0 }),
-  urls: Type.Optional(Type.Array(Type.String())),
-  annotations: Type.Optional(Annotations),
-  data: Type.Optional(Type.String()),
-  artifactType: Type.Optional(Type.String()),
-  platform: Type.Optional(PlatformSchema),
-});
-/** An OCI content descriptor: what a piece of content is, its digest and its size. */
-export type Descriptor = Static<typeof DescriptorSchema>;
-
-/**
- * An OCI image manifest or index: the fields both carry (schemaVersion 2, the optional mediaType of
- * the kind, artifactType, subject, annotations) around the kind's own content.
+/*
+ * The wire schemas are written with TypeBox in schema-definitions.ts; their checking code is
+ * generated at development time (scripts/generate-validators.mjs), so TypeBox is not loaded at run time.
  */
-function ociDocument<K extends string, P extends TProperties>(mediaType: K, content: P) {
-  return Type.Object({
-    schemaVersion: Type.Literal(2),
-    mediaType: Type.Optional(Type.Literal(mediaType)),
-    artifactType: Type.Optional(Type.String()),
-    ...content,
-    subject: Type.Optional(DescriptorSchema),
-    annotations: Type.Optional(Annotations),
-  });
-}
 
-export const OciManifestSchema = ociDocument('application/vnd.oci.image.manifest.v1+json', {
-  config: DescriptorSchema,
-  layers: Type.Array(DescriptorSchema),
-});
-export type OciManifest = Static<typeof OciManifestSchema>;
-
-export const OciIndexSchema = ociDocument('application/vnd.oci.image.index.v1+json', {
-  manifests: Type.Array(DescriptorSchema),
-});
-export type OciIndex = Static<typeof OciIndexSchema>;
-
-export const DockerManifestSchema = Type.Object({
-  schemaVersion: Type.Literal(2),
-  mediaType: Type.Literal('application/vnd.docker.distribution.manifest.v2+json'),
-  config: DescriptorSchema,
-  layers: Type.Array(DescriptorSchema),
-});
-export type DockerManifest = Static<typeof DockerManifestSchema>;
-
-export const DockerManifestListSchema = Type.Object({
-  schemaVersion: Type.Literal(2),
-  mediaType: Type.Literal('application/vnd.docker.distribution.manifest.list.v2+json'),
-  manifests: Type.Array(DescriptorSchema),
-});
-export type DockerManifestList = Static<typeof DockerManifestListSchema>;
-
+/** The platform an image runs on, as in the OCI image index. */
+export type Platform = Static<typeof definitions.PlatformSchema>;
+/** An OCI content descriptor: what a piece of content is, its digest and its size. */
+export type Descriptor = Static<typeof definitions.DescriptorSchema>;
+export type OciManifest = Static<typeof definitions.OciManifestSchema>;
+export type OciIndex = Static<typeof definitions.OciIndexSchema>;
+export type DockerManifest = Static<typeof definitions.DockerManifestSchema>;
+export type DockerManifestList = Static<typeof definitions.DockerManifestListSchema>;
 /** The parts of an image config this library reads (platform and rootfs); other fields are kept as they are. */
-export const ImageConfigSchema = Type.Object({
-  architecture: Type.String(),
-  os: Type.String(),
-  variant: Type.Optional(Type.String()),
-  'os.version': Type.Optional(Type.String()),
-  'os.features': Type.Optional(Type.Array(Type.String())),
-  rootfs: Type.Optional(Type.Object({ type: Type.String(), diff_ids: Type.Array(Type.String()) })),
-});
-export type ImageConfig = Static<typeof ImageConfigSchema>;
+export type ImageConfig = Static<typeof definitions.ImageConfigSchema>;
+export type ErrorBody = Static<typeof definitions.ErrorBodySchema>;
+export type TokenResponse = Static<typeof definitions.TokenResponseSchema>;
+export type TagList = Static<typeof definitions.TagListSchema>;
+export type Catalog = Static<typeof definitions.CatalogSchema>;
 
-export const ErrorBodySchema = Type.Object({
-  errors: Type.Array(
-    Type.Object({ code: Type.String(), message: Type.Optional(Type.String()), detail: Type.Optional(Type.Unknown()) }),
-  ),
-});
-export type ErrorBody = Static<typeof ErrorBodySchema>;
+export const PlatformSchema = checks.PlatformSchema as Schema<Platform>;
+export const DescriptorSchema = checks.DescriptorSchema as Schema<Descriptor>;
+export const OciManifestSchema = checks.OciManifestSchema as Schema<OciManifest>;
+export const OciIndexSchema = checks.OciIndexSchema as Schema<OciIndex>;
+export const DockerManifestSchema = checks.DockerManifestSchema as Schema<DockerManifest>;
+export const DockerManifestListSchema = checks.DockerManifestListSchema as Schema<DockerManifestList>;
+export const ImageConfigSchema = checks.ImageConfigSchema as Schema<ImageConfig>;
+export const ErrorBodySchema = checks.ErrorBodySchema as Schema<ErrorBody>;
+export const TokenResponseSchema = checks.TokenResponseSchema as Schema<TokenResponse>;
+export const TagListSchema = checks.TagListSchema as Schema<TagList>;
+export const CatalogSchema = checks.CatalogSchema as Schema<Catalog>;
 
-export const TokenResponseSchema = Type.Object({
-  token: Type.Optional(Type.String()),
-  access_token: Type.Optional(Type.String()),
-  expires_in: Type.Optional(Type.Number()),
-  issued_at: Type.Optional(Type.String()),
-  refresh_token: Type.Optional(Type.String()),
-});
-export type TokenResponse = Static<typeof TokenResponseSchema>;
-
-export const TagListSchema = Type.Object({
-  name: Type.String(),
-  tags: Type.Union([Type.Array(Type.String()), Type.Null()]),
-});
-export type TagList = Static<typeof TagListSchema>;
-
-export const CatalogSchema = Type.Object({
-  repositories: Type.Union([Type.Array(Type.String()), Type.Null()]),
-});
-export type Catalog = Static<typeof CatalogSchema>;
-
-const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
-function checker<T extends TSchema>(schema: T): TypeCheck<T> {
-  let check = compiled.get(schema) as TypeCheck<T> | undefined;
-  if (!check) {
-    check = TypeCompiler.Compile(schema);
-    compiled.set(schema, check);
-  }
-  return check;
+/** A wire schema: its generated check (scripts/generate-validators.mjs) and its JSON Schema. */
+export interface Schema<T> extends CompiledSchema {
+  /** Only for typing: the type a value that passes the check has. */
+  readonly __type?: T;
 }
 
 /** True when `value` matches `schema`. */
-export function matches<T extends TSchema>(schema: T, value: unknown): value is Static<T> {
-  return checker(schema).Check(value);
+export function matches<T>(schema: Schema<T>, value: unknown): value is T {
+  return schema.check(value);
 }
 
 /** Returns `value` typed by `schema`, or throws {@link SchemaError} naming `what` and every problem found. */
-export function validate<T extends TSchema>(schema: T, value: unknown, what: string): Static<T> {
-  const check = checker(schema);
-  if (check.Check(value)) return value;
-  const problems = [...check.Errors(value)].map((e) => `${e.path || '/'}: ${e.message}`);
+export function validate<T>(schema: Schema<T>, value: unknown, what: string): T {
+  if (schema.check(value)) return value as T;
+  const problems = [...schemaProblems(schema.json, value)].map((e) => `${e.path || '/'}: ${e.message}`);
   throw new SchemaError(what, problems);
 }
 

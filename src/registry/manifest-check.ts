@@ -1,4 +1,3 @@
-import type { TSchema } from '@sinclair/typebox';
 import { isDigest, type Digest } from '../oci/digest.js';
 import { SchemaError } from '../errors.js';
 import {
@@ -16,6 +15,7 @@ import {
   OciManifestSchema,
   validate,
   type Descriptor,
+  type Schema,
 } from '../oci/schemas.js';
 import { ApiError } from './api-error.js';
 
@@ -36,7 +36,7 @@ export interface CheckedManifest {
   annotations?: Record<string, string>;
 }
 
-const SCHEMAS: Record<ManifestMediaType, TSchema> = {
+const SCHEMAS: Record<ManifestMediaType, Schema<unknown>> = {
   [MediaType.OciManifest]: OciManifestSchema,
   [MediaType.OciIndex]: OciIndexSchema,
   [MediaType.DockerManifest]: DockerManifestSchema,

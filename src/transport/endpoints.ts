@@ -1,4 +1,5 @@
 import { NetworkError } from '../errors.js';
+import { hostnameOf, isLoopbackHost } from './address.js';
 import type { HttpTransport } from './http.js';
 import { raceSignal } from '../util/abort.js';
 import { discard } from '../util/streams.js';
@@ -7,10 +8,20 @@ import { discard } from '../util/streams.js';
  * Decides how each registry host is reached. Secure registries are always HTTPS. An insecure
  * registry (loopback by default, or one the user named) is tried over HTTPS without certificate
  * checks first and over plain HTTP when TLS cannot be spoken at all, as Docker does; the answer is
- * remembered per host.
+ * remembered per host. A loopback registry is first asked over plain HTTP: that is what local
+ * registries speak, and a failed TLS handshake (with the TLS context it builds) cost a short
+ * command tens of milliseconds. Only a registry's answer to `/v2/` counts; anything else goes on
+ * to the HTTPS probe, so nothing changes for a loopback registry that speaks TLS or for any other host.
  */
 /** A host that does not answer the HTTPS probe within this time is tried over plain HTTP. */
 const PROBE_TIMEOUT_MS = 10_000;
+/** A loopback registry answers at once; one that does not is probed over HTTPS as before. */
+const LOOPBACK_PLAIN_PROBE_TIMEOUT_MS = 2_000;
+/**
+ * What a registry answers to `GET /v2/`: its API (2xx) or its auth (401, 403). A TLS server that is
+ * sent plain HTTP answers 400 ("client sent an HTTP request to an HTTPS server"), which is not this.
+ */
+const isRegistryAnswer = (status: number): boolean => (status >= 200 && status < 300) || status === 401 || status === 403;
 
 export class Endpoints {
   private readonly origins = new Map<string, Promise<string>>();
@@ -18,6 +29,7 @@ export class Endpoints {
   constructor(
     private readonly http: HttpTransport,
     private readonly isInsecure: (host: string) => boolean,
+    private readonly isLoopback: (host: string) => boolean = (host) => isLoopbackHost(hostnameOf(host)),
   ) {}
 
   origin(apiHost: string, signal?: AbortSignal): Promise<string> {
@@ -34,6 +46,7 @@ export class Endpoints {
   }
 
   private async probe(apiHost: string): Promise<string> {
+    if (this.isLoopback(apiHost) && (await this.answersPlainHttp(apiHost))) return `http://${apiHost}`;
     const https = `https://${apiHost}`;
     try {
       const res = await this.http.send({ method: 'GET', url: `${https}/v2/`, operation: `probe ${apiHost}`, followRedirects: false, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
@@ -45,6 +58,16 @@ export class Endpoints {
         queueMicrotask(() => this.origins.delete(apiHost));
       }
       return `http://${apiHost}`;
+    }
+  }
+
+  private async answersPlainHttp(apiHost: string): Promise<boolean> {
+    try {
+      const res = await this.http.send({ method: 'GET', url: `http://${apiHost}/v2/`, operation: `probe ${apiHost}`, followRedirects: false, signal: AbortSignal.timeout(LOOPBACK_PLAIN_PROBE_TIMEOUT_MS) });
+      await discard(res.body);
+      return isRegistryAnswer(res.status);
+    } catch {
+      return false;
     }
   }
 }

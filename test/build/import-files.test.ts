@@ -65,6 +65,14 @@ describe('the files an import of the built package loads', () => {
     }
   });
 
+  it('multiplatform/oci (ESM): no TypeBox (the schema checks are generated), and node:crypto and node:net are not loaded up front', async () => {
+    const loads = await esmLoads('multiplatform/oci');
+    expect(loads.filter((url) => /^node:(crypto|net)$/.test(url))).toEqual([]);
+    for (const file of loads.filter((url) => url.startsWith('dist/'))) {
+      expect(readFileSync(join(ROOT, file), 'utf8'), file).not.toMatch(/sinclair|TypeCompiler|typebox/i);
+    }
+  });
+
   it('multiplatform and multiplatform/oci (CommonJS): one file each', async () => {
     expect(await cjsLoads('multiplatform')).toEqual(['dist/index.cjs']);
     expect(await cjsLoads('multiplatform/oci')).toEqual(['dist/oci/index.cjs']);

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { InvalidReferenceError } from '../../src/errors.js';
 import { parseReference } from '../../src/oci/reference.js';
@@ -257,6 +258,20 @@ describe('range helper properties', () => {
         expect(parsed).toEqual(total === undefined ? { start, end } : { start, end, total });
       }),
       RUNS,
+    );
+  });
+});
+
+describe('IPv6 registry hosts', () => {
+  it('parseReference accepts [address]:port exactly when node:net calls the address IPv6', () => {
+    const hexAndColons = fc.array(fc.constantFrom(...'0123456789abcdefABCDEF::::'), { minLength: 1, maxLength: 45 }).map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(hexAndColons, (address) => {
+        const parse = () => parseReference(`[${address}]:5000/app:1`);
+        if (isIPv6(address)) expect(parse().registry.toLowerCase()).toBe(`[${address.toLowerCase()}]:5000`);
+        else expect(parse).toThrow(InvalidReferenceError);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -567,11 +567,10 @@ describe('pagination', () => {
 });
 
 describe('loopback registries', () => {
-  it('falls back to plain HTTP when the HTTPS probe cannot speak TLS, and remembers it', async () => {
+  it('asks a loopback registry over plain HTTP first and, when it answers as a registry, remembers it without trying TLS', async () => {
     const m = ociManifest();
-    const tlsFailure = Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
     mock
-      .fail('GET', '/v2/', tlsFailure, { origin: 'https://127.0.0.1:5000' })
+      .on('GET', '/v2/', { status: 200, body: {} }, { origin: 'http://127.0.0.1:5000' })
       .on('GET', '/v2/app/manifests/1.0', manifestReply(m), { origin: 'http://127.0.0.1:5000', times: 2 });
     const client = mock.client();
 
@@ -579,19 +578,38 @@ describe('loopback registries', () => {
     await client.getManifest('127.0.0.1:5000/app:1.0');
 
     expect(mock.requests.map((r) => `${r.method} ${r.origin}${r.path}`)).toEqual([
-      'GET https://127.0.0.1:5000/v2/',
+      'GET http://127.0.0.1:5000/v2/',
       'GET http://127.0.0.1:5000/v2/app/manifests/1.0',
       'GET http://127.0.0.1:5000/v2/app/manifests/1.0',
     ]);
   });
 
-  it('stays on HTTPS when the probe gets any HTTP answer', async () => {
+  it('falls back to plain HTTP when neither plain HTTP answers as a registry nor the HTTPS probe can speak TLS', async () => {
+    const m = ociManifest();
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const tlsFailure = Object.assign(new Error('wrong version number'), { code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    mock
+      .fail('GET', '/v2/', reset, { origin: 'http://127.0.0.1:5000' })
+      .fail('GET', '/v2/', tlsFailure, { origin: 'https://127.0.0.1:5000' })
+      .on('GET', '/v2/app/manifests/1.0', manifestReply(m), { origin: 'http://127.0.0.1:5000' });
+
+    await mock.client().getManifest('127.0.0.1:5000/app:1.0');
+
+    expect(mock.requests.map((r) => `${r.method} ${r.origin}${r.path}`)).toEqual([
+      'GET http://127.0.0.1:5000/v2/',
+      'GET https://127.0.0.1:5000/v2/',
+      'GET http://127.0.0.1:5000/v2/app/manifests/1.0',
+    ]);
+  });
+
+  it('stays on HTTPS when plain HTTP gets a TLS server\'s 400 and the HTTPS probe gets any HTTP answer', async () => {
     const m = ociManifest();
     mock
+      .on('GET', '/v2/', { status: 400, body: 'Client sent an HTTP request to an HTTPS server.' }, { origin: 'http://127.0.0.1:5000' })
       .on('GET', '/v2/', { status: 401, headers: { 'www-authenticate': 'Basic realm="x"' } }, { origin: 'https://127.0.0.1:5000' })
       .on('GET', '/v2/app/manifests/1.0', manifestReply(m), { origin: 'https://127.0.0.1:5000' });
     await mock.client().getManifest('127.0.0.1:5000/app:1.0');
-    expect(mock.count(undefined, undefined, 'http://127.0.0.1:5000')).toBe(0);
+    expect(mock.count('GET', '/v2/app/manifests/1.0', 'http://127.0.0.1:5000')).toBe(0);
     expect(mock.count('GET', '/v2/app/manifests/1.0', 'https://127.0.0.1:5000')).toBe(1);
   });
 
