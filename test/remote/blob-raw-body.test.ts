@@ -30,7 +30,9 @@ afterEach(async () => {
 async function startRegistry(): Promise<{ host: string; sent: () => number; closed: () => number }> {
   let sent = 0;
   let closed = 0;
-  server = createServer((_req: IncomingMessage, res: ServerResponse) => {
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // The client's first question to a loopback host (is it plain HTTP?), answered as a registry does.
+    if (req.url === '/v2/') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     res.writeHead(200, { 'content-length': String(SIZE), 'content-type': 'application/octet-stream' });
     res.on('close', () => closed++);
     let offset = 0;

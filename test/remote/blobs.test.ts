@@ -117,6 +117,8 @@ describe('getBlob resumption after a reset mid-body (real node:http server on 12
   async function startRegistry(handler: (req: IncomingMessage, res: ServerResponse, index: number) => void): Promise<string> {
     seen = [];
     server = createServer((req, res) => {
+      // The client's first question to a loopback host (is it plain HTTP?), answered as a registry does.
+      if (req.url === '/v2/') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       seen.push({ method: req.method ?? '', url: req.url ?? '', range: req.headers.range });
       handler(req, res, seen.length - 1);
     });
