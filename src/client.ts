@@ -206,6 +206,7 @@ export class RegistryClient {
       env: options.env,
       cloudCredentials: options.cloudCredentials,
       postForm: registryFormPost(this.#http, endpoints),
+      onCloudFailure: (registry, error) => options.onWarning?.(`${error.message}; going on without credentials for ${registry}`, `credentials for ${registry}`),
     });
     const trustedRealms = new Set((options.trustedTokenRealms ?? []).map((h) => h.toLowerCase()));
     this.#auth = new Authenticator(this.#http, credentials, isInsecure, trustedRealms);

@@ -369,7 +369,7 @@ const REDACTIONS: Array<[RegExp, string]> = [
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[REDACTED]'],
   // secrets in query strings and form bodies
   [
-    /([?&](?:password|refresh_token|access_token|token|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|sig|se|sv|sp|Expires|GoogleAccessId|X-Goog-Signature|X-Goog-Credential)=)[^&\s"']*/gi,
+    /([?&](?:password|refresh_token|access_token|token|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|sig|se|sv|sp|Expires|GoogleAccessId|X-Goog-Signature|X-Goog-Credential|verify|Key-Pair-Id|Policy)=)[^&\s"']*/gi,
     '$1[REDACTED]',
   ],
   // JSON fields that carry secrets

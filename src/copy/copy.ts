@@ -240,7 +240,7 @@ async function putManifests(ctx: RemoteContext, target: ImageStore, items: reado
   const present = new Set(plan.manifests.filter((m) => m.present).map((m) => m.digest));
   const put = async (item: Item, itemTags: readonly string[]) => {
     try {
-      await target.putManifest(item, itemTags, signal);
+      await target.putManifest(item, itemTags, signal, item.role === 'top');
     } catch (error) {
       throw explainForeign(error, item, plan, what);
     }

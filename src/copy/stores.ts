@@ -38,8 +38,11 @@ export interface ImageStore {
   readonly digest?: string;
   getManifest(reference: string, signal?: AbortSignal): Promise<ReadManifest>;
   hasManifest(digest: string, signal?: AbortSignal): Promise<boolean>;
-  /** Writes a manifest by digest, and at each of `tags`. */
-  putManifest(manifest: ReadManifest, tags: readonly string[], signal?: AbortSignal): Promise<void>;
+  /**
+   * Writes a manifest by digest, and at each of `tags`; `top` marks what the copy was asked for (a layout
+   * lists it in index.json even without a tag, so that a copy by digest is not left unlisted).
+   */
+  putManifest(manifest: ReadManifest, tags: readonly string[], signal?: AbortSignal, top?: boolean): Promise<void>;
   hasBlob(digest: string, signal?: AbortSignal): Promise<boolean>;
   /** The blob as a source that can be opened again at any offset. */
   blobSource(descriptor: Descriptor, signal?: AbortSignal): SizedSource;
@@ -140,11 +143,13 @@ class LayoutImageStore implements ImageStore {
   hasManifest(digest: string): Promise<boolean> {
     return this.layout.hasBlob(digest);
   }
-  async putManifest(manifest: ReadManifest, tags: readonly string[]): Promise<void> {
+  async putManifest(manifest: ReadManifest, tags: readonly string[], _signal?: AbortSignal, top = false): Promise<void> {
     await this.layout.putManifest(manifest.bytes, manifest.descriptor, tags);
+    if (tags.length > 0) return;
     const parsed = parseManifest(manifest.bytes, manifest.descriptor.mediaType, `${this.label}@${manifest.descriptor.digest}`);
     // A referrer has no tag; index.json keeps it beside its subject, as oras does.
-    if (tags.length === 0 && hasSubject(parsed)) await this.layout.addEntry(referrerDescriptor(parsed, manifest.descriptor));
+    if (hasSubject(parsed)) await this.layout.addEntry(referrerDescriptor(parsed, manifest.descriptor));
+    else if (top) await this.layout.addEntry(manifest.descriptor);
   }
   hasBlob(digest: string): Promise<boolean> {
     return this.layout.hasBlob(digest);

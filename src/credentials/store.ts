@@ -6,7 +6,7 @@
 import { ValidationError, rememberSecret } from '../errors.js';
 import { loadDockerConfig, locateDockerConfig, parseDockerConfig, type DockerAuthEntry, type DockerConfigFile } from './docker-config.js';
 import { helperSetting, runCredentialHelper } from './helper.js';
-import { cloudCredential, type RegistryFormPost } from './cloud/index.js';
+import { cloudCredential, cloudRegistryOf, type RegistryFormPost } from './cloud/index.js';
 import { bestMatch, helperServerUrl, normaliseRegistryHost } from './hosts.js';
 import type { Credential, CredentialStoreOptions, ResolvedCredential } from './types.js';
 
@@ -32,6 +32,8 @@ export class CredentialStore {
   readonly #helperTimeoutMs: number;
   readonly #cloudCredentials: boolean;
   readonly #postForm: RegistryFormPost | undefined;
+  readonly #onCloudFailure: ((registry: string, error: Error) => void) | undefined;
+  readonly #cloudFailures = new Map<string, Error>();
   readonly #results = new Map<string, Promise<ResolvedCredential | undefined>>();
   /** When a cached cloud credential stops being served (epoch ms), by host. */
   readonly #expiry = new Map<string, number>();
@@ -40,7 +42,9 @@ export class CredentialStore {
   /** @throws ValidationError when an option is malformed (the message names the key, never the secret). */
   constructor(options: CredentialStoreOptions = {}) {
     this.#explicit = normaliseExplicitCredentials(options.credentials);
-    const { dockerConfig, helperTimeoutMs, cloudCredentials, postForm } = options;
+    const { dockerConfig, helperTimeoutMs, cloudCredentials, postForm, onCloudFailure } = options;
+    if (onCloudFailure !== undefined && typeof onCloudFailure !== 'function') throw new ValidationError('onCloudFailure must be a function');
+    this.#onCloudFailure = onCloudFailure;
     if (cloudCredentials !== undefined && typeof cloudCredentials !== 'boolean') {
       throw new ValidationError('cloudCredentials must be true or false');
     }
@@ -86,6 +90,11 @@ export class CredentialStore {
     return result;
   }
 
+  /** Why the cloud's identity gave nothing for `registry`, when it was asked (with `onCloudFailure`) and failed. */
+  cloudFailure(registry: string): Error | undefined {
+    return this.#cloudFailures.get(normaliseRegistryHost(registry));
+  }
+
   async #lookUp(host: string): Promise<ResolvedCredential | undefined> {
     const explicit = this.#explicit.get(host);
     if (explicit) return Object.freeze({ ...explicit, source: 'options' as const });
@@ -102,7 +111,16 @@ export class CredentialStore {
 
   /** The cloud's own identity, for a cloud registry host that nothing else had credentials for. */
   async #lookUpInCloud(host: string): Promise<ResolvedCredential | undefined> {
-    const found = await cloudCredential(host, { postForm: this.#postForm, timeoutMs: this.#helperTimeoutMs });
+    const found = await cloudCredential(host, { postForm: this.#postForm, timeoutMs: this.#helperTimeoutMs }).catch((error: unknown) => {
+      // Google's and Azure's registries also serve public images to anonymous callers: with
+      // `onCloudFailure`, a failed (or impossible) cloud lookup is reported there and the request goes
+      // on anonymously. ECR has no anonymous access, so its failure stays the answer.
+      if (this.#onCloudFailure === undefined || cloudRegistryOf(host)?.cloud === 'ecr') throw error;
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.#cloudFailures.set(host, failure);
+      this.#onCloudFailure(host, failure);
+      return undefined;
+    });
     if (!found) return undefined;
     const { expiresAt, ...credential } = found;
     this.#expiry.set(host, expiresAt - Math.min(CLOUD_REFRESH_MARGIN_MS, (expiresAt - Date.now()) / 2));

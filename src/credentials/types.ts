@@ -50,4 +50,10 @@ export interface CredentialStoreOptions {
    * the default is HTTPS with Node's `fetch`.
    */
   postForm?: RegistryFormPost;
+  /**
+   * Told when a Google or Azure registry's cloud lookup fails (SDK not installed, no identity, refused); the
+   * request then goes on anonymously, since those registries also serve public images. Without it, the
+   * failure is thrown. An ECR lookup failure is always thrown (ECR has no anonymous access).
+   */
+  onCloudFailure?: (registry: string, error: Error) => void;
 }

@@ -282,6 +282,9 @@ export async function uploadSized(session: UploadSession, known: Digest | undefi
   const { size } = source;
   const { signal } = options;
   let digest = known;
+  /** The source stream of the current attempt: destroyed when the attempt fails, so no download is left paused. */
+  let opened: AsyncIterable<Uint8Array> | undefined;
+  const open = async (offset: number): Promise<AsyncIterable<Uint8Array>> => (opened = await source.open(offset));
   for (let attempt = 0; ; attempt++) {
     const digester = digest === undefined && session.offset === 0 ? new Digester() : undefined;
     let whole = false;
@@ -291,16 +294,16 @@ export async function uploadSized(session: UploadSession, known: Digest | undefi
       const remaining = size - start;
       if (digest !== undefined && start === 0 && !session.wholePutRefused && (limit === undefined || size <= limit)) {
         whole = true;
-        const body = source.bytes ?? countedBody(await source.open(0), 0, undefined, options.onBytes);
+        const body = source.bytes ?? countedBody(await open(0), 0, undefined, options.onBytes);
         await finishOrConfirm(session, digest, { source: body, size }, signal);
         options.onBytes?.(size);
         return digest;
       }
       const chunk = limit === undefined ? Math.max(options.chunkSize, session.minChunk, digest === undefined ? remaining : 0) : limit;
       if (remaining > 0 && chunk >= remaining) {
-        await session.patchStream(countedBody(await source.open(start), start, digester, options.onBytes), remaining, signal);
+        await session.patchStream(countedBody(await open(start), start, digester, options.onBytes), remaining, signal);
       } else if (remaining > 0) {
-        for await (const piece of rechunk(await source.open(start), chunk)) {
+        for await (const piece of rechunk(await open(start), chunk)) {
           digester?.update(piece);
           await session.patch(piece, signal);
           options.onBytes?.(session.offset);
@@ -311,6 +314,8 @@ export async function uploadSized(session: UploadSession, known: Digest | undefi
       await finishOrConfirm(session, digest, undefined, signal);
       return digest;
     } catch (error) {
+      if (opened instanceof Readable) opened.destroy();
+      opened = undefined;
       if (signal?.aborted) throw error;
       const limit = requestLimitOf(error);
       // A final PUT that failed may have ended the session: the caller starts a new one.

@@ -19,6 +19,8 @@ export interface RegistryTarget {
 
 export interface CredentialResolver {
   resolve(registry: string): Promise<ResolvedCredential | undefined>;
+  /** Why the cloud's identity gave no credentials for `registry`, when it was asked and failed. */
+  cloudFailure?(registry: string): Error | undefined;
 }
 
 interface BearerParams {
@@ -124,8 +126,16 @@ export class Authenticator {
     );
   }
 
+  /**
+   * An anonymous caller refused by a registry whose cloud lookup failed: that failure (what to install,
+   * what the cloud said) explains the refusal better than the refusal itself.
+   */
+  private explained(error: AuthError): Error {
+    return (error.source === 'anonymous' && this.credentials.cloudFailure?.(error.registry)) || error;
+  }
+
   /** The error for a request that was refused again after its challenge was answered. */
-  async refused(target: RegistryTarget, wwwAuthenticate: string | string[] | undefined, operation: string): Promise<AuthError> {
+  async refused(target: RegistryTarget, wwwAuthenticate: string | string[] | undefined, operation: string): Promise<Error> {
     const challenges = parseWwwAuthenticate(wwwAuthenticate);
     const error = challenges.map((c) => c.params['error']).find(Boolean);
     const scope = challenges.map((c) => c.params['scope']).find(Boolean);
@@ -136,7 +146,7 @@ export class Authenticator {
         : error
           ? `the registry refused the credentials (${error})`
           : 'the registry refused the credentials';
-    return new AuthError(operation, target.registry, cred?.source ?? 'anonymous', reason, { status: 401 });
+    return this.explained(new AuthError(operation, target.registry, cred?.source ?? 'anonymous', reason, { status: 401 }));
   }
 
   /** A cached, unexpired token of the same realm and service whose scopes include every wanted one (a push token serves pulls). */
@@ -158,7 +168,7 @@ export class Authenticator {
   private async basicHeader(target: RegistryTarget, reason: string, operation = `authenticate to ${target.registry}`): Promise<string> {
     const cred = await this.credentials.resolve(target.registry);
     if (!cred || cred.username === undefined || cred.password === undefined) {
-      throw new AuthError(operation, target.registry, cred?.source ?? 'anonymous', `${reason}, and no username/password was found`, { status: 401 });
+      throw this.explained(new AuthError(operation, target.registry, cred?.source ?? 'anonymous', `${reason}, and no username/password was found`, { status: 401 }));
     }
     return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
   }
@@ -199,8 +209,7 @@ export class Authenticator {
     if (cred?.registryToken) return { token: cred.registryToken, lifetimeS: DEFAULT_TOKEN_LIFETIME_S };
     const mayUseCredentials = cred !== undefined && realmMayReceiveCredentials(target, realm, this.trustedRealms);
     const source: CredentialSource = mayUseCredentials && cred ? cred.source : 'anonymous';
-    const fail = (reason: string, status?: number) =>
-      new AuthError(operation, target.registry, source, reason, { status });
+    const fail = (reason: string, status?: number) => this.explained(new AuthError(operation, target.registry, source, reason, { status }));
 
     const attempt = async (): Promise<{ token: string; lifetimeS: number }> => {
       this.tokenFetches++;

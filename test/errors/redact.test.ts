@@ -55,3 +55,13 @@ describe('secrets with characters that JSON escapes', () => {
     expect(String((error.cause as Error).stack)).not.toContain(password);
   });
 });
+
+describe('signed blob URLs of CDNs', () => {
+  it('lose their signatures: Docker Hub\'s Cloudflare verify=, CloudFront Key-Pair-Id, Policy and Signature', () => {
+    const hub = 'https://production.cloudflare.docker.com/registry-v2/docker/registry/v2/blobs/sha256/ab/abcd/data?verify=1764662400-Qm9vZ2xlU2lnbmF0dXJlMTIz';
+    expect(redact(hub)).not.toContain('Qm9vZ2xlU2lnbmF0dXJlMTIz');
+    expect(redact(hub)).toContain('verify=[REDACTED]');
+    const cloudFront = 'https://d1.cloudfront.net/blob?Expires=1&Policy=eyJzZWNyZXQiOjF9&Signature=abcDEF123&Key-Pair-Id=APKAEXAMPLE';
+    for (const secret of ['eyJzZWNyZXQiOjF9', 'abcDEF123', 'APKAEXAMPLE']) expect(redact(cloudFront)).not.toContain(secret);
+  });
+});

@@ -79,3 +79,35 @@ describe('Artifact Registry credentials from Application Default Credentials', (
     expect(found).toMatchObject({ username: 'oauth2accesstoken', password: accessToken, source: 'cloud', cloud: 'gcp' });
   });
 });
+
+describe('a public Artifact Registry repository when the cloud lookup fails', () => {
+  it('is read anonymously, with a warning naming what failed, instead of failing the pull', async () => {
+    // Token auth that grants anonymous callers pull, as a public repository does.
+    const open = await startRegistry({ auth: { token: { username: 'owner', password: 'owner-secret' } } });
+    try {
+      const host = `us-docker.pkg.dev:${open.port}`;
+      const image = randomImage({ platform: 'linux/arm64' });
+      const pusher = new RegistryClient({
+        dispatcher: loopbackDispatcher(),
+        insecure: [host],
+        credentials: { [host]: { username: 'owner', password: 'owner-secret' } },
+        dockerConfig: false,
+        env: {},
+        retry: false,
+      });
+      const pushed = await pushImage(pusher, `${host}/public/images/app:1.0`, image);
+      await pusher.close();
+      // The metadata server knows no identity here: every token request fails.
+      restoreEnv();
+      restoreEnv = setEnv({ GCE_METADATA_HOST: '127.0.0.1:9', GOOGLE_CLOUD_PROJECT: 'stand-in-project', HOME: dir, CLOUDSDK_CONFIG: join(dir, 'none') });
+      const warnings: string[] = [];
+      const client = new RegistryClient({ dispatcher: loopbackDispatcher(), insecure: [host], dockerConfig: dir, env: {}, retry: false, onWarning: (w) => warnings.push(w) });
+      const read = await client.getManifest(`${host}/public/images/app:1.0`);
+      expect(read.descriptor.digest).toBe(pushed.digest);
+      expect(warnings.join('\n')).toMatch(/going on without credentials for us-docker\.pkg\.dev/);
+      await client.close();
+    } finally {
+      await open.close();
+    }
+  });
+});
