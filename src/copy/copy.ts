@@ -17,6 +17,7 @@ import { mapPool } from '../util/pool.js';
 import type { CopyPlan, PlannedBlob, PlannedManifest } from './plan.js';
 import { entriesForPlatforms, entryToUnwrap, rewriteIndex, type Rewrite } from './select.js';
 import { openStore, type CopyEndpoint, type ImageStore, type ReadManifest } from './stores.js';
+import { levelsChildrenFirst } from './order.js';
 
 /** Options of `client.copy`. */
 export interface CopyOptions extends CallOptions {
@@ -235,7 +236,11 @@ async function transferBlobs(ctx: RemoteContext, source: ImageStore, target: Ima
   if (failure) throw failure.reason;
 }
 
-/** Children first, then the top manifest at each tag (so no tag names something incomplete), then referrers. */
+/**
+ * Children first, then the top manifest at each tag (so no tag names something incomplete), then referrers.
+ * Within each group an index is written only after the manifests it lists: a registry may refuse an
+ * index whose children it does not have yet.
+ */
 async function putManifests(ctx: RemoteContext, target: ImageStore, items: readonly Item[], plan: CopyPlan, tags: readonly string[], signal: AbortSignal | undefined, what: string): Promise<void> {
   const present = new Set(plan.manifests.filter((m) => m.present).map((m) => m.digest));
   const put = async (item: Item, itemTags: readonly string[]) => {
@@ -246,11 +251,13 @@ async function putManifests(ctx: RemoteContext, target: ImageStore, items: reado
     }
   };
   const pending = (role: Item['role']) => items.filter((item) => item.role === role && !present.has(item.descriptor.digest));
-  // Nested children come before their parents in `items`: put them one level at a time, in order.
-  for (const child of pending('child')) await put(child, []);
+  const putInLevels = async (group: readonly Item[]) => {
+    for (const level of levelsChildrenFirst(group)) await mapPool(level, ctx.concurrency, (item) => put(item, []), signal);
+  };
+  await putInLevels(pending('child'));
   const top = items.find((item) => item.role === 'top')!;
   await put(top, tags);
-  await mapPool(pending('referrer'), ctx.concurrency, (item) => put(item, []), signal);
+  await putInLevels(pending('referrer'));
 }
 
 /** A manifest with non-distributable layers that the target refuses gets an error naming those layers. */
