@@ -143,8 +143,8 @@ class LayoutImageStore implements ImageStore {
   hasManifest(digest: string): Promise<boolean> {
     return this.layout.hasBlob(digest);
   }
-  async putManifest(manifest: ReadManifest, tags: readonly string[], _signal?: AbortSignal, top = false): Promise<void> {
-    await this.layout.putManifest(manifest.bytes, manifest.descriptor, tags);
+  async putManifest(manifest: ReadManifest, tags: readonly string[], signal?: AbortSignal, top = false): Promise<void> {
+    await this.layout.putManifest(manifest.bytes, manifest.descriptor, tags, signal);
     if (tags.length > 0) return;
     const parsed = parseManifest(manifest.bytes, manifest.descriptor.mediaType, `${this.label}@${manifest.descriptor.digest}`);
     // A referrer has no tag; index.json keeps it beside its subject, as oras does.
@@ -158,7 +158,7 @@ class LayoutImageStore implements ImageStore {
     return { size: descriptor.size, open: (offset) => this.layout.openBlob(descriptor, offset) as Promise<Readable> };
   }
   async putBlob(descriptor: Descriptor, source: SizedSource, options: { signal?: AbortSignal; onBytes?: (bytesDone: number) => void }): Promise<void> {
-    await this.layout.putBlob(descriptor, await source.open(0), options.onBytes);
+    await this.layout.putBlob(descriptor, await source.open(0), options);
   }
   canMount(): boolean {
     return false;

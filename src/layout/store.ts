@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { Digester, digestAlgorithm, digestOf, parseDigest, type Digest } from '../oci/digest.js';
-import { DigestMismatchError, SchemaError, ValidationError } from '../errors.js';
+import { DigestMismatchError, SchemaError, ValidationError, isAbortError } from '../errors.js';
+import { abortError } from '../util/abort.js';
 import { isTag } from '../oci/grammar.js';
 import { MediaType } from '../oci/media-types.js';
 import type { Descriptor } from '../oci/schemas.js';
@@ -27,6 +28,12 @@ interface IndexJson {
   manifests: Descriptor[];
   annotations?: Record<string, string>;
   [other: string]: unknown;
+}
+
+/** How {@link LayoutStore.putBlob} writes: `signal` stops it, `onBytes` hears the bytes written so far. */
+export interface BlobWriteOptions {
+  signal?: AbortSignal;
+  onBytes?: (bytesDone: number) => void;
 }
 
 /** A manifest read from the layout: its exact bytes and descriptor. */
@@ -102,10 +109,14 @@ export class LayoutStore {
 
   /**
    * Writes a blob from a stream: hashed while written to a temporary file, renamed into place only
-   * when digest and size match. A blob already present is not written again.
+   * when digest and size match. A blob already present is not written again. `signal` stops the
+   * write at once: the temporary file is removed and nothing appears under the blob's name.
    */
-  async putBlob(descriptor: Descriptor, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onBytes?: (bytesDone: number) => void): Promise<void> {
+  async putBlob(descriptor: Descriptor, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: BlobWriteOptions = {}): Promise<void> {
+    const { signal, onBytes } = options;
     const digest = parseDigest(descriptor.digest);
+    const operation = `write blob ${digest} to ${this.label}`;
+    if (signal?.aborted) throw abortError(signal, operation);
     const path = this.#blobPath(digest);
     if (await exists(path)) return;
     await mkdir(join(this.dir, 'blobs', digestAlgorithm(digest)), { recursive: true });
@@ -122,21 +133,25 @@ export class LayoutStore {
           }
         },
         createWriteStream(temp),
+        signal ? { signal } : {},
       );
       const actual = digester.digest();
       if (actual !== digest || (descriptor.size >= 0 && digester.size !== descriptor.size)) {
-        throw new DigestMismatchError(`write blob ${digest} to ${this.label}`, { digest, size: descriptor.size }, { digest: actual, size: digester.size });
+        throw new DigestMismatchError(operation, { digest, size: descriptor.size }, { digest: actual, size: digester.size });
       }
+      if (signal?.aborted) throw abortError(signal, operation);
       await rename(temp, path);
     } catch (error) {
       await unlink(temp).catch(() => undefined);
+      if (signal?.aborted && !isAbortError(error)) throw abortError(signal, operation);
       throw error;
     }
   }
 
   /** Writes a manifest's bytes as a blob and, for each of `tags`, points that tag at it in `index.json`. */
-  async putManifest(bytes: Buffer, descriptor: Descriptor & { mediaType: string }, tags: readonly string[] = []): Promise<void> {
-    await this.putBlob(descriptor, [bytes]);
+  async putManifest(bytes: Buffer, descriptor: Descriptor & { mediaType: string }, tags: readonly string[] = [], signal?: AbortSignal): Promise<void> {
+    await this.putBlob(descriptor, [bytes], { signal });
+    if (signal?.aborted) throw abortError(signal, `tag manifest ${descriptor.digest} in ${this.label}`);
     if (tags.length > 0) await this.updateIndex((manifests) => tagged(manifests, descriptor, tags));
   }
 
