@@ -326,6 +326,24 @@ export class MissingChildrenError extends ValidationError {
   }
 }
 
+/**
+ * A copy whose target names a digest (`registry/repo@sha256:…`) other than the digest of the manifest
+ * the copy would write there. Thrown before anything is written. A {@link ValidationError}.
+ */
+export class TargetDigestMismatchError extends ValidationError {
+  static override readonly kind: string = 'TargetDigestMismatchError';
+  constructor(
+    /** The target as the caller named it, digest included. */
+    readonly target: string,
+    /** The digest the target names. */
+    readonly expected: string,
+    /** The digest of the manifest the copy would write (the source's, or its rewrite with `platforms`/`unwrap`). */
+    readonly actual: string,
+  ) {
+    super(`target ${target}: names digest ${expected}, but the manifest to copy has digest ${actual}; name the source's digest in the target, or none`);
+  }
+}
+
 export const isMultiplatformError = (e: unknown): e is MultiplatformError => isKind(e, MultiplatformError);
 export const isInvalidReferenceError = (e: unknown): e is InvalidReferenceError => isKind(e, InvalidReferenceError);
 export const isInvalidDigestError = (e: unknown): e is InvalidDigestError => isKind(e, InvalidDigestError);
@@ -338,6 +356,7 @@ export const isAbortError = (e: unknown): e is AbortError => isKind(e, AbortErro
 export const isTimeoutError = (e: unknown): e is TimeoutError => isKind(e, TimeoutError);
 export const isValidationError = (e: unknown): e is ValidationError => isKind(e, ValidationError);
 export const isMissingChildrenError = (e: unknown): e is MissingChildrenError => isKind(e, MissingChildrenError);
+export const isTargetDigestMismatchError = (e: unknown): e is TargetDigestMismatchError => isKind(e, TargetDigestMismatchError);
 
 /** True when the registry answered with status 404 or one of the `*_UNKNOWN` codes. */
 export function isNotFound(e: unknown): e is RegistryError {

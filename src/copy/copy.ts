@@ -12,7 +12,7 @@ import { isImageIndex, parseManifest, type Manifest } from '../oci/manifest.js';
 import { isNonDistributableLayer } from '../oci/media-types.js';
 import { formatPlatform } from '../oci/platform.js';
 import type { Descriptor, Platform } from '../oci/schemas.js';
-import { MultiplatformError, ValidationError } from '../errors.js';
+import { MultiplatformError, TargetDigestMismatchError, ValidationError } from '../errors.js';
 import { mapPool } from '../util/pool.js';
 import type { CopyPlan, PlannedBlob, PlannedManifest } from './plan.js';
 import { entriesForPlatforms, entryToUnwrap, rewriteIndex, type Rewrite } from './select.js';
@@ -67,6 +67,9 @@ export async function copy(ctx: RemoteContext, sourceEndpoint: CopyEndpoint, tar
   const what = `copy ${source.label} to ${target.label}`;
 
   const { top, children, rewritten } = await readSelection(ctx, source, options, what);
+  if (target.digest !== undefined && target.digest !== top.descriptor.digest) {
+    throw new TargetDigestMismatchError(String(targetEndpoint), target.digest, top.descriptor.digest);
+  }
   const items = [...children, top];
   if (options.referrers) items.push(...(await readReferrers(ctx, source, items, signal)));
   const tags = targetTags(source, target, options.tags);

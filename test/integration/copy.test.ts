@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MediaType, type RegistryClient, type TransferEvent } from '../../src/index.js';
+import { MediaType, isTargetDigestMismatchError, type RegistryClient, type TransferEvent } from '../../src/index.js';
 import { digestOf } from '../../src/oci/index.js';
 import { startRegistry } from '../../src/registry/index.js';
 import { buildImage, buildIndex, type BuiltImage, type BuiltIndex } from '../helpers/images.js';
@@ -86,6 +86,26 @@ describe.each(await allTargets())('copy within $name', (target: RegistryTarget) 
     expect(await skopeoInspectRaw(docker(target, `${repo}-lambda:v1`), { creds })).toEqual(index.children[1]!.manifest.bytes);
     expect(alone['Layers']).toEqual(pulled['Layers']);
     expect(alone['Digest']).toBe(unwrapped.digest);
+  });
+
+  it("refuses a target digest that is not the digest copied, before writing anything; the source's own digest is copied", async () => {
+    const image = buildImage({ os: 'linux', architecture: 'amd64', content: `${unique('pinned')}\n` });
+    const other = buildImage({ os: 'linux', architecture: 'amd64', content: `${unique('other')}\n` });
+    const repo = unique('pinned');
+    await pushImage(client, `${target.host}/${repo}`, image, 'v1');
+    const wrongTarget = `${target.host}/${repo}-copy@${other.manifest.digest}`;
+
+    const refused = await client.copy(`${target.host}/${repo}:v1`, wrongTarget).catch((error: unknown) => error);
+    expect(isTargetDigestMismatchError(refused)).toBe(true);
+    expect(refused).toMatchObject({ target: wrongTarget, expected: other.manifest.digest, actual: image.manifest.digest });
+    expect((refused as Error).message).toContain(`target ${wrongTarget}: names digest ${other.manifest.digest}, but the manifest to copy has digest ${image.manifest.digest}`);
+    expect(await client.manifestExists(`${target.host}/${repo}-copy@${image.manifest.digest}`)).toBe(false);
+    expect(await client.blobExists(`${target.host}/${repo}-copy`, image.config.digest)).toBe(false);
+
+    const pinned = await client.copy(`${target.host}/${repo}:v1`, `${target.host}/${repo}-copy@${image.manifest.digest}`);
+    expect(pinned.digest).toBe(image.manifest.digest);
+    expect(pinned.tags).toEqual([]);
+    expect(await skopeoInspectRaw(docker(target, `${repo}-copy@${image.manifest.digest}`), { creds })).toEqual(image.manifest.bytes);
   });
 
   it('plans without writing on a dry run, and skips what the target has', async () => {
