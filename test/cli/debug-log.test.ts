@@ -61,6 +61,9 @@ describe('--debug against the embedded registry', () => {
         expect(result.stderr).toMatch(/multiplatform: debug: > GET http:\/\/127\.0\.0\.1:\d+\/v2\/debug\/app\/manifests\/1\n/);
         expect(result.stderr).toMatch(/multiplatform: debug: < 200 \(GET http:\/\/127\.0\.0\.1:\d+\/v2\/debug\/app\/manifests\/1\)\n/);
         expect(result.stderr).toContain('multiplatform: debug: < www-authenticate: ');
+        // The challenge is no secret: where to get a token, for which service and scope, stays readable.
+        if (auth === 'token') expect(result.stderr).toMatch(/debug: < www-authenticate: Bearer realm="http:\/\/127\.0\.0\.1:\d+\/[^"]+",service="[^"]+",scope="repository:debug\/app:pull"/);
+        else expect(result.stderr).toMatch(/debug: < www-authenticate: Basic realm="[^"[]+"/);
         expect(result.stderr).toContain('multiplatform: debug: > authorization: [REDACTED]');
         expect(result.stderr).toContain('multiplatform: debug: < docker-content-digest: sha256:');
         // What the client really sent: none of it may show.

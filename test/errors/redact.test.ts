@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NetworkError, RegistryError, redact, redactValue, rememberSecret } from '../../src/errors.js';
+import { redactHeaders } from '../../src/transport/http-events.js';
 
 describe('remembered secrets', () => {
   it('keeps configured credentials redacted however many tokens a long-running process sees', () => {
@@ -63,5 +64,22 @@ describe('signed blob URLs of CDNs', () => {
     expect(redact(hub)).toContain('verify=[REDACTED]');
     const cloudFront = 'https://d1.cloudfront.net/blob?Expires=1&Policy=eyJzZWNyZXQiOjF9&Signature=abcDEF123&Key-Pair-Id=APKAEXAMPLE';
     for (const secret of ['eyJzZWNyZXQiOjF9', 'abcDEF123', 'APKAEXAMPLE']) expect(redact(cloudFront)).not.toContain(secret);
+  });
+});
+
+describe('challenges (WWW-Authenticate) as --debug prints them', () => {
+  it('keep realm, service and scope readable, and still lose credentials and secrets in the realm', () => {
+    const challenge = 'Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:team/app:pull,push"';
+    expect(redactHeaders({ 'WWW-Authenticate': challenge })).toEqual({ 'www-authenticate': challenge });
+    expect(redactHeaders({ 'WWW-Authenticate': 'Basic realm="Registry Realm"' })).toEqual({ 'www-authenticate': 'Basic realm="Registry Realm"' });
+    expect(redactHeaders({ 'Proxy-Authenticate': 'bearer realm=https://auth.example.com/token,service=s' })).toEqual({ 'proxy-authenticate': 'bearer realm=https://auth.example.com/token,service=s' });
+
+    const secretRealm = 'Bearer realm="https://robot:hunter2secret@auth.example.com/token?access_token=abcSECRET123&x=1",service="s"';
+    expect(redactHeaders({ 'WWW-Authenticate': secretRealm })['www-authenticate']).toBe('Bearer realm="https://[REDACTED]@auth.example.com/token?access_token=[REDACTED]&x=1",service="s"');
+    // Credentials themselves, token68 padding included, are still removed.
+    expect(redact('Authorization: Basic dXNlcjpwYXNzd29yZA==')).toBe('Authorization: Basic [REDACTED]');
+    expect(redact('Authorization: Basic YWI=')).toBe('Authorization: Basic [REDACTED]');
+    expect(redact('Authorization: Bearer abc.def-ghi_123')).toBe('Authorization: Bearer [REDACTED]');
+    expect(redactHeaders({ Authorization: 'Bearer realm=x' })).toEqual({ authorization: '[REDACTED]' });
   });
 });
