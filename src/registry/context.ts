@@ -14,6 +14,8 @@ export interface RegistryContext {
   /** Serialises changes to one digest's bytes (commit vs. garbage collection). */
   readonly locks: KeyedLock;
   readonly maxManifestBytes: number;
+  /** Most manifests per referrers answer; `Infinity` when unpaged. */
+  readonly referrersPageSize: number;
   /** Largest body of one upload request; `Infinity` when unlimited. */
   readonly maxUploadRequestBytes: number;
   /** The quirks of the real registry this one imitates (`profile` option), if any. */

@@ -46,6 +46,7 @@ export async function createRegistryHandler(options: RegistryHandlerOptions = {}
     uploads,
     locks: new KeyedLock(),
     maxManifestBytes: resolved.maxManifestBytes,
+    referrersPageSize: resolved.referrersPageSize,
     maxUploadRequestBytes: resolved.maxUploadRequestBytes,
     persist: () => persistence.save(state),
   };

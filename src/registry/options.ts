@@ -16,6 +16,8 @@ export interface ResolvedOptions {
     | { kind: 'basic'; accounts: Accounts }
     | { kind: 'token'; credentials?: Accounts; service: string; lifetimeSeconds: number; oauth2Exchange?: OAuth2ExchangeSettings };
   maxManifestBytes: number;
+  /** Most manifests per referrers answer; `Infinity` when unpaged. */
+  referrersPageSize: number;
   maxUploadRequestBytes: number;
   uploadLimits: UploadLimits;
   log: (line: string) => void;
@@ -44,6 +46,10 @@ export function resolveOptions(options: RegistryOptions = {}, caller = 'startReg
   if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes <= 0) {
     invalid(`maxManifestBytes must be a positive integer, got ${String(maxManifestBytes)}`);
   }
+  const { referrersPageSize = Number.POSITIVE_INFINITY } = options;
+  if (!(referrersPageSize === Number.POSITIVE_INFINITY || (Number.isSafeInteger(referrersPageSize) && referrersPageSize > 0))) {
+    invalid(`referrersPageSize must be a positive integer, got ${String(referrersPageSize)}`);
+  }
   const profile = options.profile === undefined ? undefined : resolveProfile(options.profile, caller);
   const { maxUploadRequestBytes = profile?.profile.maxUploadRequestBytes ?? Number.POSITIVE_INFINITY } = options;
   if (!(maxUploadRequestBytes === Number.POSITIVE_INFINITY || (Number.isSafeInteger(maxUploadRequestBytes) && maxUploadRequestBytes > 0))) {
@@ -56,7 +62,7 @@ export function resolveOptions(options: RegistryOptions = {}, caller = 'startReg
   if (schemes && auth.kind !== 'none' && !schemes.includes(auth.kind)) {
     invalid(`the ${profile.profile.name} profile answers ${schemes.join(' or ')} authentication only, not auth.${auth.kind}`);
   }
-  const resolved: ResolvedOptions = { port, host, dir, auth, maxManifestBytes, maxUploadRequestBytes, uploadLimits, log: log ?? (() => {}) };
+  const resolved: ResolvedOptions = { port, host, dir, auth, maxManifestBytes, referrersPageSize, maxUploadRequestBytes, uploadLimits, log: log ?? (() => {}) };
   return profile ? { ...resolved, profile } : resolved;
 }
 

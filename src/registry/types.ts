@@ -34,6 +34,12 @@ export interface RegistryHandlerOptions {
   /** Largest manifest accepted, in bytes; default 4 MiB. Larger pushes get 413 `SIZE_INVALID`. */
   maxManifestBytes?: number;
   /**
+   * Most manifests in one referrers answer (`GET /v2/<name>/referrers/<digest>`); default: all in one
+   * answer. With fewer than there are, the answer carries a `Link: <…>; rel="next"` to the rest, as the
+   * distribution spec allows, so clients' paging can be tried against a real server.
+   */
+  referrersPageSize?: number;
+  /**
    * Largest body of one upload request (`POST ?digest=`, `PATCH`, final `PUT`), in bytes; default unlimited.
    * A larger request gets 416 `REQUESTED_RANGE_NOT_SATISFIABLE` and leaves the upload as it was, as GHCR
    * answers requests over 4 MiB (so clients must send large blobs in chunks no larger than this).

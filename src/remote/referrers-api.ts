@@ -10,7 +10,8 @@ import type { Digest } from '../oci/digest.js';
 import { MediaType } from '../oci/media-types.js';
 import type { Reference } from '../oci/reference.js';
 import { OciIndexSchema, matches, parseJson, type OciIndex } from '../oci/schemas.js';
-import { RegistryError } from '../errors.js';
+import { RegistryError, SchemaError } from '../errors.js';
+import { followPages } from './pagination.js';
 
 /** What one referrers request told: the API's answer, or that the registry has no such API. */
 export type ReferrersAnswer = { supported: true; index: OciIndex } | { supported: false };
@@ -53,35 +54,56 @@ export async function requestReferrers(
   return answer;
 }
 
+/** Pages of one referrers answer followed at most: far more referrers than any subject has in practice. */
+const MAX_REFERRER_PAGES = 1000;
+
+/**
+ * Sends the referrers request and follows its `Link: <…>; rel="next"` pages (the distribution spec lets a
+ * registry split the answer), merging their manifests into the first page's index. Only the first page
+ * decides whether the API exists; a later page that is not an OCI index is an error.
+ */
 async function sendReferrersRequest(ctx: RemoteContext, ref: Reference, subject: Digest, options: { artifactType?: string; signal?: AbortSignal }): Promise<ReferrersAnswer> {
   const operation = `GET referrers of ${ref.registry}/${ref.repository}@${subject}`;
-  let bytes: Buffer;
+  let answer: ReferrersAnswer = { supported: false };
+  const request = {
+    registry: ref.registry,
+    path: routes.referrers(ref, subject),
+    query: { artifactType: options.artifactType },
+    headers: { accept: MediaType.OciIndex },
+    scopes: [pullScope(ref)],
+    operation,
+    pageLimit: ctx.maxManifestBytes,
+    maxPages: MAX_REFERRER_PAGES,
+    signal: options.signal,
+  };
   try {
-    ({ bytes } = await ctx.transport.requestBytes(
-      {
-        registry: ref.registry,
-        method: 'GET',
-        path: routes.referrers(ref, subject),
-        query: { artifactType: options.artifactType },
-        headers: { accept: MediaType.OciIndex },
-        scopes: [pullScope(ref)],
-        operation,
-        expect: [200],
-        signal: options.signal,
-      },
-      ctx.maxManifestBytes,
-    ));
+    await followPages(ctx, request, (bytes, what) => {
+      const index = referrersIndex(bytes, what);
+      if (!answer.supported) {
+        if (index === undefined) return false;
+        answer = { supported: true, index };
+        return true;
+      }
+      if (index === undefined) throw new SchemaError(what, ['a page of the referrers answer is not an OCI image index']);
+      answer.index.manifests.push(...index.manifests);
+      return true;
+    });
   } catch (error) {
-    if (error instanceof RegistryError && (error.status === 404 || error.status === 400)) return { supported: false };
+    if (!answer.supported && error instanceof RegistryError && (error.status === 404 || error.status === 400)) return { supported: false };
     throw error;
   }
+  return answer;
+}
+
+/** The body as an OCI index, or undefined when it is none (a web page, a catch-all route's answer). */
+function referrersIndex(bytes: Buffer, what: string): OciIndex | undefined {
   let body: unknown;
   try {
-    body = parseJson(bytes, operation);
+    body = parseJson(bytes, what);
   } catch {
-    return { supported: false };
+    return undefined;
   }
-  return matches(OciIndexSchema, body) && body.mediaType === MediaType.OciIndex ? { supported: true, index: body } : { supported: false };
+  return matches(OciIndexSchema, body) && body.mediaType === MediaType.OciIndex ? body : undefined;
 }
 
 /**

@@ -59,6 +59,8 @@ export async function listRepositories(ctx: RegistryContext, ex: Exchange): Prom
 /**
  * `GET /v2/<name>/referrers/<digest>`: an OCI index of the manifests in this repository whose `subject` is
  * `digest`, in push order, optionally filtered by `artifactType`. Never 404: an unknown repository has no referrers.
+ * With `referrersPageSize`, at most that many per answer and a `Link` to the page after the last digest listed
+ * (`?last=`); a `last` no longer listed ends the list.
  */
 export async function listReferrers(ctx: RegistryContext, ex: Exchange, name: string, rawDigest: string): Promise<void> {
   const digest = checkDigest(rawDigest, 'subject digest');
@@ -78,5 +80,13 @@ export async function listReferrers(ctx: RegistryContext, ex: Exchange, name: st
   }
   const headers: Record<string, string> = { 'Content-Type': MediaType.OciIndex };
   if (filter) headers['OCI-Filters-Applied'] = 'artifactType';
-  await sendJson(ex, 200, { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests }, headers);
+  const last = ex.query.get('last');
+  const start = last === null ? 0 : manifests.findIndex((m) => m.digest === last) + 1;
+  const rest = start === 0 && last !== null ? [] : manifests.slice(start);
+  const page = rest.slice(0, ctx.referrersPageSize);
+  if (page.length < rest.length) {
+    const query = new URLSearchParams({ ...(filter ? { artifactType: filter } : {}), last: page[page.length - 1]!.digest });
+    headers.Link = `</v2/${name}/referrers/${digest}?${query.toString()}>; rel="next"`;
+  }
+  await sendJson(ex, 200, { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: page }, headers);
 }
