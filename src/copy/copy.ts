@@ -176,7 +176,7 @@ async function makePlan(
   }
   const mount = target.canMount(source);
   const plannedBlobs = await mapPool([...blobs.values()], ctx.concurrency, async (blob): Promise<PlannedBlob> => {
-    const action: BlobAction = (await target.hasBlob(blob.digest)) ? 'skip' : mount ? 'mount' : 'copy';
+    const action: BlobAction = (await target.hasBlob(blob)) ? 'skip' : mount ? 'mount' : 'copy';
     return { digest: blob.digest, size: blob.size, mediaType: blob.mediaType, action };
   });
   const manifests = await mapPool(items, ctx.concurrency, async (item): Promise<PlannedManifest> => ({

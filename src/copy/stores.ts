@@ -43,7 +43,8 @@ export interface ImageStore {
    * lists it in index.json even without a tag, so that a copy by digest is not left unlisted).
    */
   putManifest(manifest: ReadManifest, tags: readonly string[], signal?: AbortSignal, top?: boolean): Promise<void>;
-  hasBlob(digest: string, signal?: AbortSignal): Promise<boolean>;
+  /** True when this end has the blob; its `size`, when known, lets a layout tell a truncated file from the blob. */
+  hasBlob(blob: { digest: string; size?: number }, signal?: AbortSignal): Promise<boolean>;
   /** The blob as a source that can be opened again at any offset. */
   blobSource(descriptor: Descriptor, signal?: AbortSignal): SizedSource;
   /** Writes a blob from `source` (known absent), reporting the bytes done. */
@@ -107,8 +108,8 @@ class RegistryStore implements ImageStore {
     if (tags.length === 0) await putManifest(this.ctx, this.ref.atDigest(manifest.descriptor.digest), manifest.bytes, options);
     for (const tag of tags) await putManifest(this.ctx, this.ref.withTag(tag), manifest.bytes, options);
   }
-  hasBlob(digest: string, signal?: AbortSignal): Promise<boolean> {
-    return blobExists(this.ctx, this.ref, digest, { signal, forPush: true });
+  hasBlob(blob: { digest: string }, signal?: AbortSignal): Promise<boolean> {
+    return blobExists(this.ctx, this.ref, blob.digest, { signal, forPush: true });
   }
   blobSource(descriptor: Descriptor, signal?: AbortSignal): SizedSource {
     return remoteBlobSource(this.ctx, this.ref, descriptor, signal);
@@ -151,8 +152,8 @@ class LayoutImageStore implements ImageStore {
     if (hasSubject(parsed)) await this.layout.addEntry(referrerDescriptor(parsed, manifest.descriptor));
     else if (top) await this.layout.addEntry(manifest.descriptor);
   }
-  hasBlob(digest: string): Promise<boolean> {
-    return this.layout.hasBlob(digest);
+  hasBlob(blob: { digest: string; size?: number }): Promise<boolean> {
+    return this.layout.hasBlob(blob.digest, blob.size);
   }
   blobSource(descriptor: Descriptor): SizedSource {
     return { size: descriptor.size, open: (offset) => this.layout.openBlob(descriptor, offset) as Promise<Readable> };

@@ -1,15 +1,15 @@
 /**
  * An OCI image layout on disk (image-spec "image-layout"): `oci-layout`, `index.json` whose entries
  * are tagged with `org.opencontainers.image.ref.name`, and `blobs/<alg>/<hex>` for every blob and
- * manifest. Every file is written to a temporary name beside it and renamed into place, so a reader
- * never sees half a file; the store deletes only the temporary files it created.
+ * manifest. Every file is written to a temporary name beside it, flushed to disk and renamed into
+ * place (the directory flushed after), so a reader never sees half a file, not even after a crash;
+ * the store deletes only the temporary files it created.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable, addAbortSignal } from 'node:stream';
 import { Digester, digestAlgorithm, digestOf, parseDigest, type Digest } from '../oci/digest.js';
 import { DigestMismatchError, SchemaError, ValidationError, isAbortError } from '../errors.js';
 import { abortError } from '../util/abort.js';
@@ -95,9 +95,13 @@ export class LayoutStore {
     return { bytes, descriptor: { mediaType, digest, size: bytes.length } };
   }
 
-  /** True when the layout holds the blob (or manifest). */
-  hasBlob(digest: string): Promise<boolean> {
-    return exists(this.#blobPath(parseDigest(digest)));
+  /**
+   * True when the layout holds the blob (or manifest). With `size` (when known, not negative), only when
+   * its file has that size: a file cut short (a full disk, a copy interrupted by hand) is not the blob.
+   */
+  async hasBlob(digest: string, size?: number): Promise<boolean> {
+    const info = await stat(this.#blobPath(parseDigest(digest))).catch(() => undefined);
+    return info !== undefined && info.isFile() && (size === undefined || size < 0 || info.size === size);
   }
 
   /** Streams a blob, verified against its digest and size as it flows. */
@@ -108,9 +112,10 @@ export class LayoutStore {
   }
 
   /**
-   * Writes a blob from a stream: hashed while written to a temporary file, renamed into place only
-   * when digest and size match. A blob already present is not written again. `signal` stops the
-   * write at once: the temporary file is removed and nothing appears under the blob's name.
+   * Writes a blob from a stream: hashed while written to a temporary file, flushed to disk and renamed
+   * into place only when digest and size match. A blob already present (at its size) is not written
+   * again. `signal` stops the write at once: the temporary file is removed and nothing appears under the
+   * blob's name.
    */
   async putBlob(descriptor: Descriptor, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: BlobWriteOptions = {}): Promise<void> {
     const { signal, onBytes } = options;
@@ -118,29 +123,27 @@ export class LayoutStore {
     const operation = `write blob ${digest} to ${this.label}`;
     if (signal?.aborted) throw abortError(signal, operation);
     const path = this.#blobPath(digest);
-    if (await exists(path)) return;
+    if (await this.hasBlob(digest, descriptor.size)) return;
     await mkdir(join(this.dir, 'blobs', digestAlgorithm(digest)), { recursive: true });
     const temp = tempName(path);
     const digester = new Digester(digestAlgorithm(digest));
     try {
-      await pipeline(
-        Readable.from(source),
-        async function* (stream: AsyncIterable<Uint8Array>) {
-          for await (const piece of stream) {
-            digester.update(piece);
-            onBytes?.(digester.size);
-            yield piece;
-          }
-        },
-        createWriteStream(temp),
-        signal ? { signal } : {},
-      );
+      await writeDurably(temp, async (file) => {
+        const input = Readable.from(source);
+        if (signal) addAbortSignal(signal, input);
+        for await (const piece of input as AsyncIterable<Uint8Array>) {
+          digester.update(piece);
+          await file.write(piece);
+          onBytes?.(digester.size);
+        }
+      });
       const actual = digester.digest();
       if (actual !== digest || (descriptor.size >= 0 && digester.size !== descriptor.size)) {
         throw new DigestMismatchError(operation, { digest, size: descriptor.size }, { digest: actual, size: digester.size });
       }
       if (signal?.aborted) throw abortError(signal, operation);
       await rename(temp, path);
+      await syncDirectory(dirname(path));
     } catch (error) {
       await unlink(temp).catch(() => undefined);
       if (signal?.aborted && !isAbortError(error)) throw abortError(signal, operation);
@@ -209,8 +212,9 @@ export class LayoutStore {
   async #writeAtomically(path: string, content: string): Promise<void> {
     const temp = tempName(path);
     try {
-      await writeFile(temp, content);
+      await writeDurably(temp, (file) => file.writeFile(content));
       await rename(temp, path);
+      await syncDirectory(dirname(path));
     } catch (error) {
       await unlink(temp).catch(() => undefined);
       throw error;
@@ -235,6 +239,36 @@ function mediaTypeOf(bytes: Buffer, what: string): string {
     // Reported below.
   }
   throw new SchemaError(what, ['the manifest has no mediaType field']);
+}
+
+/**
+ * Creates `path` (never an existing file), lets `write` fill it, and flushes it to disk before closing,
+ * so that a rename into place after a crash never exposes a name whose bytes were still in the cache.
+ */
+async function writeDurably(path: string, write: (file: FileHandle) => Promise<void>): Promise<void> {
+  const file = await open(path, 'wx');
+  try {
+    await write(file);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Flushes a directory's entries (a rename into it) to disk. Where a directory cannot be opened for
+ * that (Windows), the rename stands as the file system keeps it.
+ */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Not supported here: nothing more to do.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
 }
 
 function tempName(path: string): string {

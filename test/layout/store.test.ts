@@ -1,8 +1,9 @@
 /** The OCI layout store on a real directory: atomic writes, verified blobs, tags in index.json. */
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, open, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DigestMismatchError, ValidationError } from '../../src/errors.js';
 import { LayoutStore } from '../../src/layout/store.js';
 import { parseLayoutEndpoint } from '../../src/copy/stores.js';
@@ -47,6 +48,46 @@ describe('LayoutStore', () => {
     expect(error).toBeInstanceOf(DigestMismatchError);
     expect(await readdir(join(dir, 'blobs', 'sha256'))).toEqual(['README']);
     expect(await store.hasBlob(digestOf(good))).toBe(false);
+  });
+
+  it('flushes a blob file to disk before renaming it into place, then its directory', async () => {
+    const store = new LayoutStore(dir);
+    await store.init();
+    const bytes = Buffer.from('durable bytes');
+    const final = join(dir, 'blobs', 'sha256', digestOf(bytes).slice('sha256:'.length));
+    const probe = await open(join(dir, 'oci-layout'), 'r');
+    const fileHandle = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+    await probe.close();
+    const placedAtSync: boolean[] = [];
+    const realSync = fileHandle.sync;
+    const sync = vi.spyOn(fileHandle, 'sync').mockImplementation(async function (this: unknown) {
+      placedAtSync.push(existsSync(final));
+      return realSync.call(this);
+    });
+    try {
+      await store.putBlob({ mediaType: 'x', digest: digestOf(bytes), size: bytes.length }, [bytes]);
+    } finally {
+      sync.mockRestore();
+    }
+    // The file's own flush comes while it still has its temporary name; the directory's once it is in place.
+    expect(placedAtSync).toEqual([false, true]);
+    expect((await readFile(final)).equals(bytes)).toBe(true);
+  });
+
+  it('does not take a truncated blob file for the blob when its size is known, and writes it again', async () => {
+    const store = new LayoutStore(dir);
+    await store.init();
+    const bytes = Buffer.from('a blob whose file is cut short on disk');
+    const descriptor = { mediaType: 'x', digest: digestOf(bytes), size: bytes.length };
+    await store.putBlob(descriptor, [bytes]);
+    const path = join(dir, 'blobs', 'sha256', descriptor.digest.slice('sha256:'.length));
+    await truncate(path, 5);
+
+    expect(await store.hasBlob(descriptor.digest, bytes.length)).toBe(false);
+    expect(await store.hasBlob(descriptor.digest)).toBe(true);
+    await store.putBlob(descriptor, [bytes]);
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+    expect(await store.hasBlob(descriptor.digest, bytes.length)).toBe(true);
   });
 
   it('names a missing tag and a directory that is not a layout', async () => {
