@@ -133,6 +133,7 @@ export class RegistryTransport {
   private send(req: RegistryRequest, url: URL, opener: BodyOpener, authorization: string | undefined): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...(req.headers ?? {}) };
     if (authorization) headers['authorization'] = authorization;
+    const slot = { signal: req.signal, operation: req.operation, continuing: isRangedGet(req) };
     return this.concurrency.run(req.registry, () => this.http.send({
       method: req.method,
       url: url.toString(),
@@ -142,8 +143,13 @@ export class RegistryTransport {
       operation: req.operation,
       followRedirects: req.followRedirects,
       rawBody: req.rawBody,
-    }));
+    }), slot);
   }
+}
+
+/** A GET from a byte offset: only a transfer already under way asks for one (a resumed or re-opened blob). */
+function isRangedGet(req: RegistryRequest): boolean {
+  return req.method === 'GET' && Object.keys(req.headers ?? {}).some((name) => name.toLowerCase() === 'range');
 }
 
 /**
