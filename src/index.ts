@@ -57,6 +57,7 @@ export {
 export type { Descriptor, Platform, DockerManifest, DockerManifestList } from './oci/schemas.js';
 export { parsePlatform, formatPlatform, normalizePlatform } from './oci/platform.js';
 export { composeIndex, type IndexEntry, type IndexFormat, type ComposeOptions, type ComposedIndex } from './manifest-list/compose.js';
+export { sourceReference } from './manifest-list/merge-rules.js';
 
 export { CredentialStore, dockerHubAuthKey, configKeyMatches, type Credential, type CredentialStoreOptions, type ResolvedCredential } from './credentials/index.js';
 export {

@@ -6,9 +6,9 @@ import {
   isInvalidDigestError,
   isInvalidReferenceError,
   normaliseRegistryHost,
-  parseDigest,
   parsePlatform,
   parseReference,
+  sourceReference,
   type CreateManifestListOptions,
   type CreateManifestListResult,
   type Credential,
@@ -57,30 +57,23 @@ function referenceInput(value: string, input: string) {
   }
 }
 
-/** A bare digest, or undefined when `value` is something else (a reference, to be checked as one). */
-function bareDigest(value: string): string | undefined {
-  if (!/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:/.test(value) || value.includes('/')) return undefined;
-  try {
-    return parseDigest(value);
-  } catch (error) {
-    if (isInvalidDigestError(error) && /^sha(256|384|512):/.test(value)) throw new InputError(`input "sources": ${value} is not a digest (${error.reason})`);
-    return undefined;
-  }
-}
-
 /**
  * The sources, each a reference; a bare digest (`sha256:…`, what a push by digest prints) means that
- * digest in the repository of the first tag, as `docker buildx imagetools create` reads it.
+ * digest in the repository of the first tag, by the library's own rule (`sourceReference`).
  */
 function sourcesOf(raw: RawInputs, firstTag: string): string[] {
   const sources = listInput(raw.sources);
   if (sources.length === 0) throw new InputError('input "sources" is required: the images to merge, as references or digests (sha256:…), one a line');
-  const repository = parseReference(firstTag);
   return sources.map((source) => {
-    const digest = bareDigest(source);
-    if (digest !== undefined) return repository.atDigest(digest).toString();
-    referenceInput(source, 'sources');
-    return source;
+    let resolved: string;
+    try {
+      resolved = sourceReference(source, firstTag);
+    } catch (error) {
+      if (isInvalidDigestError(error)) throw new InputError(`input "sources": ${source} is not a digest (${error.reason})`);
+      throw error;
+    }
+    if (resolved === source) referenceInput(source, 'sources');
+    return resolved;
   });
 }
 

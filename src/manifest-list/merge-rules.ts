@@ -2,7 +2,7 @@ import { InvalidReferenceError, ValidationError, isInvalidDigestError } from '..
 import { parseDigest } from '../oci/digest.js';
 import { normalizePlatform, parsePlatform, platformMatches } from '../oci/platform.js';
 import { REFERENCE_DIGEST } from '../oci/attestation.js';
-import { parseReference, type Reference } from '../oci/reference.js';
+import { isReference, parseReference, toReference, type Reference } from '../oci/reference.js';
 import type { Platform } from '../oci/schemas.js';
 import { descriptorAnnotationsFor, parseAddressedAnnotations, type AddressedAnnotations } from './addressed-annotations.js';
 import type { IndexFormat } from './compose.js';
@@ -43,14 +43,31 @@ function target(value: unknown, i: number): Reference {
   return ref.withTag(ref.tag ?? 'latest');
 }
 
+/** A source written as a bare digest: an algorithm the client knows, a colon, and no repository. */
+const isBareDigest = (source: string): boolean => !source.includes('/') && /^sha(256|384|512):/.test(source);
+
 /**
- * A bare digest (`sha256:…`, what a push by digest prints) names that digest in the repository of the first
- * tag, as `docker buildx imagetools create` reads it; any other source is returned as it is.
+ * The reference a `createManifestList` source names. A bare digest (`sha256:…`, what a push by digest
+ * prints) names that digest in the repository of the first tag, as `docker buildx imagetools create`
+ * reads it; any other source is returned as written (it is checked as a reference later).
+ *
+ * @param source - one entry of `sources`.
+ * @param firstTag - the first of `tags`, where the index is written.
+ * @throws {@link InvalidDigestError} when `source` is a bare digest that is malformed (`sha256:abc`);
+ *   {@link InvalidReferenceError} when `firstTag` is no reference; {@link ValidationError} when an argument is not a string.
  */
+export function sourceReference(source: string, firstTag: string | Reference): string {
+  if (typeof source !== 'string' || source === '') throw new ValidationError('sourceReference: source must be a non-empty string');
+  if (typeof firstTag !== 'string' && !isReference(firstTag)) throw new ValidationError('sourceReference: firstTag must be a reference string or a Reference');
+  if (!isBareDigest(source)) return source;
+  return toReference(firstTag).atDigest(parseDigest(source)).toString();
+}
+
+/** {@link sourceReference} for `sources[i]`, a malformed bare digest told as a mistake in that entry. */
 function inFirstTagRepository(source: unknown, firstTag: Reference, i: number): unknown {
-  if (typeof source !== 'string' || source.includes('/') || !/^sha(256|384|512):/.test(source)) return source;
+  if (typeof source !== 'string' || source === '') return source;
   try {
-    return firstTag.atDigest(parseDigest(source)).toString();
+    return sourceReference(source, firstTag);
   } catch (error) {
     if (isInvalidDigestError(error)) throw new ValidationError(`createManifestList: sources[${i}]: ${source} is not a digest (${error.reason})`);
     throw error;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { credentialsOf, InputError, listInput, mergeOptions, type RawInputs } from '../../action/src/inputs.js';
+import { sourceReference } from '../../src/index.js';
 
 const DIGEST_A = `sha256:${'a'.repeat(64)}`;
 const DIGEST_B = `sha256:${'b'.repeat(64)}`;
@@ -18,6 +19,16 @@ describe('the action inputs', () => {
     expect(options.tags).toEqual(['ghcr.io/me/app:1.0', 'ghcr.io/me/app:latest']);
     expect(options.sources).toEqual([`ghcr.io/me/app@${DIGEST_A}`, `other.example/x@${DIGEST_B}`, 'app:amd64']);
     expect(options).not.toHaveProperty('dryRun');
+  });
+
+  it('read sources by the library’s own rule (sourceReference), the one createManifestList applies', () => {
+    const firstTag = 'ghcr.io/me/app:1.0';
+    const sources = [DIGEST_A, `sha512:${'c'.repeat(128)}`, `other.example/x@${DIGEST_B}`, 'app:amd64', 'sha1:abc'];
+    const options = mergeOptions(inputs({ tags: firstTag, sources: sources.join('\n') }));
+    expect(options.sources).toEqual(sources.map((source) => sourceReference(source, firstTag)));
+    expect(options.sources?.[1]).toBe(`ghcr.io/me/app@sha512:${'c'.repeat(128)}`);
+    expect(() => sourceReference('sha384:abc', firstTag)).toThrow(expect.objectContaining({ name: 'InvalidDigestError' }));
+    expect(() => sourceReference(42 as unknown as string, firstTag)).toThrow(/sourceReference: source must be a non-empty string/);
   });
 
   it('pass platforms, annotations, append and dry-run through', () => {

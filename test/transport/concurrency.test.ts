@@ -26,7 +26,7 @@ describe('one request slot per registry', async () => {
     await client.close();
     await registry.close();
   });
-  const image = await pushBuiltImage(`${registry.host}/app:v1`, { os: 'linux', architecture: 'amd64', content: 'slot holder\n' });
+  await pushBuiltImage(`${registry.host}/app:v1`, { os: 'linux', architecture: 'amd64', content: 'slot holder\n' });
 
   /** Starts a manifest GET that the registry holds back, so that it keeps the only slot until `release`. */
   async function holdTheSlot(): Promise<{ release(): void; settled: Promise<unknown> }> {
