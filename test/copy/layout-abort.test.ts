@@ -2,7 +2,6 @@
  * A layout-to-layout copy stops when its signal aborts, mid-file: the copy rejects with an AbortError,
  * no temporary file is left, and nothing half-written sits under a blob's name or a tag.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { isAbortError } from '../../src/errors.js';
 import { LayoutStore } from '../../src/layout/store.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { digestOf } from '../../src/oci/digest.js';
+import { randomLayerImage } from './random-layer-image.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -21,19 +21,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** A layout holding, at tag v1, an image of one random layer of `size` bytes. */
 async function layoutWithBigLayer(path: string, size: number): Promise<{ layerDigest: string }> {
   const store = new LayoutStore(path);
   await store.init();
-  const layer = randomBytes(size);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(layer)] } }));
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.OciManifest,
-      config: { mediaType: MediaType.OciConfig, digest: digestOf(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: digestOf(layer), size: layer.length }],
-    }),
-  );
+  const { layer, config, manifest } = randomLayerImage(size);
   await store.putBlob({ mediaType: MediaType.OciConfig, digest: digestOf(config), size: config.length }, [config]);
   await store.putBlob({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: digestOf(layer), size: layer.length }, [layer]);
   await store.putManifest(manifest, { mediaType: MediaType.OciManifest, digest: digestOf(manifest), size: manifest.length }, ['v1']);

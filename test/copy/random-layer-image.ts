@@ -9,8 +9,8 @@ export interface RandomLayerImage {
   manifest: Buffer;
 }
 
-/** Builds a {@link RandomLayerImage} and pushes it to `repo:tag` (blobs first). */
-export async function pushRandomLayerImage(client: RegistryClient, repo: string, tag: string, size: number): Promise<RandomLayerImage> {
+/** A linux/amd64 image whose one uncompressed layer is `size` random bytes. */
+export function randomLayerImage(size: number): RandomLayerImage {
   const layer = randomBytes(size);
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(layer)] } }));
   const manifest = Buffer.from(
@@ -21,6 +21,12 @@ export async function pushRandomLayerImage(client: RegistryClient, repo: string,
       layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: digestOf(layer), size: layer.length }],
     }),
   );
+  return { layer, config, manifest };
+}
+
+/** Builds a {@link RandomLayerImage} and pushes it to `repo:tag` (blobs first). */
+export async function pushRandomLayerImage(client: RegistryClient, repo: string, tag: string, size: number): Promise<RandomLayerImage> {
+  const { layer, config, manifest } = randomLayerImage(size);
   await client.pushBlob(repo, config);
   await client.pushBlob(repo, layer);
   await client.putManifest(`${repo}:${tag}`, manifest);

@@ -13,12 +13,6 @@ import { RegistryConcurrency } from '../../src/transport/concurrency.js';
 import { eventually } from '../helpers/registry-helpers.js';
 import { pushBuiltImage } from '../helpers/images.js';
 
-async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 describe('one request slot per registry', async () => {
   const registry = await startRegistry();
   const client = new RegistryClient({ dockerConfig: false, env: {}, maxConcurrentRequests: 1, retry: { minDelayMs: 10, maxDelayMs: 50 } });
@@ -64,7 +58,8 @@ describe('one request slot per registry', async () => {
     const stream = await client.getBlob(`${registry.host}/app`, digestOf(bytes));
     const slot = await holdTheSlot();
     const events: string[] = [];
-    const read = readAll(stream).then((data) => {
+    const read = stream.toArray().then((chunks) => {
+      const data = Buffer.concat(chunks as Buffer[]);
       events.push('download done');
       slot.release();
       return data;
