@@ -133,7 +133,7 @@ export class LayoutStore {
         if (signal) addAbortSignal(signal, input);
         for await (const piece of input as AsyncIterable<Uint8Array>) {
           digester.update(piece);
-          await file.write(piece);
+          await writeWhole(file, piece);
           onBytes?.(digester.size);
         }
       });
@@ -253,6 +253,11 @@ async function writeDurably(path: string, write: (file: FileHandle) => Promise<v
   } finally {
     await file.close();
   }
+}
+
+/** Writes all of `piece`: one write may take only part of it, and the digest was taken of the whole. */
+async function writeWhole(file: FileHandle, piece: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < piece.byteLength; ) offset += (await file.write(piece, offset)).bytesWritten;
 }
 
 /**

@@ -46,5 +46,5 @@ function paginate(
   onPage: (body: Buffer, what: string) => void,
 ): Promise<void> {
   const request = { registry, path, query: { n: options.pageSize?.toString() }, scopes, operation, pageLimit: PAGE_LIMIT, maxPages: MAX_PAGES, signal: options.signal };
-  return followPages(ctx, request, (body, what) => onPage(body, what));
+  return followPages(ctx, request, onPage);
 }

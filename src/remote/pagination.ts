@@ -20,11 +20,11 @@ export interface PagedRequest extends Pick<RegistryRequest, 'registry' | 'path' 
 
 /**
  * Fetches the first page and every page its `Link` chain leads to, handing each body to `onPage`
- * (1-based `page`). `onPage` returning `false` stops there. A link back to a page already fetched
+ * (`what` names the page for messages). `onPage` returning `false` stops there. A link back to a page already fetched
  * (the first included) is a registry bug: the listing fails rather than returning pages twice or
  * stopping at an end nobody can vouch for.
  */
-export async function followPages(ctx: RemoteContext, request: PagedRequest, onPage: (body: Buffer, what: string, page: number) => boolean | void): Promise<void> {
+export async function followPages(ctx: RemoteContext, request: PagedRequest, onPage: (body: Buffer, what: string) => boolean | void): Promise<void> {
   const { registry, scopes, signal, operation } = request;
   let path: string | undefined = request.path;
   let query = request.query;
@@ -37,7 +37,7 @@ export async function followPages(ctx: RemoteContext, request: PagedRequest, onP
       { registry, method: 'GET', path, ...(query ? { query } : {}), ...(request.headers ? { headers: request.headers } : {}), scopes, operation: what, expect: [200], signal },
       request.pageLimit,
     );
-    if (onPage(bytes, what, page) === false) return;
+    if (onPage(bytes, what) === false) return;
     fetched.set(res.url, page);
     const next = nextLink(res.headers['link'], res.url);
     if (next === undefined) return;
