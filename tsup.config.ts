@@ -1,15 +1,49 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
 /**
  * `undici` resolves to src/transport/undici-lite.cjs, which loads only the agent, proxy agent and
  * request parts of undici: its entry point loads fetch, WebSocket, EventSource, caches and mocks
- * eagerly, none of which the client uses (they were most of the import's cost).
+ * eagerly, none of which the client uses (they were most of the import's cost). Those parts are
+ * bundled once, into dist/undici-parts.cjs (the last build below), which undici-lite requires at the
+ * first request; `partsFromOutput` is where that file is, seen from the files of this build.
  */
-const undiciLite: NonNullable<Options['esbuildPlugins']>[number] = {
-  name: 'undici-lite',
+function undiciLite(partsFromOutput: string): NonNullable<Options['esbuildPlugins']>[number] {
+  return {
+    name: 'undici-lite',
+    setup(build) {
+      build.onResolve({ filter: /^undici$/ }, () => ({ path: resolve('src/transport/undici-lite.cjs') }));
+      build.onResolve({ filter: /^\.\/undici-parts\.cjs$/ }, (args) =>
+        args.importer.endsWith('undici-lite.cjs') ? { path: partsFromOutput, external: true } : undefined,
+      );
+    },
+  };
+}
+
+/**
+ * undici's client requires its HTTP/2 half at load, and with it `node:http2`, which loads
+ * `node:tls`: together ≈ 15 ms of every start-up, though a connection uses HTTP/2 only when a TLS
+ * server chooses it through ALPN (and undici offers it only when `allowH2` is set, which the client
+ * never does). This rewrites that one line of undici's source as it is bundled, so the HTTP/2 half
+ * is loaded when a connection first needs it, and `node:tls` when the first TLS connection is made
+ * (undici's connector already loads it then). A rewrite at build time rather than an edited copy of
+ * undici: the package stays the npm one, and the build fails loudly when an undici release changes
+ * the line, instead of silently loading HTTP/2 again.
+ */
+const UNDICI_CLIENT = /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/;
+const EAGER_H2 = "const connectH2 = require('./client-h2.js')";
+const LAZY_H2 = "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)";
+const undiciLazyHttp2: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'undici-lazy-http2',
   setup(build) {
-    build.onResolve({ filter: /^undici$/ }, () => ({ path: resolve('src/transport/undici-lite.cjs') }));
+    build.onLoad({ filter: UNDICI_CLIENT }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (source.split(EAGER_H2).length !== 2) {
+        throw new Error(`${args.path}: expected exactly one \`${EAGER_H2}\` to make lazy; undici changed, update tsup.config.ts`);
+      }
+      return { contents: source.replace(EAGER_H2, LAZY_H2), loader: 'js' };
+    });
   },
 };
 
@@ -29,12 +63,12 @@ const library: Options = {
   sourcemap: true,
   target: 'node20',
   // Resolving and loading hundreds of small files of undici was most of the import's time: it is
-  // bundled (through undici-lite), and p-retry is ESM-only, so the CommonJS build must carry it
+  // bundled (through undici-lite, into undici-parts.cjs), and p-retry is ESM-only, so the CommonJS build must carry it
   // anyway. TypeBox is not loaded at run time at all: the schema checks are generated
   // (scripts/generate-validators.mjs). The optional cloud SDK peers stay external, imported lazily.
   noExternal: ['p-retry', 'is-network-error', 'undici'],
   external: cloudSdks,
-  esbuildPlugins: [undiciLite],
+  esbuildPlugins: [undiciLite('./undici-parts.cjs')],
 };
 
 export default defineConfig([
@@ -51,7 +85,17 @@ export default defineConfig([
     // node_modules was most of its start-up time.
     noExternal: [notCloudSdk],
     external: cloudSdks,
-    esbuildPlugins: [undiciLite],
+    esbuildPlugins: [undiciLite('../undici-parts.cjs')],
     banner: { js: `#!/usr/bin/env node\n${esmRequire}` },
+  },
+  {
+    // undici's parts, required by undici-lite at the first request of the library and of the command.
+    entry: { 'undici-parts': 'src/transport/undici-parts.cjs' },
+    format: ['cjs'],
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    noExternal: ['undici'],
+    esbuildPlugins: [undiciLazyHttp2],
   },
 ]);

@@ -45,6 +45,22 @@ async function cjsLoads(specifier: string): Promise<string[]> {
 
 const NETWORK = /^node:(http|https|http2|tls)$/;
 
+/**
+ * The built-ins Node loaded during an import of `specifier` (`process.moduleLoadList`, which also
+ * sees a `require` inside bundled CommonJS code and `process.getBuiltinModule`, unlike the ESM trace).
+ */
+async function builtinsLoadedBy(specifier: string, system: 'esm' | 'cjs'): Promise<string[]> {
+  const list = `process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule [^/]+$/.test(m)).map((m) => m.slice('NativeModule '.length))`;
+  const load = system === 'esm' ? `await import(${JSON.stringify(specifier)})` : `require(${JSON.stringify(specifier)})`;
+  const script = `const before = new Set(process.moduleLoadList); ${load}; console.log(JSON.stringify(${list}));`;
+  const args = system === 'esm' ? ['--input-type=module', '-e', script] : ['-e', script];
+  const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 20_000 });
+  return JSON.parse(stdout) as string[];
+}
+
+/** Built-ins only a request, a TLS connection or a credential helper needs: loaded at their first use. */
+const LOADED_AT_FIRST_USE = ['http', 'https', 'http2', 'tls', 'net', 'child_process', 'dgram', 'diagnostics_channel'];
+
 describe('the files an import of the built package loads', () => {
   it('multiplatform (ESM): its own dist files and Node built-ins, nothing from node_modules, nothing of the other entries', async () => {
     const loads = await esmLoads('multiplatform');
@@ -71,6 +87,18 @@ describe('the files an import of the built package loads', () => {
     for (const file of loads.filter((url) => url.startsWith('dist/'))) {
       expect(readFileSync(join(ROOT, file), 'utf8'), file).not.toMatch(/sinclair|TypeCompiler|typebox/i);
     }
+  });
+
+  for (const system of ['esm', 'cjs'] as const) {
+    it(`multiplatform (${system}): no network, TLS or child-process built-in at import`, async () => {
+      const builtins = await builtinsLoadedBy('multiplatform', system);
+      expect(builtins).toContain('stream'); // the probe sees built-ins
+      expect(builtins.filter((name) => LOADED_AT_FIRST_USE.includes(name))).toEqual([]);
+    });
+  }
+
+  it('multiplatform/oci (ESM): no node:crypto, even for the empty descriptor', async () => {
+    expect(await builtinsLoadedBy('multiplatform/oci', 'esm')).not.toContain('crypto');
   });
 
   it('multiplatform and multiplatform/oci (CommonJS): one file each', async () => {
