@@ -55,8 +55,13 @@ const cloudSdks = ['@aws-sdk/client-ecr', 'google-auth-library', '@azure/identit
 /** Every module except the cloud SDKs (and their subpaths). */
 const notCloudSdk = /^(?!(?:@aws-sdk\/client-ecr|google-auth-library|@azure\/identity)(?:\/|$))/;
 
-/** Bundled CommonJS code (undici's parts) inside an ES module needs a real `require`. */
-const esmRequire = "import { createRequire as __mpCreateRequire } from 'node:module';\nconst require = __mpCreateRequire(import.meta.url);";
+/**
+ * Bundled CommonJS code (undici-lite, which requires undici's parts and built-ins) inside an ES
+ * module needs a `require`. It is made at its first call: importing `node:module` up front costs
+ * every file of every ESM build, including the ones that never require anything.
+ */
+const esmRequire =
+  "let __mpRequire;\nconst require = (id) => (__mpRequire ??= process.getBuiltinModule('node:module').createRequire(import.meta.url))(id);";
 
 const library: Options = {
   entry: { index: 'src/index.ts', 'oci/index': 'src/oci/index.ts', 'registry/index': 'src/registry/index.ts' },
