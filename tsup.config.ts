@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
 /**
@@ -43,6 +43,35 @@ const undiciLazyHttp2: NonNullable<Options['esbuildPlugins']>[number] = {
         throw new Error(`${args.path}: expected exactly one \`${EAGER_H2}\` to make lazy; undici changed, update tsup.config.ts`);
       }
       return { contents: source.replace(EAGER_H2, LAZY_H2), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * undici carries its HTTP parser (llhttp, WebAssembly) as two base64 strings of 72 KB each, a
+ * quarter of its bundled parts, which every start-up would read and scan, and decode when the first
+ * connection is made. They go into dist as binary files instead (llhttp.wasm, llhttp_simd.wasm), and
+ * the module that held each string reads its file when undici first asks for it. The build fails when
+ * an undici release no longer holds the string where this expects it.
+ */
+const LLHTTP_MODULE = /[\\/]undici[\\/]lib[\\/]llhttp[\\/](llhttp(?:_simd)?)-wasm\.js$/;
+const undiciWasmFiles: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'undici-wasm-files',
+  setup(build) {
+    build.onLoad({ filter: LLHTTP_MODULE }, async (args) => {
+      const name = LLHTTP_MODULE.exec(args.path)?.[1] ?? '';
+      const base64 = /const wasmBase64 = '([A-Za-z0-9+/=]+)'/.exec(await readFile(args.path, 'utf8'))?.[1];
+      const bytes = base64 === undefined ? undefined : Buffer.from(base64, 'base64');
+      if (bytes?.subarray(0, 4).toString('latin1') !== '\0asm') {
+        throw new Error(`${args.path}: no WebAssembly module in \`const wasmBase64 = '…'\`; undici changed, update tsup.config.ts`);
+      }
+      const outDir = build.initialOptions.outdir ?? 'dist';
+      await mkdir(outDir, { recursive: true });
+      await writeFile(join(outDir, `${name}.wasm`), bytes);
+      return {
+        contents: `'use strict';\nlet bytes;\nObject.defineProperty(module, 'exports', { get: () => (bytes ??= require('node:fs').readFileSync(require('node:path').join(__dirname, ${JSON.stringify(`${name}.wasm`)}))) });\n`,
+        loader: 'js',
+      };
     });
   },
 };
@@ -101,6 +130,6 @@ export default defineConfig([
     clean: false,
     target: 'node20',
     noExternal: ['undici'],
-    esbuildPlugins: [undiciLazyHttp2],
+    esbuildPlugins: [undiciLazyHttp2, undiciWasmFiles],
   },
 ]);

@@ -13,7 +13,7 @@ const undici = () => (parts ??= require('./undici-parts.cjs'));
 /** `undici.request` for the client's calls: an absolute URL and an explicit dispatcher, always. */
 function request(url, opts) {
   const target = new URL(url);
-  return undici().api.request.call(opts.dispatcher, {
+  return undici().request.call(opts.dispatcher, {
     ...opts,
     origin: target.origin,
     path: `${target.pathname}${target.search}`,

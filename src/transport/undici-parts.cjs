@@ -4,5 +4,5 @@
 module.exports = {
   Agent: require('undici/lib/dispatcher/agent.js'),
   EnvHttpProxyAgent: require('undici/lib/dispatcher/env-http-proxy-agent.js'),
-  api: require('undici/lib/api/index.js'),
+  request: require('undici/lib/api/api-request.js'),
 };
