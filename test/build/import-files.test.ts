@@ -8,7 +8,7 @@
  * Needs the build (`npx tsup`); fails, and says so, when dist/ is missing.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,6 +99,26 @@ describe('the files an import of the built package loads', () => {
 
   it('multiplatform/oci (ESM): no node:crypto, even for the empty descriptor', async () => {
     expect(await builtinsLoadedBy('multiplatform/oci', 'esm')).not.toContain('crypto');
+  });
+
+  it('the command: --version loads neither node:v8 nor node:module (set up only for a command that does work)', async () => {
+    const preload = join(scratch, 'report-builtins.cjs');
+    writeFileSync(
+      preload,
+      `process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule [^/]+$/.test(m)).map((m) => m.slice(13)))));`,
+    );
+    const builtinsOf = async (args: string[]): Promise<string[]> => {
+      const { stderr } = await run(process.execPath, ['-r', preload, join(ROOT, 'dist', 'cli', 'main.js'), ...args], { cwd: ROOT, timeout: 20_000 }).catch(
+        (failure: { stderr: string }) => failure,
+      );
+      return JSON.parse(stderr.slice(stderr.lastIndexOf('['))) as string[];
+    };
+    const version = await builtinsOf(['--version']);
+    expect(version).toContain('stream'); // the probe sees built-ins (stdout, a pipe here, is a stream)
+    // (node:net is the pipe's, so it is not asked about here.)
+    expect(version.filter((name) => ['v8', 'module', 'http', 'https', 'http2', 'tls', 'child_process', 'dgram'].includes(name))).toEqual([]);
+    // A command that does work (here it fails at once: the spec file does not exist) sets up the runtime.
+    expect(await builtinsOf(['push', 'from-spec', join(scratch, 'missing.yml')])).toContain('v8');
   });
 
   it('multiplatform and multiplatform/oci (CommonJS): one file each', async () => {
