@@ -21,9 +21,10 @@ export interface CliIo {
   stderrTerminal?: { columns(): number; writeFrame(frame: string): void };
   /**
    * Called once before a command that does work is loaded (not for `--version`, `--help` or a usage
-   * error): the process sets up its runtime there. Absent in tests.
+   * error), with the command's path (`['push', 'from-spec']`): the process sets up its runtime
+   * there. Absent in tests.
    */
-  beforeCommand?(): void;
+  beforeCommand?(command: readonly string[]): void;
 }
 
 /** Why an interrupt watch's signal was aborted: the process received `signal`. */
