@@ -1,4 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
 import { join, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
@@ -77,6 +78,30 @@ const undiciWasmFiles: NonNullable<Options['esbuildPlugins']>[number] = {
 };
 
 /**
+ * In an ES module, `import { x } from 'node:util'` makes Node build the built-in's ES module facade,
+ * which reads every export of the built-in once, lazy getters included. On Node 22 and 24 that
+ * alone loads `node:net`, `node:worker_threads` and `node:stream` for `node:util`, and WebCrypto for
+ * `node:crypto`: more than the whole of `multiplatform/oci` costs otherwise. This rewrites each
+ * static import of a built-in in the ESM output into `process.getBuiltinModule()` (Node ≥ 20.16),
+ * which returns the built-in's own exports and reads none of them. Only the import line changes,
+ * and its line breaks are kept, so the source maps stay right.
+ */
+const BUILTIN_IMPORT = /^import\s+(?:(\w+)|\{([^}]*)\})\s+from\s+"((?:node:)?[a-z_/]+)";$/gm;
+const builtinImportsWithoutFacade: NonNullable<Options['plugins']>[number] = {
+  name: 'builtin-imports-without-facade',
+  renderChunk(code) {
+    if (this.format !== 'esm') return undefined;
+    const rewritten = code.replace(BUILTIN_IMPORT, (whole: string, defaultName: string | undefined, named: string | undefined, specifier: string) => {
+      if (!isBuiltin(specifier)) return whole;
+      const id = JSON.stringify(specifier.startsWith('node:') ? specifier : `node:${specifier}`);
+      const binding = defaultName ?? `{${(named ?? '').replace(/\b(\w+)\s+as\s+(\w+)\b/g, '$1: $2')}}`;
+      return `const ${binding} = process.getBuiltinModule(${id});`;
+    });
+    return { code: rewritten };
+  },
+};
+
+/**
  * The cloud SDKs are optional peer dependencies, loaded with `import()` only for their registries:
  * never bundled, so that the user's installed copy is used and the command does not grow by megabytes.
  */
@@ -103,6 +128,7 @@ const library: Options = {
   noExternal: ['p-retry', 'is-network-error', 'undici'],
   external: cloudSdks,
   esbuildPlugins: [undiciLite('./undici-parts.cjs')],
+  plugins: [builtinImportsWithoutFacade],
 };
 
 export default defineConfig([
@@ -120,6 +146,7 @@ export default defineConfig([
     noExternal: [notCloudSdk],
     external: cloudSdks,
     esbuildPlugins: [undiciLite('../undici-parts.cjs')],
+    plugins: [builtinImportsWithoutFacade],
     banner: { js: `#!/usr/bin/env node\n${esmRequire}` },
   },
   {

@@ -52,7 +52,8 @@ const NETWORK = /^node:(http|https|http2|tls)$/;
 async function builtinsLoadedBy(specifier: string, system: 'esm' | 'cjs'): Promise<string[]> {
   const list = `process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule [^/]+$/.test(m)).map((m) => m.slice('NativeModule '.length))`;
   const load = system === 'esm' ? `await import(${JSON.stringify(specifier)})` : `require(${JSON.stringify(specifier)})`;
-  const script = `const before = new Set(process.moduleLoadList); ${load}; console.log(JSON.stringify(${list}));`;
+  // The list is taken before anything is printed: stdout, a pipe here, loads node:net when first used.
+  const script = `const before = new Set(process.moduleLoadList); ${load}; const loaded = ${list}; console.log(JSON.stringify(loaded));`;
   const args = system === 'esm' ? ['--input-type=module', '-e', script] : ['-e', script];
   const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 20_000 });
   return JSON.parse(stdout) as string[];
