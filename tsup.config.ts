@@ -1,15 +1,103 @@
-import { resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
+import { join, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
 /**
  * `undici` resolves to src/transport/undici-lite.cjs, which loads only the agent, proxy agent and
  * request parts of undici: its entry point loads fetch, WebSocket, EventSource, caches and mocks
- * eagerly, none of which the client uses (they were most of the import's cost).
+ * eagerly, none of which the client uses (they were most of the import's cost). Those parts are
+ * bundled once, into dist/undici-parts.cjs (the last build below), which undici-lite requires at the
+ * first request; `partsFromOutput` is where that file is, seen from the files of this build.
  */
-const undiciLite: NonNullable<Options['esbuildPlugins']>[number] = {
-  name: 'undici-lite',
+function undiciLite(partsFromOutput: string): NonNullable<Options['esbuildPlugins']>[number] {
+  return {
+    name: 'undici-lite',
+    setup(build) {
+      build.onResolve({ filter: /^undici$/ }, () => ({ path: resolve('src/transport/undici-lite.cjs') }));
+      build.onResolve({ filter: /^\.\/undici-parts\.cjs$/ }, (args) =>
+        args.importer.endsWith('undici-lite.cjs') ? { path: partsFromOutput, external: true } : undefined,
+      );
+    },
+  };
+}
+
+/**
+ * undici's client requires its HTTP/2 half at load, and with it `node:http2`, which loads
+ * `node:tls`: together ≈ 15 ms of every start-up, though a connection uses HTTP/2 only when a TLS
+ * server chooses it through ALPN (and undici offers it only when `allowH2` is set, which the client
+ * never does). This rewrites that one line of undici's source as it is bundled, so the HTTP/2 half
+ * is loaded when a connection first needs it, and `node:tls` when the first TLS connection is made
+ * (undici's connector already loads it then). A rewrite at build time rather than an edited copy of
+ * undici: the package stays the npm one, and the build fails loudly when an undici release changes
+ * the line, instead of silently loading HTTP/2 again.
+ */
+const UNDICI_CLIENT = /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/;
+const EAGER_H2 = "const connectH2 = require('./client-h2.js')";
+const LAZY_H2 = "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)";
+const undiciLazyHttp2: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'undici-lazy-http2',
   setup(build) {
-    build.onResolve({ filter: /^undici$/ }, () => ({ path: resolve('src/transport/undici-lite.cjs') }));
+    build.onLoad({ filter: UNDICI_CLIENT }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (source.split(EAGER_H2).length !== 2) {
+        throw new Error(`${args.path}: expected exactly one \`${EAGER_H2}\` to make lazy; undici changed, update tsup.config.ts`);
+      }
+      return { contents: source.replace(EAGER_H2, LAZY_H2), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * undici carries its HTTP parser (llhttp, WebAssembly) as two base64 strings of 72 KB each, a
+ * quarter of its bundled parts, which every start-up would read and scan, and decode when the first
+ * connection is made. They go into dist as binary files instead (llhttp.wasm, llhttp_simd.wasm), and
+ * the module that held each string reads its file when undici first asks for it. The build fails when
+ * an undici release no longer holds the string where this expects it.
+ */
+const LLHTTP_MODULE = /[\\/]undici[\\/]lib[\\/]llhttp[\\/](llhttp(?:_simd)?)-wasm\.js$/;
+const undiciWasmFiles: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'undici-wasm-files',
+  setup(build) {
+    build.onLoad({ filter: LLHTTP_MODULE }, async (args) => {
+      const name = LLHTTP_MODULE.exec(args.path)?.[1] ?? '';
+      const base64 = /const wasmBase64 = '([A-Za-z0-9+/=]+)'/.exec(await readFile(args.path, 'utf8'))?.[1];
+      const bytes = base64 === undefined ? undefined : Buffer.from(base64, 'base64');
+      if (bytes?.subarray(0, 4).toString('latin1') !== '\0asm') {
+        throw new Error(`${args.path}: no WebAssembly module in \`const wasmBase64 = '…'\`; undici changed, update tsup.config.ts`);
+      }
+      const outDir = build.initialOptions.outdir ?? 'dist';
+      await mkdir(outDir, { recursive: true });
+      await writeFile(join(outDir, `${name}.wasm`), bytes);
+      return {
+        contents: `'use strict';\nlet bytes;\nObject.defineProperty(module, 'exports', { get: () => (bytes ??= require('node:fs').readFileSync(require('node:path').join(__dirname, ${JSON.stringify(`${name}.wasm`)}))) });\n`,
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
+ * In an ES module, `import { x } from 'node:util'` makes Node build the built-in's ES module facade,
+ * which reads every export of the built-in once, lazy getters included. On Node 22 and 24 that
+ * alone loads `node:net`, `node:worker_threads` and `node:stream` for `node:util`, and WebCrypto for
+ * `node:crypto`: more than the whole of `multiplatform/oci` costs otherwise. This rewrites each
+ * static import of a built-in in the ESM output into `process.getBuiltinModule()` (Node ≥ 20.16),
+ * which returns the built-in's own exports and reads none of them. Only the import line changes,
+ * and its line breaks are kept, so the source maps stay right.
+ */
+const BUILTIN_IMPORT = /^import\s+(?:(\w+)|\{([^}]*)\})\s+from\s+"((?:node:)?[a-z_/]+)";$/gm;
+const builtinImportsWithoutFacade: NonNullable<Options['plugins']>[number] = {
+  name: 'builtin-imports-without-facade',
+  renderChunk(code) {
+    if (this.format !== 'esm') return undefined;
+    const rewritten = code.replace(BUILTIN_IMPORT, (whole: string, defaultName: string | undefined, named: string | undefined, specifier: string) => {
+      if (!isBuiltin(specifier)) return whole;
+      const id = JSON.stringify(specifier.startsWith('node:') ? specifier : `node:${specifier}`);
+      const binding = defaultName ?? `{${(named ?? '').replace(/\b(\w+)\s+as\s+(\w+)\b/g, '$1: $2')}}`;
+      return `const ${binding} = process.getBuiltinModule(${id});`;
+    });
+    return { code: rewritten };
   },
 };
 
@@ -21,20 +109,26 @@ const cloudSdks = ['@aws-sdk/client-ecr', 'google-auth-library', '@azure/identit
 /** Every module except the cloud SDKs (and their subpaths). */
 const notCloudSdk = /^(?!(?:@aws-sdk\/client-ecr|google-auth-library|@azure\/identity)(?:\/|$))/;
 
-/** Bundled CommonJS code (undici's parts) inside an ES module needs a real `require`. */
-const esmRequire = "import { createRequire as __mpCreateRequire } from 'node:module';\nconst require = __mpCreateRequire(import.meta.url);";
+/**
+ * Bundled CommonJS code (undici-lite, which requires undici's parts and built-ins) inside an ES
+ * module needs a `require`. It is made at its first call: importing `node:module` up front costs
+ * every file of every ESM build, including the ones that never require anything.
+ */
+const esmRequire =
+  "let __mpRequire;\nconst require = (id) => (__mpRequire ??= process.getBuiltinModule('node:module').createRequire(import.meta.url))(id);";
 
 const library: Options = {
   entry: { index: 'src/index.ts', 'oci/index': 'src/oci/index.ts', 'registry/index': 'src/registry/index.ts' },
   sourcemap: true,
   target: 'node20',
   // Resolving and loading hundreds of small files of undici was most of the import's time: it is
-  // bundled (through undici-lite), and p-retry is ESM-only, so the CommonJS build must carry it
+  // bundled (through undici-lite, into undici-parts.cjs), and p-retry is ESM-only, so the CommonJS build must carry it
   // anyway. TypeBox is not loaded at run time at all: the schema checks are generated
   // (scripts/generate-validators.mjs). The optional cloud SDK peers stay external, imported lazily.
   noExternal: ['p-retry', 'is-network-error', 'undici'],
   external: cloudSdks,
-  esbuildPlugins: [undiciLite],
+  esbuildPlugins: [undiciLite('./undici-parts.cjs')],
+  plugins: [builtinImportsWithoutFacade],
 };
 
 export default defineConfig([
@@ -51,7 +145,18 @@ export default defineConfig([
     // node_modules was most of its start-up time.
     noExternal: [notCloudSdk],
     external: cloudSdks,
-    esbuildPlugins: [undiciLite],
+    esbuildPlugins: [undiciLite('../undici-parts.cjs')],
+    plugins: [builtinImportsWithoutFacade],
     banner: { js: `#!/usr/bin/env node\n${esmRequire}` },
+  },
+  {
+    // undici's parts, required by undici-lite at the first request of the library and of the command.
+    entry: { 'undici-parts': 'src/transport/undici-parts.cjs' },
+    format: ['cjs'],
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    noExternal: ['undici'],
+    esbuildPlugins: [undiciLazyHttp2, undiciWasmFiles],
   },
 ]);

@@ -19,6 +19,12 @@ export interface CliIo {
    * display escapes every value it shows itself).
    */
   stderrTerminal?: { columns(): number; writeFrame(frame: string): void };
+  /**
+   * Called once before a command that does work is loaded (not for `--version`, `--help` or a usage
+   * error), with the command's path (`['push', 'from-spec']`): the process sets up its runtime
+   * there. Absent in tests.
+   */
+  beforeCommand?(command: readonly string[]): void;
 }
 
 /** Why an interrupt watch's signal was aborted: the process received `signal`. */

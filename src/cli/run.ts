@@ -73,6 +73,7 @@ async function execute(parsed: ParsedCommandLine, io: CliIo): Promise<number> {
       else io.stdout.write(commandHelp(parsed.topic));
       return 0;
     case 'run': {
+      io.beforeCommand?.(parsed.command.path);
       const [group, mode] = parsed.command.path;
       if (group === 'push' && (mode === 'from-spec' || mode === 'from-args')) {
         const { runPush } = await import('./commands/push.js');

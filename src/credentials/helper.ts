@@ -3,8 +3,16 @@
  * `{ "ServerURL", "Username", "Secret" }` comes back on stdout), `store` and `erase`. Helpers print
  * secrets on stdout, so nothing they print is ever put into an error message.
  */
-import { spawn } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import { CredentialsError, rememberSecret } from '../errors.js';
+
+/**
+ * `node:child_process`, loaded at the first helper run rather than at import: it (with `node:dgram`,
+ * which it loads) is ≈ 10 ms of every start-up, and most programs never run a helper.
+ */
+function childProcess(): typeof ChildProcess {
+  return process.getBuiltinModule('node:child_process');
+}
 
 /** What a helper answered: a user name and password, or an identity token. */
 export interface HelperCredential {
@@ -73,7 +81,7 @@ function runHelperProcess(run: HelperRun, action: HelperAction, input: string): 
 
     // Its own process group (POSIX) so that a timeout also stops anything the helper started.
     const ownGroup = process.platform !== 'win32';
-    const child = spawn(program, [action], {
+    const child = childProcess().spawn(program, [action], {
       env: definedOnly(run.env),
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: ownGroup,

@@ -1,4 +1,9 @@
-import { isIP } from 'node:net';
+/**
+ * `node:net`'s `isIP`, with the module loaded at the first call rather than at import: `node:net`
+ * (and `node:diagnostics_channel` with it) would otherwise be loaded by every import of the package,
+ * though only a request needs it.
+ */
+const isIP = (host: string): number => process.getBuiltinModule('node:net').isIP(host);
 
 /** True for `localhost`, 127.0.0.0/8 and ::1 — the hosts Docker treats as insecure registries by default. */
 export function isLoopbackHost(hostname: string): boolean {

@@ -8,7 +8,7 @@
  * Needs the build (`npx tsup`); fails, and says so, when dist/ is missing.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,23 @@ async function cjsLoads(specifier: string): Promise<string[]> {
 
 const NETWORK = /^node:(http|https|http2|tls)$/;
 
+/**
+ * The built-ins Node loaded during an import of `specifier` (`process.moduleLoadList`, which also
+ * sees a `require` inside bundled CommonJS code and `process.getBuiltinModule`, unlike the ESM trace).
+ */
+async function builtinsLoadedBy(specifier: string, system: 'esm' | 'cjs'): Promise<string[]> {
+  const list = `process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule [^/]+$/.test(m)).map((m) => m.slice('NativeModule '.length))`;
+  const load = system === 'esm' ? `await import(${JSON.stringify(specifier)})` : `require(${JSON.stringify(specifier)})`;
+  // The list is taken before anything is printed: stdout, a pipe here, loads node:net when first used.
+  const script = `const before = new Set(process.moduleLoadList); ${load}; const loaded = ${list}; console.log(JSON.stringify(loaded));`;
+  const args = system === 'esm' ? ['--input-type=module', '-e', script] : ['-e', script];
+  const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 20_000 });
+  return JSON.parse(stdout) as string[];
+}
+
+/** Built-ins only a request, a TLS connection or a credential helper needs: loaded at their first use. */
+const LOADED_AT_FIRST_USE = ['http', 'https', 'http2', 'tls', 'net', 'child_process', 'dgram', 'diagnostics_channel'];
+
 describe('the files an import of the built package loads', () => {
   it('multiplatform (ESM): its own dist files and Node built-ins, nothing from node_modules, nothing of the other entries', async () => {
     const loads = await esmLoads('multiplatform');
@@ -71,6 +88,38 @@ describe('the files an import of the built package loads', () => {
     for (const file of loads.filter((url) => url.startsWith('dist/'))) {
       expect(readFileSync(join(ROOT, file), 'utf8'), file).not.toMatch(/sinclair|TypeCompiler|typebox/i);
     }
+  });
+
+  for (const system of ['esm', 'cjs'] as const) {
+    it(`multiplatform (${system}): no network, TLS or child-process built-in at import`, async () => {
+      const builtins = await builtinsLoadedBy('multiplatform', system);
+      expect(builtins).toContain('stream'); // the probe sees built-ins
+      expect(builtins.filter((name) => LOADED_AT_FIRST_USE.includes(name))).toEqual([]);
+    });
+  }
+
+  it('multiplatform/oci (ESM): no node:crypto, even for the empty descriptor', async () => {
+    expect(await builtinsLoadedBy('multiplatform/oci', 'esm')).not.toContain('crypto');
+  });
+
+  it('the command: --version loads neither node:v8 nor node:module (set up only for a command that does work)', async () => {
+    const preload = join(scratch, 'report-builtins.cjs');
+    writeFileSync(
+      preload,
+      `process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule [^/]+$/.test(m)).map((m) => m.slice(13)))));`,
+    );
+    const builtinsOf = async (args: string[]): Promise<string[]> => {
+      const { stderr } = await run(process.execPath, ['-r', preload, join(ROOT, 'dist', 'cli', 'main.js'), ...args], { cwd: ROOT, timeout: 20_000 }).catch(
+        (failure: { stderr: string }) => failure,
+      );
+      return JSON.parse(stderr.slice(stderr.lastIndexOf('['))) as string[];
+    };
+    const version = await builtinsOf(['--version']);
+    expect(version).toContain('stream'); // the probe sees built-ins (stdout, a pipe here, is a stream)
+    // (node:net is the pipe's, so it is not asked about here.)
+    expect(version.filter((name) => ['v8', 'module', 'http', 'https', 'http2', 'tls', 'child_process', 'dgram'].includes(name))).toEqual([]);
+    // A command that does work (here it fails at once: the spec file does not exist) sets up the runtime.
+    expect(await builtinsOf(['push', 'from-spec', join(scratch, 'missing.yml')])).toContain('v8');
   });
 
   it('multiplatform and multiplatform/oci (CommonJS): one file each', async () => {
