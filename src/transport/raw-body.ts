@@ -11,6 +11,13 @@ import type { Dispatcher } from 'undici';
 
 const DUMP_LIMIT = 128 * 1024;
 
+/** How a {@link RawBody} holds back, restarts or stops what feeds it (undici's dispatch controller, or the socket exchange). */
+export interface BodyFlow {
+  pause(): void;
+  resume(): void;
+  abort(reason?: unknown): void;
+}
+
 /** Where a body's chunks go after sendTo. */
 export interface ChunkSink {
   /** One chunk of the body; returning false pauses the socket until {@link RawBody.flow}. */
@@ -19,12 +26,12 @@ export interface ChunkSink {
   error(error: Error): void;
 }
 
-/** The body of a response read with {@link dispatchRaw}. It starts paused: nothing is read until it is read or sent to a sink. */
+/** The body of a response read with {@link dispatchRaw} or the socket exchange. It starts paused: nothing is read until it is read or sent to a sink. */
 export class RawBody extends Readable {
   #sink: ChunkSink | undefined;
   #done = false;
 
-  constructor(private readonly controller: Dispatcher.DispatchController) {
+  constructor(private readonly controller: BodyFlow) {
     super();
   }
 
