@@ -37,6 +37,10 @@ export class RawBody extends Readable {
 
   /** Sends every further chunk to `sink` instead of the stream, and starts the flow. */
   sendTo(sink: ChunkSink): void {
+    if (this.errored) {
+      sink.error(this.errored);
+      return;
+    }
     this.#sink = sink;
     // What the stream side already buffered comes first.
     let flowing = true;
@@ -106,7 +110,11 @@ export class RawBody extends Readable {
     if (sink) {
       this.#sink = undefined;
       sink.error(error);
-    } else this.destroy(error);
+      return;
+    }
+    // The body may fail before anyone reads it: the error is kept (`errored`) for the reader to come, not thrown as uncaught.
+    if (this.listenerCount('error') === 0) this.once('error', () => undefined);
+    this.destroy(error);
   }
 }
 
