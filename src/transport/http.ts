@@ -3,7 +3,7 @@ import { AbortError, NetworkError, UnsafeRequestError, isMultiplatformError, red
 import { isInternalHost, isLoopbackHost } from './address.js';
 import { BodyOpener, type BodySource } from './body.js';
 import { dispatchRaw, type RawRequest, type RawResponse } from './raw-body.js';
-import { exchangeOverSocket } from './socket-exchange.js';
+import { exchangeOverSocket, type SocketRequest } from './socket-exchange.js';
 import { SocketPool } from './socket-pool.js';
 import { redactHeaders, redactUrl, type HttpEvent } from './http-events.js';
 import { abortError } from '../util/abort.js';
@@ -31,9 +31,10 @@ export interface HttpRequest {
   /** Follow 3xx answers (GET and HEAD only). Default true. */
   followRedirects?: boolean;
   /**
-   * Read the body of a bodiless request as a {@link RawBody}, for blob downloads: over the
-   * transport's own socket exchange when it makes its own connections and no proxy applies,
-   * otherwise through the dispatcher directly.
+   * A blob's bytes: a download's body is read as a {@link RawBody}, over the transport's own
+   * socket exchange when it makes its own connections and no proxy applies, otherwise through the
+   * dispatcher directly. An upload (PUT or PATCH with a `content-length`) goes over the socket
+   * exchange in the same case, and through `undici.request` otherwise.
    */
   rawBody?: boolean;
 }
@@ -137,15 +138,20 @@ export class HttpTransport {
     try {
       req.signal?.throwIfAborted?.();
       this.report(() => ({ kind: 'request', method, url: redactUrl(url), headers: redactHeaders(headers) }));
-      if (req.rawBody && method === 'GET') {
-        const raw = await this.rawExchange({
-          url,
-          method,
-          headers,
-          signal: req.signal,
-          headersTimeout: this.options.headersTimeoutMs ?? 60_000,
-          bodyTimeout: this.options.bodyTimeoutMs ?? 300_000,
-        });
+      const length = Number(headers['content-length']);
+      const upload = (method === 'PUT' || method === 'PATCH') && Number.isSafeInteger(length) && length >= 0;
+      if (req.rawBody && (method === 'GET' || (upload && this.isDirect(url)))) {
+        const raw = await this.rawExchange(
+          {
+            url,
+            method,
+            headers,
+            signal: req.signal,
+            headersTimeout: this.options.headersTimeoutMs ?? 60_000,
+            bodyTimeout: this.options.bodyTimeoutMs ?? 300_000,
+          },
+          upload ? { source: opener?.open(), length } : undefined,
+        );
         this.report(() => ({ kind: 'response', method, url: redactUrl(url), status: raw.statusCode, headers: redactHeaders(raw.headers) }));
         return { status: raw.statusCode, headers: raw.headers, body: raw.body as unknown as ResponseBody, url: url.toString() };
       }
@@ -182,9 +188,14 @@ export class HttpTransport {
    * A body GET over the socket exchange when this transport makes its own connections and no
    * proxy is configured for the host (a caller's dispatcher, a proxy and NO_PROXY stay undici's).
    */
-  private rawExchange(raw: RawRequest): Promise<RawResponse> {
-    if (this.dispatcher || this.proxyFor(raw.url)) return dispatchRaw(this.dispatcherFor(raw.url), raw);
-    return exchangeOverSocket(this.sockets, { ...raw, insecure: this.isInsecure(raw.url) });
+  private rawExchange(raw: RawRequest, body?: SocketRequest['body']): Promise<RawResponse> {
+    if (!this.isDirect(raw.url)) return dispatchRaw(this.dispatcherFor(raw.url), raw);
+    return exchangeOverSocket(this.sockets, { ...raw, insecure: this.isInsecure(raw.url), body });
+  }
+
+  /** True when this transport makes its own connections to `url` (no dispatcher of the caller's, no proxy). */
+  private isDirect(url: URL): boolean {
+    return !this.dispatcher && !this.proxyFor(url);
   }
 
   private isInsecure(url: URL): boolean {

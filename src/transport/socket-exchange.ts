@@ -5,9 +5,12 @@
  * body's chunks are the socket's own reads (see socket-pool.ts), so no parser or stream sits
  * between the kernel and the digest. One hop only: redirects are `HttpTransport.send`'s.
  */
+import { Readable } from 'node:stream';
 import { RawBody, type BodyFlow, type RawRequest, type RawResponse } from './raw-body.js';
 import { MalformedResponseError, ResponseReader } from './http1-response.js';
 import { SocketPool, type Connection, type Origin } from './socket-pool.js';
+import { writeBody, type BodyWrite } from './socket-body.js';
+import type { WireBody } from './body.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 const FORBIDDEN_IN_HEADERS = /[\r\n\0]/;
@@ -18,18 +21,25 @@ const failure = (message: string, code: string): Error => Object.assign(new Erro
 export interface SocketRequest extends RawRequest {
   /** https only: accept any certificate. */
   insecure: boolean;
+  /** A request body of `length` bytes (its `content-length` header is among `headers`). */
+  body?: { source: WireBody | undefined; length: number };
 }
 
-/** Sends a bodiless GET over a pooled connection and resolves at the response head. */
+/** Sends a request over a pooled connection and resolves at the response head. */
 export async function exchangeOverSocket(pool: SocketPool, req: SocketRequest): Promise<RawResponse> {
   const head = requestHead(req);
+  // A source that already failed (a blob found corrupt while it was buffered) sends nothing at all.
+  const source = req.body?.source;
+  if (source instanceof Readable && (source.errored || source.destroyed)) throw source.errored ?? failure('the request body was destroyed before it was sent', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH');
   const origin = originOf(req.url, req.insecure);
   const first = await pool.acquire(origin, CONNECT_TIMEOUT_MS, req.signal);
   try {
     return await new Exchange(pool, first.connection, req).start(head);
   } catch (error) {
-    // A kept connection the server closed meanwhile fails before any answer: one fresh try, as undici does for idempotent requests.
-    if (!first.reused || !(error instanceof UnansweredError) || req.signal?.aborted) throw unwrap(error);
+    // A kept connection the server closed meanwhile fails before any answer: one fresh try, as undici does for
+    // idempotent requests. A request with a body is not sent twice here (its source may be a stream read once);
+    // the uploads above ask the registry where the upload stands instead.
+    if (req.body || !first.reused || !(error instanceof UnansweredError) || req.signal?.aborted) throw unwrap(error);
     const fresh = await pool.acquire(origin, CONNECT_TIMEOUT_MS, req.signal);
     return new Exchange(pool, fresh.connection, req).start(head).catch((again: unknown) => {
       throw unwrap(again);
@@ -55,6 +65,9 @@ class Exchange implements BodyFlow {
   #settled = false;
   #paused = false;
   #inRead = false;
+  #write: BodyWrite | undefined;
+  /** The request body was written whole (always true without a body). */
+  #bodySent: boolean;
   #resolve: (res: RawResponse) => void = () => undefined;
   #reject: (error: Error) => void = () => undefined;
 
@@ -63,8 +76,11 @@ class Exchange implements BodyFlow {
     private readonly connection: Connection,
     private readonly req: SocketRequest,
   ) {
+    this.#bodySent = req.body === undefined;
     this.#reader = new ResponseReader({
       head: (status, headers) => {
+        // An answer before the whole body was sent (a refusal): the rest is not sent, and the connection not kept.
+        this.#write?.cancel();
         this.#body = new RawBody(this);
         // The body starts paused, as dispatchRaw's does: nothing more is read until it is read.
         this.pause();
@@ -101,6 +117,14 @@ class Exchange implements BodyFlow {
       });
       this.connection.setIdleTimeout(this.req.headersTimeout);
       this.connection.socket.write(head, 'latin1');
+      if (this.req.body) {
+        const write = writeBody(this.connection.socket, this.req.body.source, this.req.body.length);
+        this.#write = write;
+        write.done.then(
+          (whole) => (this.#bodySent = whole),
+          (error: Error) => this.#fail(error, false),
+        );
+      }
       this.connection.resume();
     });
   }
@@ -138,7 +162,7 @@ class Exchange implements BodyFlow {
     }
     if (this.#reader.done) {
       this.#settle();
-      if (this.#reader.reusable) this.pool.release(this.connection);
+      if (this.#reader.reusable && this.#bodySent) this.pool.release(this.connection);
       else this.connection.destroy();
       this.#body?.finish();
       return false;
@@ -163,7 +187,7 @@ class Exchange implements BodyFlow {
     this.#fail(this.req.signal?.reason as Error);
   };
 
-  #fail(error: Error, mayRetry = true): void {
+  #fail(error: Error, mayRetry = this.req.body === undefined): void {
     if (this.#settled) return;
     this.#settle();
     this.connection.destroy();
@@ -173,6 +197,7 @@ class Exchange implements BodyFlow {
 
   #settle(): void {
     this.#settled = true;
+    this.#write?.cancel();
     this.req.signal?.removeEventListener('abort', this.#onAbort);
     this.connection.listen(undefined);
     this.connection.setIdleTimeout(0);

@@ -17,7 +17,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, NetworkError } from '../../src/errors.js';
-import { HttpTransport, type HttpEvent, type HttpTransportOptions } from '../../src/transport/http.js';
+import { HttpTransport, type HttpTransportOptions } from '../../src/transport/http.js';
+import type { HttpEvent } from '../../src/transport/http-events.js';
 import { RawBody } from '../../src/transport/raw-body.js';
 import { MockAgent } from 'undici';
 
@@ -236,7 +237,7 @@ describe('the socket exchange for blob bodies', () => {
       seenThere = req.headers.authorization;
       res.writeHead(200, { 'content-length': String(BLOB.length) }).end(BLOB);
     });
-    const here = await httpServer((req, res) => res.writeHead(307, { location: `${there.base}/storage/x?sig=1` }).end());
+    const here = await httpServer((_req, res) => res.writeHead(307, { location: `${there.base}/storage/x?sig=1` }).end());
     const res = await get(transport(), `${here.base}/v2/app/blobs/x`, { headers: { authorization: 'Bearer secret-token' } });
     expect(res.url).toBe(`${there.base}/storage/x?sig=1`);
     expect((await readAll(res.body)).equals(BLOB)).toBe(true);
