@@ -9,9 +9,11 @@ import { Readable, finished } from 'node:stream';
 import type { WireBody } from './body.js';
 import { isRecycling } from './file-chunks.js';
 
-/** A body being written: `done` is true once all of it went to the socket, false when `cancel()` stopped it first. */
+/** A body being written: `done` settles when the writing ends; `whole` says whether every byte went to the socket. */
 export interface BodyWrite {
-  done: Promise<boolean>;
+  done: Promise<void>;
+  readonly whole: boolean;
+  /** Stops writing (the exchange ended first); `done` then resolves. */
   cancel(): void;
 }
 
@@ -21,25 +23,25 @@ const lengthError = (sent: number, length: number) =>
 export function writeBody(socket: Socket, body: WireBody | undefined, length: number): BodyWrite {
   if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) {
     const bytes = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
-    if (bytes !== length) return { done: Promise.reject(lengthError(bytes, length)), cancel: () => undefined };
+    if (bytes !== length) return { done: Promise.reject(lengthError(bytes, length)), whole: false, cancel: () => undefined };
     if (body !== undefined && bytes > 0) socket.write(body);
-    return { done: Promise.resolve(true), cancel: () => undefined };
+    return { done: Promise.resolve(), whole: true, cancel: () => undefined };
   }
   return body instanceof Readable ? writeReadable(socket, body, length) : writeIterable(socket, body, length);
 }
 
 function writeReadable(socket: Socket, stream: Readable, length: number): BodyWrite {
   let cancel = () => undefined as void;
-  const done = new Promise<boolean>((resolve, reject) => {
-    let sent = 0;
+  let sent = 0;
+  const done = new Promise<void>((resolve, reject) => {
     const recycling = isRecycling(stream) ? stream : undefined;
     let stopWatching = () => undefined as void;
-    const finish = (error?: Error, whole = true) => {
+    const finish = (error?: Error) => {
       stream.off('data', onData);
       socket.off('drain', onDrain);
       stopWatching();
       if (error) reject(error);
-      else resolve(whole);
+      else resolve();
     };
     const onData = (chunk: Buffer) => {
       sent += chunk.length;
@@ -53,23 +55,29 @@ function writeReadable(socket: Socket, stream: Readable, length: number): BodyWr
     const onDrain = () => stream.resume();
     cancel = () => {
       stream.pause();
-      finish(undefined, false);
+      finish();
     };
     // Also told of a source that failed or ended before this writer came (a blob verified while it was buffered).
     stopWatching = finished(stream, { writable: false }, (error) => finish(error ?? (sent === length ? undefined : lengthError(sent, length))));
     stream.on('data', onData);
     stream.resume();
   });
-  return { done, cancel: () => cancel() };
+  return {
+    done,
+    get whole() {
+      return sent === length;
+    },
+    cancel: () => cancel(),
+  };
 }
 
 function writeIterable(socket: Socket, source: AsyncIterable<Uint8Array>, length: number): BodyWrite {
   let cancelled = false;
   let wake: (() => void) | undefined;
+  let sent = 0;
   const done = (async () => {
-    let sent = 0;
     for await (const chunk of source) {
-      if (cancelled) return false;
+      if (cancelled) return;
       sent += chunk.byteLength;
       if (sent > length) throw lengthError(sent, length);
       if (!socket.write(chunk)) {
@@ -77,14 +85,16 @@ function writeIterable(socket: Socket, source: AsyncIterable<Uint8Array>, length
           wake = resolve;
           socket.once('drain', resolve);
         });
-        if (cancelled) return false;
+        if (cancelled) return;
       }
     }
     if (sent !== length) throw lengthError(sent, length);
-    return true;
   })();
   return {
     done,
+    get whole() {
+      return sent === length;
+    },
     cancel: () => {
       cancelled = true;
       if (wake) socket.off('drain', wake);

@@ -40,7 +40,7 @@ export async function exchangeOverSocket(pool: SocketPool, req: SocketRequest): 
     // idempotent requests. A request with a body is not sent twice here (its source may be a stream read once);
     // the uploads above ask the registry where the upload stands instead.
     if (req.body || !first.reused || !(error instanceof UnansweredError) || req.signal?.aborted) throw unwrap(error);
-    const fresh = await pool.acquire(origin, CONNECT_TIMEOUT_MS, req.signal);
+    const fresh = await pool.acquire(origin, CONNECT_TIMEOUT_MS, req.signal, { fresh: true });
     return new Exchange(pool, fresh.connection, req).start(head).catch((again: unknown) => {
       throw unwrap(again);
     });
@@ -66,8 +66,6 @@ class Exchange implements BodyFlow {
   #paused = false;
   #inRead = false;
   #write: BodyWrite | undefined;
-  /** The request body was written whole (always true without a body). */
-  #bodySent: boolean;
   #resolve: (res: RawResponse) => void = () => undefined;
   #reject: (error: Error) => void = () => undefined;
 
@@ -76,7 +74,6 @@ class Exchange implements BodyFlow {
     private readonly connection: Connection,
     private readonly req: SocketRequest,
   ) {
-    this.#bodySent = req.body === undefined;
     this.#reader = new ResponseReader({
       head: (status, headers) => {
         // An answer before the whole body was sent (a refusal): the rest is not sent, and the connection not kept.
@@ -120,10 +117,7 @@ class Exchange implements BodyFlow {
       if (this.req.body) {
         const write = writeBody(this.connection.socket, this.req.body.source, this.req.body.length);
         this.#write = write;
-        write.done.then(
-          (whole) => (this.#bodySent = whole),
-          (error: Error) => this.#fail(error, false),
-        );
+        write.done.catch((error: Error) => this.#fail(error, false));
       }
       this.connection.resume();
     });
@@ -162,7 +156,8 @@ class Exchange implements BodyFlow {
     }
     if (this.#reader.done) {
       this.#settle();
-      if (this.#reader.reusable && this.#bodySent) this.pool.release(this.connection);
+      // A connection whose request body was not written whole (an early answer) is not kept.
+      if (this.#reader.reusable && (this.#write?.whole ?? true)) this.pool.release(this.connection);
       else this.connection.destroy();
       this.#body?.finish();
       return false;

@@ -128,9 +128,9 @@ export class SocketPool {
   #closed = false;
 
   /** An idle connection to `origin` if there is one (reused: true), or a new one, connected. */
-  async acquire(origin: Origin, connectTimeoutMs: number, signal?: AbortSignal): Promise<{ connection: Connection; reused: boolean }> {
+  async acquire(origin: Origin, connectTimeoutMs: number, signal?: AbortSignal, options: { fresh?: boolean } = {}): Promise<{ connection: Connection; reused: boolean }> {
     const key = keyOf(origin);
-    const idle = this.#idle.get(key);
+    const idle = options.fresh ? undefined : this.#idle.get(key);
     while (idle && idle.length > 0) {
       const connection = idle.pop()!;
       if (connection.destroyed) continue;

@@ -7,7 +7,8 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
@@ -16,7 +17,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AbortError, NetworkError } from '../../src/errors.js';
+import { AbortError, NetworkError, ValidationError } from '../../src/errors.js';
+import type { BodySource } from '../../src/transport/body.js';
+import { FileChunks } from '../../src/transport/file-chunks.js';
+import { discard } from '../../src/util/streams.js';
 import { HttpTransport, type HttpTransportOptions } from '../../src/transport/http.js';
 import type { HttpEvent } from '../../src/transport/http-events.js';
 import { RawBody } from '../../src/transport/raw-body.js';
@@ -307,6 +311,108 @@ describe('the socket exchange for blob bodies', () => {
     const { port } = server.address() as AddressInfo;
     const res = await get(transport(), `http://[::1]:${port}/a`);
     expect((await readAll(res.body)).toString()).toBe('v6');
+  });
+});
+
+describe('the socket exchange for blob uploads', () => {
+  function put(t: HttpTransport, url: string, body: BodySource, length: number) {
+    return t.send({ method: 'PUT', url, rawBody: true, operation: 'PUT blob test', headers: { 'content-length': String(length) }, body });
+  }
+
+  /** A server that reads each request body whole and answers 201 with the body's sha256 in a header. */
+  async function uploadServer() {
+    const received: Buffer[] = [];
+    const server = await httpServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        received.push(body);
+        res.writeHead(201, { 'x-sha256': createHash('sha256').update(body).digest('hex'), 'content-length': '0' }).end();
+      });
+    });
+    return { ...server, received };
+  }
+
+  it('sends a file, bytes and a stream whole, one request after another on one kept connection', async () => {
+    const server = await uploadServer();
+    const dir = mkdtempSync(join(tmpdir(), 'socket-upload-'));
+    try {
+      const path = join(dir, 'blob');
+      writeFileSync(path, BLOB);
+      const t = transport();
+      const sha = createHash('sha256').update(BLOB).digest('hex');
+      for (const body of [{ path }, BLOB, Readable.from([BLOB.subarray(0, 1000), BLOB.subarray(1000)]), () => Readable.from([BLOB])] as BodySource[]) {
+        const res = await put(t, `${server.base}/upload`, body, BLOB.length);
+        await discard(res.body);
+        expect(res.status).toBe(201);
+        expect(res.headers['x-sha256']).toBe(sha);
+      }
+      expect(server.received).toHaveLength(4);
+      expect(server.connections()).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a stream longer or shorter than its Content-Length fails the request, and the server never gets a whole one', async () => {
+    const server = await uploadServer();
+    const t = transport();
+    const long = await rejection(put(t, `${server.base}/upload`, Readable.from([BLOB]), BLOB.length - 1));
+    expect(long).toBeInstanceOf(NetworkError);
+    expect(long.message).toContain('longer than its Content-Length');
+    const short = await rejection(put(t, `${server.base}/upload`, Readable.from([BLOB.subarray(0, 10)]), BLOB.length));
+    expect(short.message).toContain('shorter than its Content-Length');
+    await sleep(50);
+    expect(server.received).toHaveLength(0);
+  });
+
+  it('a source that fails mid-way fails the request with its own error', async () => {
+    const server = await uploadServer();
+    const failing = new Readable({ read() {} });
+    failing.push(BLOB.subarray(0, 1000));
+    setTimeout(() => failing.destroy(new ValidationError('the source broke')), 50);
+    const error = await rejection(put(transport(), `${server.base}/upload`, failing, BLOB.length));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(server.received).toHaveLength(0);
+  });
+
+  it('an answer that comes before the body is sent (a refusal) is returned, and its connection is not kept', async () => {
+    const server = await rawServer((_head, socket) => socket.write('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\n\r\n'));
+    const endless = new Readable({ read() { this.push(Buffer.alloc(64 << 10)); } });
+    const t = transport();
+    const res = await put(t, `${server.base}/upload`, endless, 1 << 30);
+    expect(res.status).toBe(413);
+    await discard(res.body);
+    const again = await put(t, `${server.base}/upload`, Buffer.alloc(0), 0);
+    expect(again.status).toBe(413);
+    expect(server.connections()).toBe(2);
+  });
+
+  it('a file source hands its buffers back once the socket took them: a few buffers serve a large file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'file-chunks-'));
+    try {
+      const path = join(dir, 'blob');
+      writeFileSync(path, Buffer.concat([BLOB, BLOB, BLOB]));
+      const chunks = new FileChunks(path);
+      const seen = new Set<ArrayBufferLike>();
+      let bytes = 0;
+      for await (const chunk of chunks) {
+        seen.add((chunk as Buffer).buffer);
+        bytes += (chunk as Buffer).length;
+        chunks.recycle(chunk as Buffer);
+      }
+      expect(bytes).toBe(3 * BLOB.length);
+      expect(seen.size).toBeLessThanOrEqual(2);
+
+      const kept = new FileChunks(path);
+      const buffers = new Set<ArrayBufferLike>();
+      for await (const chunk of kept) buffers.add((chunk as Buffer).buffer);
+      // Without recycle() every chunk is its own memory, as a reader that keeps chunks needs.
+      expect(buffers.size).toBe(Math.ceil((3 * BLOB.length) / (256 << 10)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
