@@ -25,6 +25,7 @@ import { HttpTransport, type HttpTransportOptions } from '../../src/transport/ht
 import type { HttpEvent } from '../../src/transport/http-events.js';
 import { RawBody } from '../../src/transport/raw-body.js';
 import { MockAgent } from 'undici';
+import { rejection } from '../helpers/mock-registry.js';
 
 const servers: Array<HttpServer | NetServer> = [];
 const transports: HttpTransport[] = [];
@@ -96,14 +97,6 @@ async function readAll(body: unknown): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const BLOB = Buffer.alloc(3 << 20);
 for (let i = 0; i < BLOB.length; i += 4) BLOB.writeUInt32LE((i * 2654435761) >>> 0, i);
