@@ -1,9 +1,10 @@
 /**
- * A blob body's GET as one HTTP/1.1 exchange on a socket of our own (node:net / node:tls), for
- * the requests that name no dispatcher of the caller's and go through no proxy. The response
- * resolves at its head with a {@link RawBody}, as `dispatchRaw` does for undici's dispatch; the
- * body's chunks are the socket's own reads (see socket-pool.ts), so no parser or stream sits
- * between the kernel and the digest. One hop only: redirects are `HttpTransport.send`'s.
+ * A blob's bytes as one HTTP/1.1 exchange on a socket of our own (node:net / node:tls): a download's
+ * GET, or an upload's PUT/PATCH of known length, for the requests that name no dispatcher of the
+ * caller's and go through no proxy. The response resolves at its head with a {@link RawBody}, as
+ * `dispatchRaw` does for undici's dispatch; the body's chunks are the socket's own reads (see
+ * socket-pool.ts), so no parser or stream sits between the kernel and the digest. One hop only:
+ * redirects are `HttpTransport.send`'s.
  */
 import { Readable } from 'node:stream';
 import { RawBody, type BodyFlow, type RawRequest, type RawResponse } from './raw-body.js';
