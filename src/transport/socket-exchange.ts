@@ -14,7 +14,8 @@ import { writeBody, type BodyWrite } from './socket-body.js';
 import type { WireBody } from './body.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
-const FORBIDDEN_IN_HEADERS = /[\r\n\0]/;
+/** Control characters (CR and LF among them) and anything past Latin-1 cannot be written into a request head as it is. */
+const FORBIDDEN_IN_HEADERS = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** The error codes are the ones undici gives for the same failures, so `NetworkError.code` does not depend on the path a request took. */
 const failure = (message: string, code: string): Error => Object.assign(new Error(message), { code });
