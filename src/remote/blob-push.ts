@@ -2,7 +2,6 @@
  * The write side of blobs: push (monolithic for bytes and files, chunked for streams), mount from
  * another repository, and copy between registries. A blob the target already has is never sent.
  */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { CallOptions, RemoteContext } from './context.js';
@@ -13,6 +12,7 @@ import { RegistryError, ValidationError, isAuthError } from '../errors.js';
 import type { Reference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { isFileBody, type FileBody } from '../transport/body.js';
+import { FileChunks } from '../transport/file-chunks.js';
 import { RestartableUpload, UploadSession, refusedWholePut, uploadChunked, uploadSized, type SizedSource } from './upload-session.js';
 import { isRetryableError } from '../transport/retry.js';
 
@@ -135,7 +135,7 @@ export function fileSource(path: string, size: number): SizedSource {
     open: async (offset) => {
       const now = await stat(path);
       if (now.size !== size) throw new ValidationError(`push blob from ${path}: the file changed while it was being pushed`);
-      return createReadStream(path, { start: offset, highWaterMark: 1 << 20 });
+      return new FileChunks(path, offset);
     },
   };
 }

@@ -97,6 +97,7 @@ export class UploadSession {
           },
           body: piece,
           operation: `upload chunk to ${repoLabel(this.ref)}`,
+          rawBody: true,
           expect: [202, 201, 204],
           signal,
           retry: false,
@@ -131,6 +132,7 @@ export class UploadSession {
       },
       body,
       operation: `upload to ${repoLabel(this.ref)}`,
+      rawBody: true,
       expect: [202, 201, 204],
       signal,
       retry: false,
@@ -188,6 +190,7 @@ export class UploadSession {
       headers,
       body: body?.source,
       operation: `complete upload of ${digest} to ${repoLabel(this.ref)}`,
+      rawBody: body !== undefined,
       expect: [201, 204],
       signal,
       // A final PUT that failed may still have committed: the caller checks with a HEAD first.

@@ -1,6 +1,6 @@
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { MultiplatformError } from '../errors.js';
+import { FileChunks } from './file-chunks.js';
 
 /** A file on disk to send, optionally a byte range of it (inclusive start, exclusive end). */
 export interface FileBody {
@@ -45,11 +45,7 @@ export class BodyOpener {
     if (source === undefined || typeof source === 'string' || source instanceof Uint8Array) return source;
     if (typeof source === 'function') return source();
     if (isFileBody(source)) {
-      return createReadStream(source.path, {
-        start: source.start,
-        end: source.end === undefined ? undefined : source.end - 1,
-        highWaterMark: 1 << 20,
-      });
+      return new FileChunks(source.path, source.start, source.end);
     }
     if (this.used) throw new MultiplatformError('a streamed request body cannot be sent twice');
     this.used = true;

@@ -2,7 +2,9 @@ import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { AbortError, NetworkError, UnsafeRequestError, isMultiplatformError, redact } from '../errors.js';
 import { isInternalHost, isLoopbackHost } from './address.js';
 import { BodyOpener, type BodySource } from './body.js';
-import { dispatchRaw } from './raw-body.js';
+import { dispatchRaw, type RawRequest, type RawResponse } from './raw-body.js';
+import { exchangeOverSocket, type SocketRequest } from './socket-exchange.js';
+import { SocketPool } from './socket-pool.js';
 import { redactHeaders, redactUrl, type HttpEvent } from './http-events.js';
 import { abortError } from '../util/abort.js';
 import { discard } from '../util/streams.js';
@@ -28,7 +30,12 @@ export interface HttpRequest {
   operation: string;
   /** Follow 3xx answers (GET and HEAD only). Default true. */
   followRedirects?: boolean;
-  /** Read the body of a bodiless request through the dispatcher directly (a {@link RawBody}); for blob downloads. */
+  /**
+   * A blob's bytes: a download's body is read as a {@link RawBody}, over the transport's own
+   * socket exchange when it makes its own connections and no proxy applies, otherwise through the
+   * dispatcher directly. An upload (PUT or PATCH with a `content-length`) goes over the socket
+   * exchange in the same case, and through `undici.request` otherwise.
+   */
   rawBody?: boolean;
 }
 
@@ -87,6 +94,8 @@ export class HttpTransport {
   private readonly dispatcher: Dispatcher | undefined;
   /** The pools this transport created, by TLS verification and proxying. */
   private readonly agents = new Map<string, Dispatcher>();
+  /** The connections of the socket exchange (blob bodies), by origin. */
+  private readonly sockets = new SocketPool();
 
   constructor(private readonly options: HttpTransportOptions) {
     this.dispatcher = options.dispatcher;
@@ -129,15 +138,20 @@ export class HttpTransport {
     try {
       req.signal?.throwIfAborted?.();
       this.report(() => ({ kind: 'request', method, url: redactUrl(url), headers: redactHeaders(headers) }));
-      if (req.rawBody && method === 'GET') {
-        const raw = await dispatchRaw(this.dispatcherFor(url), {
-          url,
-          method,
-          headers,
-          signal: req.signal,
-          headersTimeout: this.options.headersTimeoutMs ?? 60_000,
-          bodyTimeout: this.options.bodyTimeoutMs ?? 300_000,
-        });
+      const length = Number(headers['content-length']);
+      const upload = (method === 'PUT' || method === 'PATCH') && Number.isSafeInteger(length) && length >= 0;
+      if (req.rawBody && (method === 'GET' || (upload && this.isDirect(url)))) {
+        const raw = await this.rawExchange(
+          {
+            url,
+            method,
+            headers,
+            signal: req.signal,
+            headersTimeout: this.options.headersTimeoutMs ?? 60_000,
+            bodyTimeout: this.options.bodyTimeoutMs ?? 300_000,
+          },
+          upload ? { source: opener?.open(), length } : undefined,
+        );
         this.report(() => ({ kind: 'response', method, url: redactUrl(url), status: raw.statusCode, headers: redactHeaders(raw.headers) }));
         return { status: raw.statusCode, headers: raw.headers, body: raw.body as unknown as ResponseBody, url: url.toString() };
       }
@@ -170,11 +184,33 @@ export class HttpTransport {
     }
   }
 
+  /**
+   * A body GET over the socket exchange when this transport makes its own connections and no
+   * proxy is configured for the host (a caller's dispatcher, a proxy and NO_PROXY stay undici's).
+   */
+  private rawExchange(raw: RawRequest, body?: SocketRequest['body']): Promise<RawResponse> {
+    if (!this.isDirect(raw.url)) return dispatchRaw(this.dispatcherFor(raw.url), raw);
+    return exchangeOverSocket(this.sockets, { ...raw, insecure: this.isInsecure(raw.url), body });
+  }
+
+  /** True when this transport makes its own connections to `url` (no dispatcher of the caller's, no proxy). */
+  private isDirect(url: URL): boolean {
+    return !this.dispatcher && !this.proxyFor(url);
+  }
+
+  private isInsecure(url: URL): boolean {
+    return url.protocol === 'https:' && this.options.skipTlsVerify?.(url.host) === true;
+  }
+
+  /** As Go's ProxyFromEnvironment does, loopback registries are never reached through a proxy. */
+  private proxyFor(url: URL): ProxySettings | undefined {
+    return isLoopbackHost(url.hostname) ? undefined : this.options.proxy;
+  }
+
   private dispatcherFor(url: URL): Dispatcher {
     if (this.dispatcher) return this.dispatcher;
-    const insecure = url.protocol === 'https:' && this.options.skipTlsVerify?.(url.host) === true;
-    // As Go's ProxyFromEnvironment does, loopback registries are never reached through a proxy.
-    const proxy = isLoopbackHost(url.hostname) ? undefined : this.options.proxy;
+    const insecure = this.isInsecure(url);
+    const proxy = this.proxyFor(url);
     const key = `${insecure ? 'insecure' : 'verified'}:${proxy ? 'proxy' : 'direct'}`;
     let agent = this.agents.get(key);
     if (!agent) {
@@ -186,6 +222,7 @@ export class HttpTransport {
 
   /** Closes the connection pools this transport created (a caller's dispatcher is left alone). */
   async close(): Promise<void> {
+    this.sockets.close();
     const agents = [...this.agents.values()];
     this.agents.clear();
     await Promise.all(agents.map((a) => a.close()));

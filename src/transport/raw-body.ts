@@ -11,6 +11,13 @@ import type { Dispatcher } from 'undici';
 
 const DUMP_LIMIT = 128 * 1024;
 
+/** How a {@link RawBody} holds back, restarts or stops what feeds it (undici's dispatch controller, or the socket exchange). */
+export interface BodyFlow {
+  pause(): void;
+  resume(): void;
+  abort(reason?: unknown): void;
+}
+
 /** Where a body's chunks go after sendTo. */
 export interface ChunkSink {
   /** One chunk of the body; returning false pauses the socket until {@link RawBody.flow}. */
@@ -19,17 +26,21 @@ export interface ChunkSink {
   error(error: Error): void;
 }
 
-/** The body of a response read with {@link dispatchRaw}. It starts paused: nothing is read until it is read or sent to a sink. */
+/** The body of a response read with {@link dispatchRaw} or the socket exchange. It starts paused: nothing is read until it is read or sent to a sink. */
 export class RawBody extends Readable {
   #sink: ChunkSink | undefined;
   #done = false;
 
-  constructor(private readonly controller: Dispatcher.DispatchController) {
+  constructor(private readonly controller: BodyFlow) {
     super();
   }
 
   /** Sends every further chunk to `sink` instead of the stream, and starts the flow. */
   sendTo(sink: ChunkSink): void {
+    if (this.errored) {
+      sink.error(this.errored);
+      return;
+    }
     this.#sink = sink;
     // What the stream side already buffered comes first.
     let flowing = true;
@@ -99,7 +110,11 @@ export class RawBody extends Readable {
     if (sink) {
       this.#sink = undefined;
       sink.error(error);
-    } else this.destroy(error);
+      return;
+    }
+    // The body may fail before anyone reads it: the error is kept (`errored`) for the reader to come, not thrown as uncaught.
+    if (this.listenerCount('error') === 0) this.once('error', () => undefined);
+    this.destroy(error);
   }
 }
 

@@ -33,7 +33,7 @@ export interface RegistryRequest {
   followRedirects?: boolean;
   /** Set false for a request that must not be repeated blindly. */
   retry?: boolean;
-  /** Read a GET's body through the dispatcher directly (see transport/raw-body.ts); for blob downloads. */
+  /** A blob's bytes (a download, or an upload with a content-length): see HttpRequest.rawBody. */
   rawBody?: boolean;
 }
 

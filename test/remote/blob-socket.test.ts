@@ -1,0 +1,134 @@
+/**
+ * getBlob over the transport's own socket exchange (the client makes its own connections and no
+ * proxy applies), against CNCF distribution and the embedded registry: the bytes are the blob's,
+ * the digest is checked, a cut download resumes, a redirect to another origin carries no
+ * credentials, and the client's connections end with close().
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient } from '../../src/client.js';
+import { DigestMismatchError } from '../../src/errors.js';
+import { digestOf } from '../../src/oci/digest.js';
+import { createRegistryHandler, startBlobMirror, startRegistry, type RegistryHandler, type RunningRegistry } from '../../src/registry/index.js';
+import { startDistribution, type DistributionRegistry } from '../helpers/distribution.js';
+
+const SIZE = 6 << 20;
+const BLOB = randomBytes(SIZE);
+const DIGEST = digestOf(BLOB);
+const descriptor = { mediaType: 'application/octet-stream', digest: DIGEST, size: SIZE };
+
+let distribution: DistributionRegistry;
+let embedded: RunningRegistry;
+const clients: RegistryClient[] = [];
+const log: string[] = [];
+
+function client(options: ConstructorParameters<typeof RegistryClient>[0] = {}): RegistryClient {
+  const c = new RegistryClient({ dockerConfig: false, env: {}, retry: { minDelayMs: 1, maxDelayMs: 10 }, ...options });
+  clients.push(c);
+  return c;
+}
+
+async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+beforeAll(async () => {
+  [distribution, embedded] = await Promise.all([startDistribution({ auth: 'none' }), startRegistry({ log: (line) => log.push(line) })]);
+  await Promise.all([client().pushBlob(`${distribution.host}/socket`, BLOB), client().pushBlob(`${embedded.host}/socket`, BLOB)]);
+});
+afterAll(async () => {
+  await Promise.all([distribution?.stop(), embedded?.close()]);
+});
+afterEach(async () => {
+  embedded.faults.clear();
+  log.length = 0;
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+});
+
+describe('getBlob over the socket exchange', () => {
+  it('reads the blob byte for byte from distribution, several times on one client', async () => {
+    const c = client();
+    for (let i = 0; i < 3; i++) expect((await readAll(await c.getBlob(`${distribution.host}/socket`, descriptor))).equals(BLOB)).toBe(true);
+  });
+
+  it('reads the blob byte for byte from the embedded registry, and getBlobBytes reads it whole', async () => {
+    const c = client();
+    expect((await readAll(await c.getBlob(`${embedded.host}/socket`, DIGEST))).equals(BLOB)).toBe(true);
+    expect((await c.getBlobBytes(`${embedded.host}/socket`, descriptor, { limit: SIZE })).equals(BLOB)).toBe(true);
+  });
+
+  it('a body that is not the blob fails with DigestMismatchError', async () => {
+    embedded.faults.add({ method: 'GET', path: `/v2/socket/blobs/${DIGEST}`, status: 200, body: 'not the blob', times: Infinity });
+    const error = await readAll(await client().getBlob(`${embedded.host}/socket`, DIGEST)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DigestMismatchError);
+  });
+
+  it('a download cut mid-body resumes with Range and ends whole and verified', async () => {
+    embedded.faults.add({ method: 'GET', path: `/v2/socket/blobs/${DIGEST}`, reset: 'mid-body', times: 1 });
+    const received = await readAll(await client().getBlob(`${embedded.host}/socket`, descriptor));
+    expect(received.equals(BLOB)).toBe(true);
+    const gets = log.filter((line) => line.startsWith(`GET /v2/socket/blobs/${DIGEST}`));
+    expect(gets).toHaveLength(2);
+  });
+
+  it('a redirect to another origin reaches it without Authorization', async () => {
+    const secured = await startRegistry({ auth: { basic: { username: 'u', password: 'p-socket' } } });
+    const mirror = await startBlobMirror(secured);
+    try {
+      const c = client({ credentials: { [secured.host]: { username: 'u', password: 'p-socket' } } });
+      await c.pushBlob(`${secured.host}/socket`, BLOB);
+      secured.faults.add({ method: 'GET', path: /\/blobs\/sha256:/, redirectTo: mirror.url, times: Infinity });
+      expect((await readAll(await c.getBlob(`${secured.host}/socket`, descriptor))).equals(BLOB)).toBe(true);
+      expect(mirror.requests).toHaveLength(1);
+      expect(mirror.requests[0]).toMatchObject({ hadAuthorization: false });
+    } finally {
+      await mirror.close();
+      await secured.close();
+    }
+  });
+});
+
+describe('the client keeps and closes the connections of blob bodies', () => {
+  let handler: RegistryHandler;
+  let server: Server;
+  let host: string;
+  let open = 0;
+  let connections = 0;
+
+  beforeAll(async () => {
+    handler = await createRegistryHandler({});
+    server = createServer(handler.handle);
+    server.on('connection', (socket: Socket) => {
+      connections++;
+      open++;
+      socket.on('close', () => open--);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const pusher = client();
+    await pusher.pushBlob(`${host}/socket`, BLOB);
+    await pusher.close();
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await handler.close();
+  });
+
+  it('blob after blob on one kept connection beside the control requests, all closed by close()', async () => {
+    const c = client();
+    await readAll(await c.getBlob(`${host}/socket`, descriptor));
+    const afterFirst = connections;
+    for (let i = 0; i < 4; i++) await readAll(await c.getBlob(`${host}/socket`, descriptor));
+    expect(connections).toBe(afterFirst);
+    expect(open).toBeGreaterThan(0);
+    await c.close();
+    await sleep(100);
+    expect(open).toBe(0);
+  });
+});
