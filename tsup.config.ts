@@ -92,7 +92,8 @@ const builtinImportsWithoutFacade: NonNullable<Options['plugins']>[number] = {
   renderChunk(code) {
     if (this.format !== 'esm') return undefined;
     const rewritten = code.replace(BUILTIN_IMPORT, (whole: string, defaultName: string | undefined, named: string | undefined, specifier: string) => {
-      if (!isBuiltin(specifier)) return whole;
+      // `{ default as x }` names the module itself, which a destructuring would not give: left as it is.
+      if (!isBuiltin(specifier) || /\bdefault\b/.test(named ?? '')) return whole;
       const id = JSON.stringify(specifier.startsWith('node:') ? specifier : `node:${specifier}`);
       const binding = defaultName ?? `{${(named ?? '').replace(/\b(\w+)\s+as\s+(\w+)\b/g, '$1: $2')}}`;
       return `const ${binding} = process.getBuiltinModule(${id});`;

@@ -378,10 +378,10 @@ export function isNotYetVisible(e: unknown): e is RegistryError {
 const REDACTIONS: Array<[RegExp, string]> = [
   // Authorization header values. Prose such as "Basic auth" survives: a credential has a digit or
   // symbol, mixed case, or at least 16 letters. A challenge's auth-params (`Bearer realm="…",service=…`)
-  // are no credential: a token68 has `=` only as its trailing padding, so `name=` followed by a quote or
-  // a value is left for the rules below (which still remove secrets from the realm's query).
+  // are no credential: a value starting with one of the challenge parameter names of RFC 6750 / 7617 and
+  // the registry token spec is left for the rules below (which still remove secrets from the realm's query).
   [
-    /\b([Bb]earer|[Bb]asic|BEARER|BASIC)\s+(?![A-Za-z][A-Za-z0-9_-]*=(?:"|[^=\s,]))(?:(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{4,}|(?=[a-z]*[A-Z])[A-Za-z]{4,}|[A-Za-z]{16,})/g,
+    /\b([Bb]earer|[Bb]asic|BEARER|BASIC)\s+(?!(?:realm|service|scope|error|error_description|error_uri|charset)=)(?:(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{4,}|(?=[a-z]*[A-Z])[A-Za-z]{4,}|[A-Za-z]{16,})/g,
     '$1 [REDACTED]',
   ],
   // userinfo in URLs

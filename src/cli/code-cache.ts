@@ -12,8 +12,10 @@ import { VERSION } from '../version.js';
 
 /** Where a cache of `file` lives, or undefined when the environment names no home for it. */
 export function codeCachePath(file: string, source: string, env: Record<string, string | undefined>): string | undefined {
-  const { join, basename } = process.getBuiltinModule('node:path');
-  const base = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : undefined);
+  const { join, basename, isAbsolute } = process.getBuiltinModule('node:path');
+  // As the XDG base directory spec says, a relative XDG_CACHE_HOME is ignored.
+  const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : undefined;
+  const base = xdg ?? (env.HOME && isAbsolute(env.HOME) ? join(env.HOME, '.cache') : undefined);
   if (!base) return undefined;
   // V8 rejects a cache made by another V8 or for another source on its own; the key keeps the
   // caches of several Node versions and package versions from overwriting each other.

@@ -2,7 +2,7 @@
  * Writing Docker's config.json without ever leaving it half-written: the new text goes to a
  * temporary file in the same directory, which then replaces the old one in a single rename.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../util/random-hex.js';
 import { chmod, mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CredentialsError } from '../errors.js';
@@ -48,7 +48,7 @@ export async function readConfigFileText(path: string): Promise<ConfigFileText> 
  */
 export async function writeConfigFileText(file: ConfigFileText, text: string): Promise<void> {
   const dir = dirname(file.target);
-  const temp = join(dir, `.${basename(file.target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(file.target)}.${process.pid}.${randomHex(6)}.tmp`);
   const mode = file.mode ?? NEW_FILE_MODE;
   try {
     await mkdir(dir, { recursive: true, mode: NEW_DIR_MODE });

@@ -5,7 +5,7 @@
  * place (the directory flushed after), so a reader never sees half a file, not even after a crash;
  * the store deletes only the temporary files it created.
  */
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../util/random-hex.js';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -277,7 +277,7 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 function tempName(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  return `${path}.tmp-${process.pid}-${randomHex(4)}`;
 }
 
 async function exists(path: string): Promise<boolean> {

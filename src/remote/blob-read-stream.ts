@@ -5,7 +5,6 @@
  * chunk, and buffers of their own). Backpressure pauses the response body.
  */
 import { Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { RemoteContext } from './context.js';
 import { Digester, digestAlgorithm, type Digest } from '../oci/digest.js';
 import { DigestMismatchError, NetworkError } from '../errors.js';
@@ -171,6 +170,8 @@ export function isIdentity(res: HttpResponse): boolean {
 function decoded(res: HttpResponse): Readable {
   const encoding = header(res, 'content-encoding')?.trim().toLowerCase();
   if (!encoding || encoding === 'identity') return res.body;
+  // node:zlib is loaded only by a body that needs decoding.
+  const { createBrotliDecompress, createGunzip, createInflate } = process.getBuiltinModule('node:zlib');
   const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : encoding === 'br' ? createBrotliDecompress() : undefined;
   if (!decoder) throw new NetworkError('GET blob', `unsupported Content-Encoding ${encoding}`);
   res.body.on('error', (error) => decoder.destroy(error));

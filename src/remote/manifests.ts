@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomHex } from '../util/random-hex.js';
 import { pushBlob } from './blob-push.js';
 import type { CallOptions, RemoteContext } from './context.js';
 import { deleteScope, pullScope, pushScope, routes } from './routes.js';
@@ -515,7 +515,7 @@ function placeholderManifest(ref: Reference): Buffer {
       layers: [empty],
       annotations: {
         'org.opencontainers.image.created': new Date().toISOString(),
-        'org.opencontainers.image.description': `placeholder written to delete the tag ${ref.tag ?? ''}; nonce ${randomBytes(16).toString('hex')}`,
+        'org.opencontainers.image.description': `placeholder written to delete the tag ${ref.tag ?? ''}; nonce ${randomHex(16)}`,
       },
     }),
   );

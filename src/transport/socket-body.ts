@@ -40,6 +40,8 @@ function writeReadable(socket: Socket, stream: Readable, length: number): BodyWr
       stream.off('data', onData);
       socket.off('drain', onDrain);
       stopWatching();
+      // A source not sent whole is given up, as undici does with a body: its file or download is closed now.
+      if (sent !== length || error) stream.destroy();
       if (error) reject(error);
       else resolve();
     };

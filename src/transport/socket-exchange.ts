@@ -34,7 +34,14 @@ export async function exchangeOverSocket(pool: SocketPool, req: SocketRequest): 
   const source = req.body?.source;
   if (source instanceof Readable && (source.errored || source.destroyed)) throw source.errored ?? failure('the request body was destroyed before it was sent', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH');
   const origin = originOf(req.url, req.insecure);
-  const first = await pool.acquire(origin, CONNECT_TIMEOUT_MS, req.signal);
+  let first: Awaited<ReturnType<SocketPool['acquire']>>;
+  try {
+    first = await pool.acquire(origin, CONNECT_TIMEOUT_MS, req.signal);
+  } catch (error) {
+    // No connection, so the body is never read: close its file or download now rather than at GC.
+    if (source instanceof Readable) source.destroy();
+    throw error;
+  }
   try {
     return await new Exchange(pool, first.connection, req).start(head);
   } catch (error) {
@@ -159,10 +166,12 @@ class Exchange implements BodyFlow {
     if (this.#reader.done) {
       this.#settle();
       // A connection whose request body was not written whole (an early answer) is not kept.
-      if (this.#reader.reusable && (this.#write?.whole ?? true)) this.pool.release(this.connection);
+      // A kept connection goes on reading while idle, so that a server's close or stray bytes end it at once.
+      const kept = this.#reader.reusable && (this.#write?.whole ?? true);
+      if (kept) this.pool.release(this.connection);
       else this.connection.destroy();
       this.#body?.finish();
-      return false;
+      return kept;
     }
     return !this.#paused;
   };

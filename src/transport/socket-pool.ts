@@ -5,8 +5,8 @@
  * on is a view that no later read writes over, so its consumer owns it, and one allocation serves
  * several reads.
  */
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import type tls from 'node:tls';
 
 /** Where a connection goes, and whether its certificate is checked. */
 export interface Origin {
@@ -32,7 +32,8 @@ export interface ConnectionListener {
 const SLAB_BYTES = 1 << 20;
 const READ_BYTES = 256 << 10;
 const MIN_READ_BYTES = 64 << 10;
-const IDLE_MS = 10_000;
+// Below the 5 s keep-alive of Node's and many other servers, as undici's default (4 s) is.
+const IDLE_MS = 4_000;
 const MAX_IDLE_PER_ORIGIN = 8;
 
 export class Connection {
@@ -40,6 +41,7 @@ export class Connection {
   #listener: ConnectionListener | undefined;
   #slab = Buffer.allocUnsafeSlow(0);
   #slabUsed = 0;
+  readonly #secure: boolean;
 
   constructor(
     readonly key: string,
@@ -47,10 +49,13 @@ export class Connection {
     private readonly onIdleClose: (connection: Connection) => void,
   ) {
     const onread = { buffer: this.#nextReadBuffer, callback: this.#onRead };
+    // Loaded at the first blob connection, so that importing the library loads neither.
+    const net = process.getBuiltinModule('node:net');
     const servername = net.isIP(origin.hostname) ? undefined : origin.hostname;
     // Node passes `onread` on to the TLS socket (its decrypted reads), though its types leave it out.
     const secure: tls.ConnectionOptions = { host: origin.hostname, port: origin.port, servername, rejectUnauthorized: !origin.insecure, ALPNProtocols: ['http/1.1'] };
-    this.socket = origin.protocol === 'https:' ? tls.connect({ ...secure, onread } as tls.ConnectionOptions) : net.connect({ host: origin.hostname, port: origin.port, onread });
+    this.#secure = origin.protocol === 'https:';
+    this.socket = this.#secure ? process.getBuiltinModule('node:tls').connect({ ...secure, onread } as tls.ConnectionOptions) : net.connect({ host: origin.hostname, port: origin.port, onread });
     this.socket.setNoDelay(true);
     this.socket.on('end', () => (this.#listener ? this.#listener.end() : this.destroy()));
     this.socket.on('error', (error) => this.#listener?.error(error));
@@ -63,7 +68,7 @@ export class Connection {
 
   /** Resolves once connected (and, for https, once the certificate was accepted). */
   ready(): Promise<void> {
-    const event = this.socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect';
+    const event = this.#secure ? 'secureConnect' : 'connect';
     return new Promise((resolve, reject) => {
       const fail = (error: Error) => {
         this.socket.off(event, done);
@@ -162,6 +167,7 @@ export class SocketPool {
       return;
     }
     connection.setIdleTimeout(IDLE_MS);
+    connection.resume();
     // An idle connection does not keep the process alive.
     connection.socket.unref();
     idle.push(connection);

@@ -81,5 +81,8 @@ describe('challenges (WWW-Authenticate) as --debug prints them', () => {
     expect(redact('Authorization: Basic YWI=')).toBe('Authorization: Basic [REDACTED]');
     expect(redact('Authorization: Bearer abc.def-ghi_123')).toBe('Authorization: Bearer [REDACTED]');
     expect(redactHeaders({ Authorization: 'Bearer realm=x' })).toEqual({ authorization: '[REDACTED]' });
+    // A single '=' of padding followed by a quote, as JSON and util.inspect print a header.
+    expect(redact('{"authorization":"Basic QVdTOnNlY3JldHRva2VudmFsdWUxMjM="}')).toBe('{"authorization":"Basic [REDACTED]"}');
+    expect(redact("authorization: 'Basic QVdTOnNlY3JldHRva2VudmFsdWUxMjM='")).toBe("authorization: 'Basic [REDACTED]'");
   });
 });

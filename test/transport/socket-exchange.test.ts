@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -326,6 +326,55 @@ describe('the socket exchange for blob uploads', () => {
     });
     return { ...server, received };
   }
+
+  it('an upload after the server closed the kept connection goes on a new one (an idle connection is watched, not trusted blindly)', async () => {
+    const server = await uploadServer();
+    const t = transport();
+    await discard((await put(t, `${server.base}/upload`, BLOB, BLOB.length)).body);
+    // The server's keep-alive ends while the client is idle, as Node's 5 s default does.
+    (servers[0] as HttpServer).closeIdleConnections();
+    await sleep(100);
+    const res = await put(t, `${server.base}/upload`, BLOB, BLOB.length);
+    await discard(res.body);
+    expect(res.status).toBe(201);
+    expect(server.received).toHaveLength(2);
+    expect(server.connections()).toBe(2);
+  });
+
+  it('bytes a server sends on an idle connection are never taken for the answer to the next request', async () => {
+    const server = await rawServer((head, socket) => {
+      const path = head.split(' ')[1] ?? '';
+      socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${path.length}\r\n\r\n${path}`);
+      // A second, unasked answer shortly after the first.
+      if (path === '/a') setTimeout(() => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nSTALE'), 30);
+    });
+    const t = transport();
+    expect((await readAll((await get(t, `${server.base}/a`)).body)).toString()).toBe('/a');
+    await sleep(150);
+    expect((await readAll((await get(t, `${server.base}/b`)).body)).toString()).toBe('/b');
+    expect(server.connections()).toBe(2);
+  });
+
+  it('a file upload answered before its body was sent, or that cannot connect, leaves no file open', async () => {
+    const server = await httpServer((_req, res) => res.writeHead(401, { 'content-length': '0' }).end());
+    const dir = mkdtempSync(join(tmpdir(), 'socket-upload-'));
+    const path = join(dir, 'blob');
+    const openOnFile = () => readdirSync('/proc/self/fd').filter((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === path; } catch { return false; } }).length;
+    try {
+      writeFileSync(path, Buffer.alloc(8 << 20, 1));
+      const t = transport();
+      const res = await put(t, `${server.base}/upload`, { path }, 8 << 20);
+      expect(res.status).toBe(401);
+      await discard(res.body);
+      const { server: closed, port } = await listen(createNetServer());
+      await new Promise((resolve) => closed.close(resolve));
+      await expect(put(t, `http://127.0.0.1:${port}/upload`, { path }, 8 << 20)).rejects.toThrow(NetworkError);
+      await sleep(100);
+      expect(openOnFile()).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('sends a file, bytes and a stream whole, one request after another on one kept connection', async () => {
     const server = await uploadServer();
