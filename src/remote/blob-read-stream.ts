@@ -11,6 +11,7 @@ import { Digester, digestAlgorithm, type Digest } from '../oci/digest.js';
 import { DigestMismatchError, NetworkError } from '../errors.js';
 import { header, toTransportError, type HttpResponse } from '../transport/http.js';
 import { RawBody } from '../transport/raw-body.js';
+import { recycleReadChunk } from '../transport/read-slabs.js';
 import { parseContentRange } from '../oci/range.js';
 import { isRetryableError } from '../transport/retry.js';
 import { discard } from '../util/streams.js';
@@ -39,6 +40,14 @@ export class BlobReadStream extends Readable {
     super({ highWaterMark: 1 << 20 });
     this.#digester = new Digester(digestAlgorithm(expected.digest));
     this.#attach(first);
+  }
+
+  /**
+   * @internal Hands a chunk back to the socket that read it, for the library's own consumers that
+   * are done with it (the upload writer of a copy, on the socket's write callback).
+   */
+  recycle(chunk: Uint8Array): void {
+    recycleReadChunk(chunk);
   }
 
   override _read(): void {

@@ -76,6 +76,13 @@ describe('getBlob over the socket exchange', () => {
     expect(gets).toHaveLength(2);
   });
 
+  it('a copy from distribution to the embedded registry moves the blob whole (the registry checks the digest)', async () => {
+    const c = client();
+    const result = await c.copyBlob(`${distribution.host}/socket`, `${embedded.host}/copied`, descriptor);
+    expect(result.digest).toBe(DIGEST);
+    expect((await readAll(await c.getBlob(`${embedded.host}/copied`, descriptor))).equals(BLOB)).toBe(true);
+  });
+
   it('a redirect to another origin reaches it without Authorization', async () => {
     const secured = await startRegistry({ auth: { basic: { username: 'u', password: 'p-socket' } } });
     const mirror = await startBlobMirror(secured);
