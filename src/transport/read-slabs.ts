@@ -10,8 +10,8 @@ const READ_BYTES = 256 << 10;
 const MIN_READ_BYTES = 64 << 10;
 const SPARE_SLABS = 2;
 
+/** Kept in a WeakMap keyed by the slab's memory, so it must not refer to the slab itself (it would keep it alive). */
 interface SlabState {
-  readonly slab: Buffer;
   readonly owner: ReadSlabs;
   /** Bytes read into the slab so far. */
   read: number;
@@ -24,36 +24,37 @@ interface SlabState {
 const states = new WeakMap<ArrayBufferLike, SlabState>();
 
 export class ReadSlabs {
-  #current: SlabState | undefined;
+  #current: { slab: Buffer; state: SlabState } | undefined;
   readonly #spare: Buffer[] = [];
 
   /** The region the next read goes into. */
   next(): Buffer {
-    let state = this.#current;
-    if (!state || state.slab.length - state.read < MIN_READ_BYTES) {
-      if (state) this.#retire(state);
+    let current = this.#current;
+    if (!current || SLAB_BYTES - current.state.read < MIN_READ_BYTES) {
+      if (current) this.#retire(current.slab, current.state);
       const slab = this.#spare.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
-      state = { slab, owner: this, read: 0, returned: 0, full: false };
+      const state = { owner: this, read: 0, returned: 0, full: false };
       states.set(slab.buffer, state);
-      this.#current = state;
+      this.#current = current = { slab, state };
     }
-    return state.slab.subarray(state.read, Math.min(state.read + READ_BYTES, state.slab.length));
+    const { slab, state } = current;
+    return slab.subarray(state.read, Math.min(state.read + READ_BYTES, SLAB_BYTES));
   }
 
   /** `bytes` were read into the region {@link next} gave. */
   filled(bytes: number): void {
-    this.#current!.read += bytes;
+    this.#current!.state.read += bytes;
   }
 
-  #retire(state: SlabState): void {
+  #retire(slab: Buffer, state: SlabState): void {
     state.full = true;
-    if (state.returned === state.read) this.reuse(state);
+    if (state.returned === state.read) this.reuse(slab.buffer);
   }
 
   /** @internal */
-  reuse(state: SlabState): void {
-    states.delete(state.slab.buffer);
-    if (this.#spare.length < SPARE_SLABS) this.#spare.push(state.slab);
+  reuse(memory: ArrayBufferLike): void {
+    states.delete(memory);
+    if (this.#spare.length < SPARE_SLABS) this.#spare.push(Buffer.from(memory as ArrayBuffer, 0, SLAB_BYTES));
   }
 }
 
@@ -67,5 +68,5 @@ export function recycleReadChunk(chunk: Uint8Array): void {
   if (!state) return;
   state.returned += chunk.byteLength;
   if (state.returned > state.read) states.delete(chunk.buffer);
-  else if (state.full && state.returned === state.read) state.owner.reuse(state);
+  else if (state.full && state.returned === state.read) state.owner.reuse(chunk.buffer);
 }
