@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { CallOptions, RemoteContext } from './context.js';
 import { OCTET_STREAM, blobExists, getBlob, headBlob, repoLabel } from './blobs.js';
+import { BlobReadStream } from './blob-read-stream.js';
 import { toReference, type ReferenceInput } from '../oci/reference.js';
 import { digestAlgorithm, digestOf, parseDigest, type Digest } from '../oci/digest.js';
 import { RegistryError, ValidationError, isAuthError } from '../errors.js';
@@ -149,7 +150,9 @@ export function remoteBlobSource(ctx: RemoteContext, from: Reference, descriptor
       // Until the upload starts reading it, an abort must not surface as an unhandled 'error' event (which
       // ends the process); the reader still gets the error, from the stream's stored state.
       stream.on('error', () => {});
-      return offset > 0 ? skipBytes(stream, offset) : stream;
+      if (offset > 0) return skipBytes(stream, offset);
+      // The upload is this stream's only reader: its read buffers may be handed back once written.
+      return stream instanceof BlobReadStream ? stream.handChunksBack() : stream;
     },
   };
 }

@@ -10,6 +10,7 @@ import { Digester, digestAlgorithm, type Digest } from '../oci/digest.js';
 import { DigestMismatchError, NetworkError } from '../errors.js';
 import { header, toTransportError, type HttpResponse } from '../transport/http.js';
 import { RawBody } from '../transport/raw-body.js';
+import { recycleReadChunk } from '../transport/read-slabs.js';
 import { parseContentRange } from '../oci/range.js';
 import { isRetryableError } from '../transport/retry.js';
 import { discard } from '../util/streams.js';
@@ -26,6 +27,7 @@ export class BlobReadStream extends Readable {
   #delivered = 0;
   #skip = 0;
   #resumes = 0;
+  #handsBack = false;
 
   constructor(
     private readonly ctx: RemoteContext,
@@ -38,6 +40,24 @@ export class BlobReadStream extends Readable {
     super({ highWaterMark: 1 << 20 });
     this.#digester = new Digester(digestAlgorithm(expected.digest));
     this.#attach(first);
+  }
+
+  /**
+   * @internal Lets {@link recycle} hand chunks back: only for a stream the library consumes alone (a copy's
+   * source). A stream given to a caller never reuses its chunks, since the caller may keep them (a tee into
+   * a file, say) after the upload has written them.
+   */
+  handChunksBack(): this {
+    this.#handsBack = true;
+    return this;
+  }
+
+  /**
+   * @internal Hands a chunk back to the socket that read it once its consumer is done with it (the upload
+   * writer of a copy, on the socket's write callback); does nothing unless {@link handChunksBack} was called.
+   */
+  recycle(chunk: Uint8Array): void {
+    if (this.#handsBack) recycleReadChunk(chunk);
   }
 
   override _read(): void {

@@ -1,12 +1,11 @@
 /**
  * Connections for the socket exchange (socket-exchange.ts): one TCP or TLS socket per exchange,
  * kept per origin while idle so the next body reuses it, and closed by {@link SocketPool.close}.
- * Sockets read with `onread` into regions of a larger slab, each region used once: a chunk handed
- * on is a view that no later read writes over, so its consumer owns it, and one allocation serves
- * several reads.
+ * Sockets read with `onread` into the buffers of read-slabs.ts.
  */
 import type net from 'node:net';
 import type tls from 'node:tls';
+import { ReadSlabs } from './read-slabs.js';
 
 /** Where a connection goes, and whether its certificate is checked. */
 export interface Origin {
@@ -29,9 +28,6 @@ export interface ConnectionListener {
   timeout(): void;
 }
 
-const SLAB_BYTES = 1 << 20;
-const READ_BYTES = 256 << 10;
-const MIN_READ_BYTES = 64 << 10;
 // Below the 5 s keep-alive of Node's and many other servers, as undici's default (4 s) is.
 const IDLE_MS = 4_000;
 const MAX_IDLE_PER_ORIGIN = 8;
@@ -39,8 +35,7 @@ const MAX_IDLE_PER_ORIGIN = 8;
 export class Connection {
   readonly socket: net.Socket;
   #listener: ConnectionListener | undefined;
-  #slab = Buffer.allocUnsafeSlow(0);
-  #slabUsed = 0;
+  readonly #buffers = new ReadSlabs();
   readonly #secure: boolean;
 
   constructor(
@@ -109,16 +104,10 @@ export class Connection {
     this.socket.destroy();
   }
 
-  readonly #nextReadBuffer = (): Buffer => {
-    if (this.#slab.length - this.#slabUsed < MIN_READ_BYTES) {
-      this.#slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      this.#slabUsed = 0;
-    }
-    return this.#slab.subarray(this.#slabUsed, Math.min(this.#slabUsed + READ_BYTES, this.#slab.length));
-  };
+  readonly #nextReadBuffer = (): Buffer => this.#buffers.next();
 
   readonly #onRead = (bytes: number, buffer: Buffer): boolean => {
-    this.#slabUsed += bytes;
+    this.#buffers.filled(bytes);
     const listener = this.#listener;
     if (listener) return listener.data(buffer.subarray(0, bytes));
     // Bytes on an idle connection answer nothing that was asked: the connection cannot be trusted.

@@ -56,6 +56,18 @@ describe('getBlob over the socket exchange', () => {
     for (let i = 0; i < 3; i++) expect((await readAll(await c.getBlob(`${distribution.host}/socket`, descriptor))).equals(BLOB)).toBe(true);
   });
 
+  it('a getBlob stream given as an upload body keeps the chunks its caller also holds intact (no read buffer is reused under them)', async () => {
+    const c = client();
+    const stream = await c.getBlob(`${distribution.host}/socket`, descriptor);
+    const kept: Buffer[] = [];
+    // A second reader of every chunk (as a tee into a file would be), which waits for the upload to start the flow.
+    stream.on('data', (chunk: Buffer) => kept.push(chunk));
+    stream.pause();
+    const pushed = await c.pushBlob(`${embedded.host}/socket-tee`, stream, { digest: DIGEST, size: SIZE });
+    expect(pushed.digest).toBe(DIGEST);
+    expect(Buffer.concat(kept).equals(BLOB)).toBe(true);
+  });
+
   it('reads the blob byte for byte from the embedded registry, and getBlobBytes reads it whole', async () => {
     const c = client();
     expect((await readAll(await c.getBlob(`${embedded.host}/socket`, DIGEST))).equals(BLOB)).toBe(true);
@@ -74,6 +86,13 @@ describe('getBlob over the socket exchange', () => {
     expect(received.equals(BLOB)).toBe(true);
     const gets = log.filter((line) => line.startsWith(`GET /v2/socket/blobs/${DIGEST}`));
     expect(gets).toHaveLength(2);
+  });
+
+  it('a copy from distribution to the embedded registry moves the blob whole (the registry checks the digest)', async () => {
+    const c = client();
+    const result = await c.copyBlob(`${distribution.host}/socket`, `${embedded.host}/copied`, descriptor);
+    expect(result.digest).toBe(DIGEST);
+    expect((await readAll(await c.getBlob(`${embedded.host}/copied`, descriptor))).equals(BLOB)).toBe(true);
   });
 
   it('a redirect to another origin reaches it without Authorization', async () => {
