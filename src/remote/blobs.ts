@@ -85,7 +85,7 @@ function verifiedStream(ctx: RemoteContext, ref: Reference, digest: Digest, size
   return new BlobReadStream(ctx, { digest, size }, first, (offset) => openBlob(ctx, ref, digest, offset, signal, what), signal, what);
 }
 
-async function openBlob(ctx: RemoteContext, ref: Reference, digest: Digest, offset: number, signal: AbortSignal | undefined, what: string): Promise<HttpResponse> {
+async function openBlob(ctx: RemoteContext, ref: Reference, digest: Digest, offset: number, signal: AbortSignal | undefined, what: string, small = false): Promise<HttpResponse> {
   return ctx.transport.request({
     registry: ref.registry,
     method: 'GET',
@@ -96,8 +96,12 @@ async function openBlob(ctx: RemoteContext, ref: Reference, digest: Digest, offs
     expect: offset > 0 ? [200, 206] : [200],
     signal,
     rawBody: true,
+    small,
   });
 }
+
+/** Up to this size a blob read whole goes on the control plane's kept connections (see HttpRequest.small). */
+const SMALL_BLOB_BYTES = 1 << 20;
 
 /** Reads a whole blob into memory (for configs and other small documents), capped at `limit` bytes. */
 export async function getBlobBytes(ctx: RemoteContext, repo: ReferenceInput, blob: Descriptor | string, limit: number, options: CallOptions = {}): Promise<Buffer> {
@@ -113,7 +117,7 @@ export async function getBlobBytes(ctx: RemoteContext, repo: ReferenceInput, blo
   // Configs are read by the dozen when a list is composed: one request read whole and checked in
   // memory, without the stream machinery of getBlob. A body that breaks is read again through
   // getBlob, which resumes; an encoded body goes through getBlob's decoder.
-  const res = await openBlob(ctx, ref, digest, 0, options.signal, what);
+  const res = await openBlob(ctx, ref, digest, 0, options.signal, what, blob.size <= SMALL_BLOB_BYTES);
   if (!isIdentity(res)) return collect(verifiedStream(ctx, ref, digest, blob.size, res, options.signal, what));
   let bytes: Buffer;
   try {

@@ -37,6 +37,12 @@ export interface HttpRequest {
    * exchange in the same case, and through `undici.request` otherwise.
    */
   rawBody?: boolean;
+  /**
+   * With `rawBody` on a GET: a small document read whole (an image config), for which a new connection of the
+   * socket exchange (and its read slab) would cost more than it saves; it goes through the dispatcher's kept
+   * connections instead.
+   */
+  small?: boolean;
 }
 
 export interface HttpTransportOptions {
@@ -142,6 +148,7 @@ export class HttpTransport {
       const upload = (method === 'PUT' || method === 'PATCH') && Number.isSafeInteger(length) && length >= 0;
       if (req.rawBody && (method === 'GET' || (upload && this.isDirect(url)))) {
         const raw = await this.rawExchange(
+          req.small === true,
           {
             url,
             method,
@@ -188,8 +195,8 @@ export class HttpTransport {
    * A body GET over the socket exchange when this transport makes its own connections and no
    * proxy is configured for the host (a caller's dispatcher, a proxy and NO_PROXY stay undici's).
    */
-  private rawExchange(raw: RawRequest, body?: SocketRequest['body']): Promise<RawResponse> {
-    if (!this.isDirect(raw.url)) return dispatchRaw(this.dispatcherFor(raw.url), raw);
+  private rawExchange(small: boolean, raw: RawRequest, body?: SocketRequest['body']): Promise<RawResponse> {
+    if (small || !this.isDirect(raw.url)) return dispatchRaw(this.dispatcherFor(raw.url), raw);
     return exchangeOverSocket(this.sockets, { ...raw, insecure: this.isInsecure(raw.url), body });
   }
 

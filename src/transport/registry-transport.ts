@@ -35,6 +35,8 @@ export interface RegistryRequest {
   retry?: boolean;
   /** A blob's bytes (a download, or an upload with a content-length): see HttpRequest.rawBody. */
   rawBody?: boolean;
+  /** With `rawBody`: a small document read whole (see HttpRequest.small). */
+  small?: boolean;
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -143,6 +145,7 @@ export class RegistryTransport {
       operation: req.operation,
       followRedirects: req.followRedirects,
       rawBody: req.rawBody,
+      small: req.small,
     }), slot);
   }
 }
