@@ -97,6 +97,7 @@ async function openBlob(ctx: RemoteContext, ref: Reference, digest: Digest, offs
     signal,
     rawBody: true,
     small,
+    continuing: offset > 0,
   });
 }
 

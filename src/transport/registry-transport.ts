@@ -37,6 +37,8 @@ export interface RegistryRequest {
   rawBody?: boolean;
   /** With `rawBody`: a small document read whole (see HttpRequest.small). */
   small?: boolean;
+  /** The request continues a transfer already admitted (a download resumed): see SlotRequest.continuing. */
+  continuing?: boolean;
 }
 
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -135,7 +137,7 @@ export class RegistryTransport {
   private send(req: RegistryRequest, url: URL, opener: BodyOpener, authorization: string | undefined): Promise<HttpResponse> {
     const headers: Record<string, string> = { ...(req.headers ?? {}) };
     if (authorization) headers['authorization'] = authorization;
-    const slot = { signal: req.signal, operation: req.operation, continuing: isRangedGet(req) };
+    const slot = { signal: req.signal, operation: req.operation, continuing: req.continuing === true };
     return this.concurrency.run(req.registry, () => this.http.send({
       method: req.method,
       url: url.toString(),
@@ -148,11 +150,6 @@ export class RegistryTransport {
       small: req.small,
     }), slot);
   }
-}
-
-/** A GET from a byte offset: only a transfer already under way asks for one (a resumed or re-opened blob). */
-function isRangedGet(req: RegistryRequest): boolean {
-  return req.method === 'GET' && Object.keys(req.headers ?? {}).some((name) => name.toLowerCase() === 'range');
 }
 
 /**
