@@ -118,6 +118,14 @@ const notCloudSdk = /^(?!(?:@aws-sdk\/client-ecr|google-auth-library|@azure\/ide
 const esmRequire =
   "let __mpRequire;\nconst require = (id) => (__mpRequire ??= process.getBuiltinModule('node:module').createRequire(import.meta.url))(id);";
 
+/** Leaves `import('./main.js')` of src/cli/bin.ts to Node at run time instead of bundling the command into it. */
+const commandEntryOutside: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'command-entry-outside',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/main\.js$/ }, (args) => (args.importer.endsWith('bin.ts') ? { path: './main.js', external: true } : undefined));
+  },
+};
+
 const library: Options = {
   entry: { index: 'src/index.ts', 'oci/index': 'src/oci/index.ts', 'registry/index': 'src/registry/index.ts' },
   sourcemap: true,
@@ -149,6 +157,19 @@ export default defineConfig([
     esbuildPlugins: [undiciLite('../undici-parts.cjs')],
     plugins: [builtinImportsWithoutFacade],
     banner: { js: `#!/usr/bin/env node\n${esmRequire}` },
+  },
+  {
+    // The command's first file (see src/cli/bin.ts): CommonJS, so that `--version` is answered
+    // without Node's ES module loader; main.js, an ES module, stays outside it, imported as it is.
+    entry: { bin: 'src/cli/bin.ts' },
+    outDir: 'dist/cli',
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    sourcemap: false,
+    clean: false,
+    target: 'node20',
+    esbuildPlugins: [commandEntryOutside],
+    banner: { js: '#!/usr/bin/env node' },
   },
   {
     // undici's parts, required by undici-lite at the first request of the library and of the command.

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTempDir, removeTempDir } from './lib/cleanup.mjs';
+import { CLI_RELATIVE } from './lib/command.mjs';
 import { run } from './lib/proc.mjs';
 import { median } from './lib/stats.mjs';
 
@@ -15,8 +16,8 @@ const TRACE = fileURLToPath(new URL('./lib/trace-loads.mjs', import.meta.url));
 /** The commands timed, as argv arrays run from the package root. */
 export const COLD_COMMANDS = {
   node: { label: 'node -e 0', argv: ['node', '-e', '0'] },
-  version: { label: 'node dist/cli/main.js --version', argv: ['node', 'dist/cli/main.js', '--version'] },
-  help: { label: 'node dist/cli/main.js --help', argv: ['node', 'dist/cli/main.js', '--help'] },
+  version: { label: `node ${CLI_RELATIVE} --version`, argv: ['node', CLI_RELATIVE, '--version'] },
+  help: { label: `node ${CLI_RELATIVE} --help`, argv: ['node', CLI_RELATIVE, '--help'] },
   import: { label: `node -e "import('multiplatform')"`, argv: ['node', '-e', "import('multiplatform')"] },
 };
 

@@ -4,16 +4,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RegistryClient } from 'multiplatform';
 import { makeTempDir, removeTempDir } from './lib/cleanup.mjs';
+import { CLI_PATH } from './lib/command.mjs';
 import { PLATFORMS, pushChildren } from './lib/images.mjs';
 import { processCpuMs } from './lib/cpu.mjs';
 import { run } from './lib/proc.mjs';
 import { createTracingDispatcher, requestMix, sequentialRoundTrips } from './lib/request-trace.mjs';
 import { median, nowMs } from './lib/stats.mjs';
 
-const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const CLI = CLI_PATH;
 const REPO = 'bench/compose';
 
 /** One in-process run: a fresh client (fresh connections) with a tracing dispatcher. */

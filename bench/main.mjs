@@ -19,6 +19,7 @@ import { cleanupAll } from './lib/cleanup.mjs';
 import { versionOf } from './lib/proc.mjs';
 import { DISTRIBUTION_BINARY, startRegistry } from './lib/registry.mjs';
 import { renderReport } from './report.mjs';
+import { CLI_PATH, CLI_RELATIVE } from './lib/command.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // run.sh runs the benchmark from a frozen copy of the build; the report still goes to the repository.
@@ -60,7 +61,7 @@ async function machine() {
 }
 
 async function main() {
-  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/cli/main.js is missing: build first (bench/run.sh does)');
+  if (!existsSync(CLI_PATH)) throw new Error(`${CLI_RELATIVE} is missing: build first (bench/run.sh does)`);
   const info = await machine();
   log(`machine: ${info.cpu}, ${info.memory}, node ${info.node}`);
   const registry = await startRegistry();

@@ -204,7 +204,7 @@ export const METHOD = `
   - *library in-process*: a new \`RegistryClient\` per run (new connections, as a fresh program
     would have), \`client.pushManifestList(spec)\` timed inside the benchmark process, once with the
     default concurrency (32) and once with a tighter \`concurrency: 8\`;
-  - *CLI*: \`node dist/cli/main.js push from-spec --quiet FILE.yml\`, the wall time of the whole process
+  - *CLI*: \`node dist/cli/bin.cjs push from-spec --quiet FILE.yml\`, the wall time of the whole process
     (the CLI is one bundle and sets V8's \`--liftoff-only\` itself; the \`node --liftoff-only\` column
     is kept to show that passing the flag again changes nothing);
   - *buildah*: \`buildah manifest create\`, one \`buildah manifest add --tls-verify=false LIST docker://child\`

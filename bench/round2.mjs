@@ -13,13 +13,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RegistryClient } from 'multiplatform';
 import { makeTempDir, removeTempDir } from './lib/cleanup.mjs';
+import { CLI_PATH } from './lib/command.mjs';
 import { PLATFORMS, pushChildren } from './lib/images.mjs';
 import { run } from './lib/proc.mjs';
 import { createTracingDispatcher } from './lib/request-trace.mjs';
 import { median } from './lib/stats.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const CLI = CLI_PATH;
 const WORKER = fileURLToPath(new URL('./blob-worker.mjs', import.meta.url));
 const REPO = 'bench/round2';
 

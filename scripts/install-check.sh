@@ -112,6 +112,9 @@ check_installed() {
   local printed
   printed="$("$dir/node_modules/.bin/multiplatform" --version)" || { echo "install-check: $mode: the bin failed" >&2; return 1; }
   [ "$printed" = "$version" ] || { echo "install-check: $mode: multiplatform --version printed '$printed', expected $version" >&2; return 1; }
+  # --version is answered by the bin alone; --help goes on to the command (main.js) through the link.
+  printed="$("$dir/node_modules/.bin/multiplatform" --help)" || { echo "install-check: $mode: multiplatform --help failed" >&2; return 1; }
+  [[ "$printed" == "usage: multiplatform "* ]] || { echo "install-check: $mode: multiplatform --help printed '${printed%%$'\n'*}'" >&2; return 1; }
 }
 
 install_into() {

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/index.js';
@@ -61,5 +62,42 @@ describe('the built CLI', () => {
     const entry = await readFile(main, 'utf8');
     expect(entry).not.toMatch(/from ["']undici["']/);
     expect(entry).not.toMatch(/from ["']yaml["']/);
+  });
+});
+
+describe('the bin package.json names', () => {
+  const bin = resolve(root, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { multiplatform: string } }).bin.multiplatform);
+  const mainFile = join(root, 'dist', 'cli', 'main.js');
+  const runFile = async (file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const { stdout, stderr } = await execFileAsync(process.execPath, [file, ...args], { env: { PATH: process.env.PATH, HOME: tmpdir() } });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failure = error as { code: number; stdout: string; stderr: string };
+      return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+    }
+  };
+
+  it('answers --version by itself: a copy with no main.js beside it still prints the version, and fails for anything else', async () => {
+    if (!existsSync(bin)) throw new Error(`${bin} does not exist: run the build first (\`npx tsup\`)`);
+    const alone = await mkdtemp(join(tmpdir(), 'mp-bin-alone-'));
+    try {
+      await copyFile(bin, join(alone, basename(bin)));
+      expect(await runFile(join(alone, basename(bin)), ['--version'])).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+      const help = await runFile(join(alone, basename(bin)), ['--help']);
+      expect(help.code).not.toBe(0);
+      expect(help.stderr).toMatch(/main\.js/);
+    } finally {
+      await rm(alone, { recursive: true, force: true });
+    }
+  });
+
+  it('hands every other command line to the command: same output and exit code as main.js', async () => {
+    for (const args of [['--help'], ['push', '--version'], ['inspect', '--nope', 'x'], ['push', 'from-spec', join(tmpdir(), 'mp-no-such-spec.yml')]]) {
+      const direct = await runFile(mainFile, args);
+      const throughBin = await runFile(bin, args);
+      expect(throughBin, args.join(' ')).toEqual(direct);
+      expect(direct.stdout + direct.stderr, args.join(' ')).not.toBe('');
+    }
   });
 });
