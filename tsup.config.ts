@@ -23,27 +23,85 @@ function undiciLite(partsFromOutput: string): NonNullable<Options['esbuildPlugin
 }
 
 /**
- * undici's client requires its HTTP/2 half at load, and with it `node:http2`, which loads
- * `node:tls`: together ≈ 15 ms of every start-up, though a connection uses HTTP/2 only when a TLS
- * server chooses it through ALPN (and undici offers it only when `allowH2` is set, which the client
- * never does). This rewrites that one line of undici's source as it is bundled, so the HTTP/2 half
- * is loaded when a connection first needs it, and `node:tls` when the first TLS connection is made
- * (undici's connector already loads it then). A rewrite at build time rather than an edited copy of
- * undici: the package stays the npm one, and the build fails loudly when an undici release changes
- * the line, instead of silently loading HTTP/2 again.
+ * Lines of undici's source rewritten as it is bundled, so that built-ins the client rarely needs
+ * are loaded when first needed rather than at every start-up:
+ * - its HTTP/2 half, and with it `node:http2` and `node:tls` (≈ 15 ms): a connection uses HTTP/2
+ *   only when a TLS server chooses it through ALPN, and undici offers it only when `allowH2` is set,
+ *   which the client never does;
+ * - `node:http` (≈ 6 ms with `_http_agent`, `_http_client`, `_http_server`…): undici reads only
+ *   `http.maxHeaderSize` (for a client created without `maxHeaderSize`) and compares a stream's
+ *   class with `IncomingMessage` (which only a loaded `node:http` can have made).
+ * A rewrite at build time rather than an edited copy of undici: the package stays the npm one, and
+ * the build fails loudly when an undici release changes a line, instead of silently loading the
+ * built-in again.
  */
-const UNDICI_CLIENT = /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/;
-const EAGER_H2 = "const connectH2 = require('./client-h2.js')";
-const LAZY_H2 = "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)";
-const undiciLazyHttp2: NonNullable<Options['esbuildPlugins']>[number] = {
-  name: 'undici-lazy-http2',
+const UNDICI_LAZY_LINES: ReadonlyArray<{ file: RegExp; eager: string; lazy: string }> = [
+  {
+    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    eager: "const connectH2 = require('./client-h2.js')",
+    lazy: "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)",
+  },
+  {
+    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    eager: "const http = require('node:http')",
+    lazy: "let nodeHttp\nconst http = { get maxHeaderSize () { return (nodeHttp ??= require('node:http')).maxHeaderSize } }",
+  },
+  {
+    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    eager: 'const getDefaultNodeMaxHeaderSize = http &&\n  http.maxHeaderSize &&\n  Number.isInteger(http.maxHeaderSize) &&\n  http.maxHeaderSize > 0\n  ? () => http.maxHeaderSize\n  :',
+    lazy: 'const getDefaultNodeMaxHeaderSize = () => Number.isInteger(http.maxHeaderSize) && http.maxHeaderSize > 0\n  ? http.maxHeaderSize\n  : (',
+  },
+  {
+    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    eager: "() => { throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid') }",
+    lazy: "() => { throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid') })()",
+  },
+  {
+    file: /[\\/]undici[\\/]lib[\\/]core[\\/]util\.js$/,
+    eager: "const { IncomingMessage } = require('node:http')",
+    lazy: "const isIncomingMessage = (Class) => Class?.name === 'IncomingMessage' && Class === require('node:http').IncomingMessage",
+  },
+  {
+    file: /[\\/]undici[\\/]lib[\\/]core[\\/]util\.js$/,
+    eager: 'if (Object.getPrototypeOf(stream).constructor === IncomingMessage) {',
+    lazy: 'if (isIncomingMessage(Object.getPrototypeOf(stream).constructor)) {',
+  },
+];
+/**
+ * undici calls `assert(value)` (never a method of `node:assert`) in 33 files, and requiring
+ * `node:assert` at load costs every start-up ≈ 2–4 ms (it loads its error and call-tracking
+ * modules). In undici's files, `assert` becomes a function that loads the real one only to throw,
+ * when an assertion fails. The build fails if an undici file calls a method of `assert`.
+ */
+const EAGER_ASSERT = "const assert = require('node:assert')";
+const LAZY_ASSERT = "const assert = (value, message) => { if (!value) require('node:assert')(value, message) }";
+
+const UNDICI_LIB_FILE = /[\\/]node_modules[\\/]undici[\\/]lib[\\/].*\.js$/;
+const undiciLazyBuiltins: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'undici-lazy-builtins',
   setup(build) {
-    build.onLoad({ filter: UNDICI_CLIENT }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (source.split(EAGER_H2).length !== 2) {
-        throw new Error(`${args.path}: expected exactly one \`${EAGER_H2}\` to make lazy; undici changed, update tsup.config.ts`);
+    const applied = new Set<string>();
+    build.onLoad({ filter: UNDICI_LIB_FILE }, async (args) => {
+      let source = await readFile(args.path, 'utf8');
+      const original = source;
+      for (const rule of UNDICI_LAZY_LINES.filter(({ file }) => file.test(args.path))) {
+        if (source.split(rule.eager).length !== 2) {
+          throw new Error(`${args.path}: expected exactly one \`${rule.eager}\` to make lazy; undici changed, update tsup.config.ts`);
+        }
+        source = source.replace(rule.eager, rule.lazy);
+        applied.add(rule.eager);
       }
-      return { contents: source.replace(EAGER_H2, LAZY_H2), loader: 'js' };
+      if (source.includes(EAGER_ASSERT)) {
+        if (/\bassert\.\w+\(/.test(source)) {
+          throw new Error(`${args.path}: calls a method of node:assert, which the lazy assert of tsup.config.ts does not have; update it`);
+        }
+        source = source.replaceAll(EAGER_ASSERT, LAZY_ASSERT);
+      }
+      return source === original ? undefined : { contents: source, loader: 'js' };
+    });
+    build.onEnd(() => {
+      const missed = UNDICI_LAZY_LINES.filter((rule) => !applied.has(rule.eager));
+      if (missed.length > 0) throw new Error(`undici files not found for the lazy rewrites of: ${missed.map((rule) => rule.eager).join('; ')}; update tsup.config.ts`);
     });
   },
 };
@@ -147,6 +205,8 @@ export default defineConfig([
     entry: { main: 'src/cli/main.ts' },
     outDir: 'dist/cli',
     format: ['esm'],
+    minifyWhitespace: true,
+    minifySyntax: true,
     sourcemap: true,
     clean: false,
     target: 'node20',
@@ -179,6 +239,6 @@ export default defineConfig([
     clean: false,
     target: 'node20',
     noExternal: ['undici'],
-    esbuildPlugins: [undiciLazyHttp2, undiciWasmFiles],
+    esbuildPlugins: [undiciLazyBuiltins, undiciWasmFiles],
   },
 ]);

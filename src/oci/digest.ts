@@ -1,6 +1,7 @@
 import type { Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
 import { DigestMismatchError, InvalidDigestError } from '../errors.js';
+import { LazyTransform } from '../util/lazy-transform.js';
 
 /** A validated content digest such as `sha256:2c26…`. */
 export type Digest = `${string}:${string}`;
@@ -80,7 +81,7 @@ export class Digester {
  * A pass-through stream that hashes and counts what flows through it. It fails as soon as
  * more than `expected.size` bytes arrive, and at the end if the digest or size differ.
  */
-export class VerifyingStream extends Transform {
+export class VerifyingStream extends LazyTransform {
   private readonly digester: Digester;
   constructor(
     private readonly expected: { digest: Digest; size?: number },

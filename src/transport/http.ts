@@ -2,6 +2,7 @@ import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { AbortError, NetworkError, UnsafeRequestError, isMultiplatformError, redact } from '../errors.js';
 import { isInternalHost, isLoopbackHost } from './address.js';
 import { BodyOpener, type BodySource } from './body.js';
+import { MAX_HEAD_BYTES } from './http1-response.js';
 import { dispatchRaw, type RawRequest, type RawResponse } from './raw-body.js';
 import { exchangeOverSocket, type SocketRequest } from './socket-exchange.js';
 import { SocketPool } from './socket-pool.js';
@@ -237,7 +238,9 @@ export class HttpTransport {
 }
 
 function newAgent(tls: { rejectUnauthorized?: boolean }, proxy: ProxySettings | undefined): Dispatcher {
-  const pool = { keepAliveTimeout: 10_000, connections: 32, connect: tls };
+  // The same limit on a response's head as the socket exchange's; given here, it also spares undici
+  // loading node:http at the first connection only to read Node's default (16 KiB).
+  const pool = { keepAliveTimeout: 10_000, connections: 32, connect: tls, maxHeaderSize: MAX_HEAD_BYTES };
   // Through a proxy, the TLS settings apply to the registry behind it (requestTls) as well as to direct connections.
   return proxy ? new EnvHttpProxyAgent({ ...pool, ...proxy, requestTls: tls }) : new Agent(pool);
 }

@@ -21,7 +21,8 @@ export class MalformedResponseError extends Error {
   readonly code = 'HTTP_MALFORMED_RESPONSE';
 }
 
-const MAX_HEAD_BYTES = 64 * 1024;
+/** The longest response head (status line and headers) either transport path accepts. */
+export const MAX_HEAD_BYTES = 64 * 1024;
 const MAX_CHUNK_LINE = 4096;
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/;

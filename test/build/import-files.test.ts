@@ -102,6 +102,30 @@ describe('the files an import of the built package loads', () => {
     expect(await builtinsLoadedBy('multiplatform/oci', 'esm')).not.toContain('crypto');
   });
 
+  for (const system of ['esm', 'cjs'] as const) {
+    it(`multiplatform/oci (${system}): no node:stream until a VerifyingStream is made, which then is a working Transform`, async () => {
+      expect(await builtinsLoadedBy('multiplatform/oci', system)).not.toContain('stream');
+      const load = system === 'esm' ? `const oci = await import('multiplatform/oci');` : `const oci = require('multiplatform/oci');`;
+      const script = `${load}
+        const { Transform, Readable, Writable, pipeline } = process.getBuiltinModule('node:stream');
+        const data = Buffer.from('verified bytes');
+        const results = [];
+        for (const expected of [{ digest: oci.digestOf(data), size: data.length }, { digest: oci.digestOf(Buffer.from('other')), size: data.length }]) {
+          const stream = new oci.VerifyingStream(expected, 'a test blob');
+          const out = [];
+          const error = await new Promise((resolve) => pipeline(Readable.from([data]), stream, new Writable({ write(chunk, _e, callback) { out.push(chunk); callback(); } }), resolve));
+          results.push({ transform: stream instanceof Transform, own: stream instanceof oci.VerifyingStream, seen: stream.bytesSeen, out: Buffer.concat(out).toString(), error: error ? error.name : null });
+        }
+        console.log(JSON.stringify(results));`;
+      const args = system === 'esm' ? ['--input-type=module', '-e', script] : ['-e', `(async () => { ${script} })()`];
+      const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 20_000 });
+      expect(JSON.parse(stdout)).toEqual([
+        { transform: true, own: true, seen: 14, out: 'verified bytes', error: null },
+        { transform: true, own: true, seen: 14, out: 'verified bytes', error: 'DigestMismatchError' },
+      ]);
+    });
+  }
+
   it('the command: --version loads neither node:v8 nor node:module (set up only for a command that does work)', async () => {
     const preload = join(scratch, 'report-builtins.cjs');
     writeFileSync(

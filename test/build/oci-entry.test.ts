@@ -29,7 +29,7 @@ interface LoadReport {
 
 const REPORT = `
   const undiciFiles = Object.keys(require.cache).filter((file) => /[\\\\/]node_modules[\\\\/]undici[\\\\/]/.test(file)).length;
-  const networkBuiltins = process.moduleLoadList.filter((name) => /^NativeModule (http|https|http2|tls|undici)$/.test(name));
+  const networkBuiltins = process.moduleLoadList.filter((name) => /^NativeModule (net|http|https|http2|tls|undici)$/.test(name));
   console.log(JSON.stringify({ exported: Object.keys(mod).length, undiciFiles, networkBuiltins }));
 `;
 
@@ -90,10 +90,12 @@ describe('multiplatform/oci loads no HTTP client', () => {
       const requested = await loadInChild('multiplatform', system, listTagsOn(registry.host));
       // undici's parts are bundled into dist, so no undici file is loaded from node_modules.
       expect(requested.undiciFiles).toBe(0);
-      expect(requested.networkBuiltins).toContain('NativeModule http');
-      // HTTP/2 (and TLS with it) waits for a connection that needs it; this one is plain HTTP.
+      expect(requested.networkBuiltins).toContain('NativeModule net');
+      // HTTP/2 (and TLS with it) waits for a connection that needs it; this one is plain HTTP. And
+      // undici itself needs no node:http (the client gives its pools a header limit of their own).
       expect(requested.networkBuiltins).not.toContain('NativeModule http2');
       expect(requested.networkBuiltins).not.toContain('NativeModule tls');
+      expect(requested.networkBuiltins).not.toContain('NativeModule http');
     });
   }
 });
