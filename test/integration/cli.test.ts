@@ -26,9 +26,9 @@ interface CliRun {
 let home: string;
 
 /** Runs the built CLI with a private HOME (so no Docker login of this machine is used); kills it on timeout. */
-function cli(args: string[], options: { stdin?: string } = {}): Promise<CliRun> {
+function cli(args: string[], options: { stdin?: string; nodeFlags?: string[] } = {}): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), MAIN, ...args], {
       env: { PATH: process.env.PATH, HOME: home },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -258,6 +258,21 @@ describe('multiplatform CLI across registries', () => {
     expect(result.stderr).toContain(': copy 2 blobs');
     const { digest } = parseDigestLine(result);
     expect(sha256(await skopeoInspectRaw(`docker://${target}:1`, { creds: credsOf(basic) }))).toBe(digest);
+  });
+});
+
+describe('multiplatform CLI runtime set-up', () => {
+  it("compiles undici's HTTP parser with V8's baseline compiler only: no optimising compile for the exit to wait for", async () => {
+    const registry = sharedRegistries().token;
+    const repo = `${registry.host}/${unique('wasm-tiering')}`;
+    await pushImage(registry, `${repo}:linux`, { os: 'linux', architecture: 'amd64', format: 'oci' });
+    for (let round = 0; round < 2; round++) {
+      const inspected = await cli(['inspect', ...authFlags(registry), `${repo}:linux`], { nodeFlags: ['--trace-wasm-compilation-times'] });
+      expect(inspected.code, inspected.stderr).toBe(0);
+      const trace = text(inspected) + inspected.stderr;
+      expect(trace).toMatch(/using Liftoff/); // the trace sees the parser being compiled
+      expect(trace).not.toMatch(/using TurboFan/);
+    }
   });
 });
 
