@@ -139,6 +139,13 @@ describe('the client keeps and closes the connections of blob bodies', () => {
     await handler.close();
   });
 
+  it('a first getBlob from a plain-HTTP loopback registry goes over the connection its scheme probe opened: one connection in all', async () => {
+    const c = client();
+    const before = connections;
+    expect((await readAll(await c.getBlob(`${host}/socket`, descriptor))).equals(BLOB)).toBe(true);
+    expect(connections - before).toBe(1);
+  });
+
   it('blob after blob on one kept connection beside the control requests, all closed by close()', async () => {
     const c = client();
     await readAll(await c.getBlob(`${host}/socket`, descriptor));
