@@ -4,8 +4,14 @@
  * the digest is checked, a cut download resumes, a redirect to another origin carries no
  * credentials, and the client's connections end with close().
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +145,13 @@ describe('the client keeps and closes the connections of blob bodies', () => {
     await handler.close();
   });
 
+  it('a first getBlob from a plain-HTTP loopback registry goes over the connection its scheme probe opened: one connection in all', async () => {
+    const c = client();
+    const before = connections;
+    expect((await readAll(await c.getBlob(`${host}/socket`, descriptor))).equals(BLOB)).toBe(true);
+    expect(connections - before).toBe(1);
+  });
+
   it('blob after blob on one kept connection beside the control requests, all closed by close()', async () => {
     const c = client();
     await readAll(await c.getBlob(`${host}/socket`, descriptor));
@@ -149,5 +162,34 @@ describe('the client keeps and closes the connections of blob bodies', () => {
     await c.close();
     await sleep(100);
     expect(open).toBe(0);
+  });
+});
+
+describe('a loopback registry that speaks TLS', () => {
+  it('is found over HTTPS when the plain-HTTP probe gets no HTTP answer, and serves the blob byte for byte', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'blob-socket-tls-'));
+    const handler = await createRegistryHandler({});
+    let server: ReturnType<typeof createHttpsServer> | undefined;
+    try {
+      await promisify(execFile)('openssl', [
+        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+        '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ]);
+      const tlsServer = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, handler.handle);
+      server = tlsServer;
+      await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+      const host = `127.0.0.1:${(tlsServer.address() as AddressInfo).port}`;
+      const urls: string[] = [];
+      const c = client({ onHttp: (event) => event.kind === 'response' && urls.push(`${event.status} ${event.url}`) });
+      await c.pushBlob(`${host}/socket`, BLOB);
+      expect((await readAll(await c.getBlob(`${host}/socket`, descriptor))).equals(BLOB)).toBe(true);
+      expect(urls.every((url) => url.includes(`https://${host}/`))).toBe(true);
+      expect(urls.some((url) => url.startsWith('200') && url.includes('/blobs/'))).toBe(true);
+    } finally {
+      server?.closeAllConnections();
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+      await handler.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
