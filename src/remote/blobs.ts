@@ -13,6 +13,7 @@ import type { Reference } from '../oci/reference.js';
 import type { Descriptor } from '../oci/schemas.js';
 import { header, toTransportError, type HttpResponse } from '../transport/http.js';
 import { formatRangeRequest } from '../oci/range.js';
+import { eachChunk } from '../transport/read-body.js';
 import { isRetryableError } from '../transport/retry.js';
 import { discard, readCapped } from '../util/streams.js';
 
@@ -139,11 +140,11 @@ async function readExactly(res: HttpResponse, size: number, digest: Digest, what
   const bytes = Buffer.allocUnsafe(size);
   let offset = 0;
   try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    await eachChunk(res.body, (chunk) => {
       if (offset + chunk.length > size) throw new DigestMismatchError(what, { digest, size }, { size: offset + chunk.length });
       chunk.copy(bytes, offset);
       offset += chunk.length;
-    }
+    });
   } catch (error) {
     await discard(res.body);
     throw error;
