@@ -233,8 +233,19 @@ export class HttpTransport {
     this.sockets.close();
     const agents = [...this.agents.values()];
     this.agents.clear();
-    await Promise.all(agents.map((a) => a.close()));
+    await Promise.all(agents.map(closeAgent));
   }
+}
+
+/**
+ * Closes a pool: at once when no request is queued or running in it, else after those requests.
+ * undici's `close()` ends each idle connection with an error of its own, whose stack trace Node
+ * formats as it destroys the socket (≈ 0.1 ms per connection, a few per cent of a composition of
+ * 32 children); destroying an idle pool with one error does the same work once.
+ */
+function closeAgent(agent: Dispatcher): Promise<void> {
+  const busy = agent instanceof Agent && Object.values(agent.stats).some((pool) => pool.size > 0);
+  return agent instanceof Agent && !busy ? agent.destroy(Object.assign(new Error('connection pool closed'), { code: 'UND_ERR_DESTROYED' })) : agent.close();
 }
 
 function newAgent(tls: { rejectUnauthorized?: boolean }, proxy: ProxySettings | undefined): Dispatcher {
