@@ -63,10 +63,17 @@ export class RegistryTransport {
   }
 
   private readonly concurrency: RegistryConcurrency;
+  /** The API host of each registry name seen (checking a name's grammar is a measurable part of a small request). */
+  private readonly apiHosts = new Map<string, string>();
 
   /** The origin (`https://host`) requests to this registry go to. */
   async origin(registry: string, signal?: AbortSignal): Promise<string> {
-    return this.endpoints.origin(registryApiHost(registry), signal);
+    let apiHost = this.apiHosts.get(registry);
+    if (apiHost === undefined) {
+      apiHost = registryApiHost(registry);
+      this.apiHosts.set(registry, apiHost);
+    }
+    return this.endpoints.origin(apiHost, signal);
   }
 
   /** Sends the request; resolves with a response whose status is in `expect` (the caller reads or dumps its body). */
@@ -107,9 +114,11 @@ export class RegistryTransport {
     const origin = await this.origin(req.registry, req.signal);
     const target: RegistryTarget = { registry: req.registry, origin };
     const url = new URL(req.path, origin);
-    for (const [k, v] of Object.entries(req.query ?? {})) {
-      if (typeof v === 'string') url.searchParams.set(k, v);
-      else if (v !== undefined) for (const value of v) url.searchParams.append(k, value);
+    if (req.query) {
+      for (const [k, v] of Object.entries(req.query)) {
+        if (typeof v === 'string') url.searchParams.set(k, v);
+        else if (v !== undefined) for (const value of v) url.searchParams.append(k, value);
+      }
     }
     // Credentials go only to the registry's own origin, never to an upload URL elsewhere.
     const sameOrigin = url.origin === origin;

@@ -12,7 +12,7 @@ const undici = () => (parts ??= require('./undici-parts.cjs'));
 
 /** `undici.request` for the client's calls: an absolute URL and an explicit dispatcher, always. */
 function request(url, opts) {
-  const target = new URL(url);
+  const target = url instanceof URL ? url : new URL(url);
   return undici().request.call(opts.dispatcher, {
     ...opts,
     origin: target.origin,
