@@ -10,11 +10,12 @@ import { createRegistryHandler, pushImage, randomImage, type RegistryHandler } f
  * instead of opening one each (a config read over a connection of its own costs more CPU than the
  * whole document). undici hands a connection back to its pool on the event-loop turn after its
  * answer ended, and the next lookup is sent before that, so each request in flight may alternate
- * between two connections: the bound is twice the concurrency, whatever the number of children.
+ * between two connections: the bound is twice the concurrency, whatever the number of children, plus
+ * the connection of the loopback scheme probe (the socket exchange's, kept for a first blob).
  */
 
 const CONCURRENCY = 3;
-const BOUND = 2 * CONCURRENCY;
+const BOUND = 2 * CONCURRENCY + 1;
 const MOST = 24;
 let handler: RegistryHandler;
 let server: Server;
