@@ -189,10 +189,10 @@ const library: Options = {
   sourcemap: true,
   target: 'node20',
   // Resolving and loading hundreds of small files of undici was most of the import's time: it is
-  // bundled (through undici-lite, into undici-parts.cjs), and p-retry is ESM-only, so the CommonJS build must carry it
-  // anyway. TypeBox is not loaded at run time at all: the schema checks are generated
-  // (scripts/generate-validators.mjs). The optional cloud SDK peers stay external, imported lazily.
-  noExternal: ['p-retry', 'is-network-error', 'undici'],
+  // bundled (through undici-lite, into undici-parts.cjs). TypeBox is not loaded at run time at all:
+  // the schema checks are generated (scripts/generate-validators.mjs). The optional cloud SDK peers
+  // stay external, imported lazily.
+  noExternal: ['undici'],
   external: cloudSdks,
   esbuildPlugins: [undiciLite('./undici-parts.cjs')],
   plugins: [builtinImportsWithoutFacade],

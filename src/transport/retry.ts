@@ -140,7 +140,7 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
         signal?.throwIfAborted();
         return result;
       } catch (thrown) {
-        const error = thrown instanceof Error ? thrown : new TypeError(`Non-error was thrown: "${String(thrown)}". You should only throw errors.`);
+        const error = thrown instanceof Error ? thrown : new TypeError(`a request attempt failed with a value that is not an Error: ${String(thrown)}`);
         if (attemptNumber > retries || !mayRetry(error, attemptNumber, policy, signal)) throw error;
         const retryAfter = error instanceof RegistryError ? error.retryAfterMs : undefined;
         if (retryAfter !== undefined && retryAfter <= policy.maxRetryAfterMs) {
@@ -149,30 +149,13 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
         } else {
           ctx.onRetry?.({ attempt: attemptNumber, error, delayMs: -1 });
         }
-        await backoff(Math.min(Math.round((Math.random() + 1) * policy.minDelayMs * 2 ** (attemptNumber - 1)), policy.maxDelayMs), signal);
+        await sleep(Math.min(Math.round((Math.random() + 1) * policy.minDelayMs * 2 ** (attemptNumber - 1)), policy.maxDelayMs), signal, ctx.operation);
       }
     }
   } catch (error) {
     if (signal?.aborted && !(error instanceof AbortError)) throw abortError(signal, ctx.operation ?? 'request');
     throw error;
   }
-}
-
-/** Waits `ms` (none when 0), or rejects with the signal's reason when it aborts first. */
-function backoff(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  signal?.throwIfAborted();
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function retryAfterTooLong(error: unknown, policy: ResolvedRetryPolicy): boolean {
