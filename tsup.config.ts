@@ -74,7 +74,7 @@ const UNDICI_LAZY_LINES: ReadonlyArray<{ file: RegExp; eager: string; lazy: stri
  * when an assertion fails. The build fails if an undici file calls a method of `assert`.
  */
 const EAGER_ASSERT = "const assert = require('node:assert')";
-const LAZY_ASSERT = "const assert = (value, message) => { if (!value) require('node:assert')(value, message) }";
+const LAZY_ASSERT = "const assert = (value, message) => { if (!value) require('node:assert')(value, message ?? 'undici: an internal assertion failed') }";
 
 const UNDICI_LIB_FILE = /[\\/]node_modules[\\/]undici[\\/]lib[\\/].*\.js$/;
 const undiciLazyBuiltins: NonNullable<Options['esbuildPlugins']>[number] = {

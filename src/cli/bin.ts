@@ -16,6 +16,10 @@ if (args.length === 1 && args[0] === '--version') {
   // Node 22.1+ keeps the compiled code of the command's files between runs, when asked before
   // they load (main.js asks again, for when it is run directly; older Nodes lack the call).
   if (!process.env.NODE_DISABLE_COMPILE_CACHE) (require('node:module') as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-  // main.js is an ES module with top-level await: `import()`, never `require()`.
-  void import('./main.js');
+  // main.js is an ES module with top-level await: `import()`, never `require()`. A file that fails to
+  // load is reported as Node reports an entry point that fails, and the command exits 1.
+  import('./main.js').catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
 }

@@ -17,6 +17,7 @@ function prepareForCommand(command: readonly string[]): void {
   // 20, 22); V8 13 (Node 24) tiers up regardless, unless the function's tiering budget is never spent.
   const v8 = process.getBuiltinModule('node:v8');
   v8.setFlagsFromString('--liftoff-only');
+  // (A flag the running V8 does not know is reported on stderr: both exist in V8 11.3 to 13.6.)
   v8.setFlagsFromString(`--wasm-tiering-budget=${2 ** 31 - 1}`);
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return;
   // Node 22.1+ can keep compiled code of the bundle on disk between runs; older Nodes lack the call.

@@ -32,7 +32,8 @@ export interface HttpRequest {
   /** Follow 3xx answers (GET and HEAD only). Default true. */
   followRedirects?: boolean;
   /**
-   * A blob's bytes: a download's body is read as a {@link RawBody}, over the transport's own
+   * A blob's bytes (or the loopback scheme probe's answer, so that the blob can follow on its kept
+   * connection): a download's body is read as a {@link RawBody}, over the transport's own
    * socket exchange when it makes its own connections and no proxy applies, otherwise through the
    * dispatcher directly. An upload (PUT or PATCH with a `content-length`) goes over the socket
    * exchange in the same case, and through `undici.request` otherwise.

@@ -14,6 +14,8 @@ export function eachChunk(body: Readable, onChunk: (chunk: Buffer) => void): Pro
   return new Promise((resolve, reject) => {
     if (body.errored) return reject(body.errored);
     if (body.readableEnded) return resolve();
+    // Destroyed before its end without an error: no 'data', 'end' or 'close' will come any more.
+    if (body.destroyed) return reject(prematureClose());
     let settled = false;
     const settle = (error?: unknown) => {
       if (settled) return;

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI_BIN } from '../helpers/cli-bin.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -103,10 +104,11 @@ describe('the files an import of the built package loads', () => {
   });
 
   for (const system of ['esm', 'cjs'] as const) {
-    it(`multiplatform/oci (${system}): no node:stream until a VerifyingStream is made, which then is a working Transform`, async () => {
+    it(`multiplatform/oci (${system}): no node:stream until VerifyingStream is used; it then is a Transform, statics included`, async () => {
       expect(await builtinsLoadedBy('multiplatform/oci', system)).not.toContain('stream');
       const load = system === 'esm' ? `const oci = await import('multiplatform/oci');` : `const oci = require('multiplatform/oci');`;
       const script = `${load}
+        const staticBeforeAnyInstance = typeof oci.VerifyingStream.from;
         const { Transform, Readable, Writable, pipeline } = process.getBuiltinModule('node:stream');
         const data = Buffer.from('verified bytes');
         const results = [];
@@ -116,13 +118,16 @@ describe('the files an import of the built package loads', () => {
           const error = await new Promise((resolve) => pipeline(Readable.from([data]), stream, new Writable({ write(chunk, _e, callback) { out.push(chunk); callback(); } }), resolve));
           results.push({ transform: stream instanceof Transform, own: stream instanceof oci.VerifyingStream, seen: stream.bytesSeen, out: Buffer.concat(out).toString(), error: error ? error.name : null });
         }
-        console.log(JSON.stringify(results));`;
+        console.log(JSON.stringify({ staticBeforeAnyInstance, results }));`;
       const args = system === 'esm' ? ['--input-type=module', '-e', script] : ['-e', `(async () => { ${script} })()`];
       const { stdout } = await run(process.execPath, args, { cwd: ROOT, timeout: 20_000 });
-      expect(JSON.parse(stdout)).toEqual([
-        { transform: true, own: true, seen: 14, out: 'verified bytes', error: null },
-        { transform: true, own: true, seen: 14, out: 'verified bytes', error: 'DigestMismatchError' },
-      ]);
+      expect(JSON.parse(stdout)).toEqual({
+        staticBeforeAnyInstance: 'function', // Transform's statics are there before the first instance
+        results: [
+          { transform: true, own: true, seen: 14, out: 'verified bytes', error: null },
+          { transform: true, own: true, seen: 14, out: 'verified bytes', error: 'DigestMismatchError' },
+        ],
+      });
     });
   }
 
@@ -133,7 +138,7 @@ describe('the files an import of the built package loads', () => {
       `process.on('exit', () => process.stderr.write(JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule [^/]+$/.test(m)).map((m) => m.slice(13)))));`,
     );
     const builtinsOf = async (args: string[]): Promise<string[]> => {
-      const { stderr } = await run(process.execPath, ['-r', preload, join(ROOT, 'dist', 'cli', 'main.js'), ...args], { cwd: ROOT, timeout: 20_000 }).catch(
+      const { stderr } = await run(process.execPath, ['-r', preload, CLI_BIN, ...args], { cwd: ROOT, timeout: 20_000 }).catch(
         (failure: { stderr: string }) => failure,
       );
       return JSON.parse(stderr.slice(stderr.lastIndexOf('['))) as string[];

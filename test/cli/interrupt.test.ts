@@ -5,14 +5,15 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type RunningRegistry } from '../../src/registry/index.js';
 import { pushBuiltImage } from '../helpers/images.js';
 import { spawnManaged, type ManagedProcess } from '../helpers/processes.js';
 import { eventually, raw, useTempDir } from '../helpers/registry-helpers.js';
+import { CLI_BIN } from '../helpers/cli-bin.js';
 
-const main = resolve(import.meta.dirname, '../../dist/cli/main.js');
+const main = CLI_BIN;
 const temp = useTempDir('mp-cli-interrupt-');
 let registry: RunningRegistry;
 let child: ManagedProcess | undefined;

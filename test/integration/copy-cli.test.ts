@@ -1,20 +1,21 @@
 /**
- * `multiplatform copy` as a real process (`node dist/cli/main.js`): the plan printed before the
+ * `multiplatform copy` as a real process (`node dist/cli/bin.cjs`, package.json's bin): the plan printed before the
  * transfer, `--quiet`, and Ctrl-C cancelling cleanly (upload sessions cancelled, exit 130).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/index.js';
 import { digestOf } from '../../src/oci/index.js';
 import { startRegistry } from '../../src/registry/index.js';
 import { skopeoInspectRaw } from '../helpers/skopeo.js';
 import { pushRandomLayerImage } from '../copy/random-layer-image.js';
+import { CLI_BIN } from '../helpers/cli-bin.js';
 
-const MAIN = resolve(import.meta.dirname, '../../dist/cli/main.js');
+const MAIN = CLI_BIN;
 const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 
 interface Running {
