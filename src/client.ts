@@ -733,6 +733,19 @@ function stringIsNotAFile(cause: unknown): ValidationError {
   );
 }
 
+const RETRY_FIELDS: Record<keyof RetryOptions, (value: unknown) => boolean> = {
+  retries: (value) => value === 0 || isPositiveInteger(value),
+  minDelayMs: isNonNegativeNumber,
+  maxDelayMs: isNonNegativeNumber,
+  maxRetryAfterMs: isNonNegativeNumber,
+  statuses: (value) => Array.isArray(value) && value.every((status) => Number.isInteger(status) && status >= 100 && status <= 599),
+};
+
+/** A retry policy's fields, each absent or of its type (the policy itself computes with them, unchecked). */
+function isRetryOptions(value: unknown): boolean {
+  return isPlainObject(value) && Object.entries(value).every(([key, field]) => field === undefined || (Object.hasOwn(RETRY_FIELDS, key) && RETRY_FIELDS[key as keyof RetryOptions](field)));
+}
+
 const OPTION_CHECKS = {
   credentials: [isPlainObject, "an object of credentials by registry, e.g. { 'ghcr.io': { username, password } }"],
   dockerConfig: [(value) => typeof value === 'string' || value === false, 'a path string or false'],
@@ -740,7 +753,7 @@ const OPTION_CHECKS = {
   trustedTokenRealms: [isStringArray, 'a list of host[:port] strings'],
   dispatcher: [(value) => typeof (value as { dispatch?: unknown } | null)?.dispatch === 'function', 'an undici Dispatcher'],
   userAgent: [(value) => typeof value === 'string', 'a string'],
-  retry: [(value) => value === false || isPlainObject(value), 'retry options ({ retries, minDelayMs, … }) or false'],
+  retry: [(value) => value === false || isRetryOptions(value), 'false or retry options: retries a non-negative integer, minDelayMs, maxDelayMs and maxRetryAfterMs non-negative numbers of ms, statuses a list of HTTP statuses'],
   maxManifestBytes: [isPositiveInteger, 'a positive integer'],
   chunkSize: [isPositiveInteger, 'a positive integer'],
   concurrency: [isPositiveInteger, 'a positive integer'],
