@@ -139,7 +139,9 @@ export function dispatchRaw(dispatcher: Dispatcher, req: RawRequest): Promise<Ra
     const { signal } = req;
     let controller: Dispatcher.DispatchController | undefined;
     let body: RawBody | undefined;
-    const onAbort = () => controller?.abort(signal?.reason);
+    // Before the dispatcher starts the request (a connection still being made) there is nothing to
+    // abort yet: the caller is answered at once, and the request is aborted when it starts.
+    const onAbort = () => (controller ? controller.abort(signal?.reason) : reject(signal?.reason));
     const settle = () => signal?.removeEventListener('abort', onAbort);
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(ctl) {
