@@ -35,38 +35,33 @@ function undiciLite(partsFromOutput: string): NonNullable<Options['esbuildPlugin
  * the build fails loudly when an undici release changes a line, instead of silently loading the
  * built-in again.
  */
-const UNDICI_LAZY_LINES: ReadonlyArray<{ file: RegExp; eager: string; lazy: string }> = [
-  {
-    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
-    eager: "const connectH2 = require('./client-h2.js')",
-    lazy: "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)",
-  },
-  {
-    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
-    eager: "const http = require('node:http')",
-    lazy: "let nodeHttp\nconst http = { get maxHeaderSize () { return (nodeHttp ??= require('node:http')).maxHeaderSize } }",
-  },
-  {
-    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
-    eager: 'const getDefaultNodeMaxHeaderSize = http &&\n  http.maxHeaderSize &&\n  Number.isInteger(http.maxHeaderSize) &&\n  http.maxHeaderSize > 0\n  ? () => http.maxHeaderSize\n  :',
-    lazy: 'const getDefaultNodeMaxHeaderSize = () => Number.isInteger(http.maxHeaderSize) && http.maxHeaderSize > 0\n  ? http.maxHeaderSize\n  : (',
-  },
-  {
-    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
-    eager: "() => { throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid') }",
-    lazy: "() => { throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid') })()",
-  },
-  {
-    file: /[\\/]undici[\\/]lib[\\/]core[\\/]util\.js$/,
-    eager: "const { IncomingMessage } = require('node:http')",
-    lazy: "const isIncomingMessage = (Class) => Class?.name === 'IncomingMessage' && Class === require('node:http').IncomingMessage",
-  },
-  {
-    file: /[\\/]undici[\\/]lib[\\/]core[\\/]util\.js$/,
-    eager: 'if (Object.getPrototypeOf(stream).constructor === IncomingMessage) {',
-    lazy: 'if (isIncomingMessage(Object.getPrototypeOf(stream).constructor)) {',
-  },
-];
+const UNDICI_LAZY_LINES: Record<string, ReadonlyArray<{ eager: string; lazy: string }>> = {
+  'dispatcher/client.js': [
+    {
+      eager: "const connectH2 = require('./client-h2.js')",
+      lazy: "const connectH2 = (client, socket) => require('./client-h2.js')(client, socket)",
+    },
+    {
+      eager: "const http = require('node:http')",
+      lazy: "let nodeHttp\nconst http = { get maxHeaderSize () { return (nodeHttp ??= require('node:http')).maxHeaderSize } }",
+    },
+    {
+      eager:
+        "const getDefaultNodeMaxHeaderSize = http &&\n  http.maxHeaderSize &&\n  Number.isInteger(http.maxHeaderSize) &&\n  http.maxHeaderSize > 0\n  ? () => http.maxHeaderSize\n  : () => { throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid') }",
+      lazy: "const getDefaultNodeMaxHeaderSize = () => {\n  if (Number.isInteger(http.maxHeaderSize) && http.maxHeaderSize > 0) return http.maxHeaderSize\n  throw new InvalidArgumentError('http module not available or http.maxHeaderSize invalid')\n}",
+    },
+  ],
+  'core/util.js': [
+    {
+      eager: "const { IncomingMessage } = require('node:http')",
+      lazy: "const isIncomingMessage = (Class) => Class?.name === 'IncomingMessage' && Class === require('node:http').IncomingMessage",
+    },
+    {
+      eager: 'if (Object.getPrototypeOf(stream).constructor === IncomingMessage) {',
+      lazy: 'if (isIncomingMessage(Object.getPrototypeOf(stream).constructor)) {',
+    },
+  ],
+};
 /**
  * undici calls `assert(value)` (never a method of `node:assert`) in 33 files, and requiring
  * `node:assert` at load costs every start-up ≈ 2–4 ms (it loads its error and call-tracking
@@ -80,17 +75,18 @@ const UNDICI_LIB_FILE = /[\\/]node_modules[\\/]undici[\\/]lib[\\/].*\.js$/;
 const undiciLazyBuiltins: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'undici-lazy-builtins',
   setup(build) {
-    const applied = new Set<string>();
+    const rewritten = new Set<string>();
     build.onLoad({ filter: UNDICI_LIB_FILE }, async (args) => {
       let source = await readFile(args.path, 'utf8');
       const original = source;
-      for (const rule of UNDICI_LAZY_LINES.filter(({ file }) => file.test(args.path))) {
-        if (source.split(rule.eager).length !== 2) {
-          throw new Error(`${args.path}: expected exactly one \`${rule.eager}\` to make lazy; undici changed, update tsup.config.ts`);
+      const file = args.path.replaceAll('\\', '/').split('/undici/lib/').at(-1) ?? '';
+      for (const { eager, lazy } of UNDICI_LAZY_LINES[file] ?? []) {
+        if (source.split(eager).length !== 2) {
+          throw new Error(`${args.path}: expected exactly one \`${eager}\` to make lazy; undici changed, update tsup.config.ts`);
         }
-        source = source.replace(rule.eager, rule.lazy);
-        applied.add(rule.eager);
+        source = source.replace(eager, lazy);
       }
+      if (UNDICI_LAZY_LINES[file]) rewritten.add(file);
       if (source.includes(EAGER_ASSERT)) {
         if (/\bassert\.\w+\(/.test(source)) {
           throw new Error(`${args.path}: calls a method of node:assert, which the lazy assert of tsup.config.ts does not have; update it`);
@@ -100,8 +96,8 @@ const undiciLazyBuiltins: NonNullable<Options['esbuildPlugins']>[number] = {
       return source === original ? undefined : { contents: source, loader: 'js' };
     });
     build.onEnd(() => {
-      const missed = UNDICI_LAZY_LINES.filter((rule) => !applied.has(rule.eager));
-      if (missed.length > 0) throw new Error(`undici files not found for the lazy rewrites of: ${missed.map((rule) => rule.eager).join('; ')}; update tsup.config.ts`);
+      const missed = Object.keys(UNDICI_LAZY_LINES).filter((file) => !rewritten.has(file));
+      if (missed.length > 0) throw new Error(`undici's ${missed.join(', ')} not bundled, so not made lazy; update tsup.config.ts`);
     });
   },
 };
