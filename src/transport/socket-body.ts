@@ -41,7 +41,8 @@ function writeReadable(socket: Socket, stream: Readable, length: number): BodyWr
       socket.off('drain', onDrain);
       stopWatching();
       // A source not sent whole is given up, as undici does with a body: its file or download is closed now.
-      if (sent !== length || error) stream.destroy();
+      // So is one sent whole whose end was not read yet (the answer came first): its file would stay open.
+      if (sent !== length || error || !stream.readableEnded) stream.destroy();
       if (error) reject(error);
       else resolve();
     };

@@ -4,15 +4,28 @@
  * learnt once and survived by re-chunking.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RegistryClient } from '../../src/index.js';
 import { digestOf } from '../../src/oci/index.js';
 import { startRegistry } from '../../src/registry/index.js';
 
 const MiB = 1024 * 1024;
+
+/** The descriptors of this process open on `path` (Linux: /proc/self/fd), once the closes under way have had up to a second. */
+async function descriptorsOn(path: string): Promise<number> {
+  let open = 0;
+  for (let wait = 0; wait < 20; wait++) {
+    const targets = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+    open = targets.filter((target) => target === path).length;
+    if (open === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return open;
+}
 
 async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -44,6 +57,31 @@ describe('uploads of known size', async () => {
     const reader = new RegistryClient({ dockerConfig: false });
     expect((await readAll(await reader.getBlob(`${plain.host}/file`, digestOf(bytes)))).equals(bytes)).toBe(true);
     await reader.close();
+  });
+
+  // The registry answers once it has the stated length, which can come before the file's end is read:
+  // the file was left open until the collector closed it.
+  it.runIf(process.platform === 'linux').each([
+    ['with its digest: one PUT', true, false],
+    ['without a digest: PATCH then PUT', false, false],
+    ["with its digest, through the caller's dispatcher (undici)", true, true],
+  ])('closes the file once the blob is pushed, %s', async (_name, withDigest, viaDispatcher) => {
+    const bytes = randomBytes(64 * 1024 + 3);
+    const path = join(dir, `closed-${withDigest}-${viaDispatcher}.bin`);
+    await writeFile(path, bytes);
+    const dispatcher = viaDispatcher ? new Agent() : undefined;
+    const client = new RegistryClient({ dockerConfig: false, ...(dispatcher ? { dispatcher } : {}) });
+    try {
+      for (let round = 0; round < 10; round++) {
+        const repo = `${plain.host}/closed-${withDigest}-${round}`;
+        const pushed = await client.pushBlob(repo, path, withDigest ? { digest: digestOf(bytes) } : {});
+        expect(pushed).toMatchObject({ digest: digestOf(bytes), outcome: 'uploaded' });
+        expect(await descriptorsOn(path)).toBe(0);
+      }
+    } finally {
+      await client.close();
+      await dispatcher?.close();
+    }
   });
 
   it('re-chunks at the limit a 416 states, and remembers it for the next blob of the same client', async () => {
