@@ -73,7 +73,7 @@ export async function send(ex: Exchange, reply: Reply): Promise<void> {
     return;
   }
   res.statusCode = reply.status;
-  if (abandonedBodies.has(ex.req)) dropAfterAnswer(ex);
+  if (abandonedBodies.has(ex.req)) closeAfterAnswer(ex);
   res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
   for (const [name, value] of Object.entries(reply.headers ?? {})) {
     if (value !== undefined && !ex.shaping.omitHeaders?.includes(name.toLowerCase())) res.setHeader(name, value);
@@ -205,8 +205,9 @@ export function dropConnection(ex: Pick<Exchange, 'req' | 'res'>): void {
 
 /**
  * Gives up on the rest of a request body: it is read and thrown away in the background, and the connection is
- * destroyed {@link LINGER_MS} after the answer unless the body ended by then. Destroying it at once could lose
- * the answer: a socket closed with unread data is reset, and a reset can discard what was sent just before.
+ * closed after the answer (see {@link closeAfterAnswer}). Destroying it at once could lose the answer: a socket
+ * closed with unread data is reset, and a client still writing its body is then told of the reset before it
+ * reads the answer already on its way.
  */
 function abandonBody(req: IncomingMessage, chunks: AsyncIterator<Buffer>): void {
   abandonedBodies.add(req);
@@ -219,15 +220,32 @@ function abandonBody(req: IncomingMessage, chunks: AsyncIterator<Buffer>): void 
   })();
 }
 
-/** Destroys the connection of a request whose body was abandoned, shortly after its answer. */
-function dropAfterAnswer(ex: Exchange): void {
+/**
+ * Closes the connection of a request whose body was abandoned, after its answer: gracefully once the body has
+ * ended (nothing unread, so no reset), or by destroying it {@link LINGER_MS} after the answer. The closing is
+ * taken from Node, which destroys the connection of a client that asked to close (`Connection: close`, or
+ * `close` set on the answer) the moment the answer is written, with the body still arriving; so the answer
+ * carries no `Connection` header, and the connection closes all the same.
+ */
+function closeAfterAnswer(ex: Exchange): void {
+  ex.res.shouldKeepAlive = true;
+  ex.res.removeHeader('Connection');
   let scheduled = false;
   const schedule = (): void => {
     if (scheduled) return;
     scheduled = true;
-    setTimeout(() => {
+    const socket = ex.req.socket;
+    const close = (): void => {
+      clearTimeout(timer);
+      if (!socket.destroyed) socket.end();
+    };
+    const timer = setTimeout(() => {
+      ex.req.off('end', close);
       if (!ex.req.complete) dropConnection(ex);
+      else close();
     }, LINGER_MS).unref();
+    if (ex.req.complete) close();
+    else ex.req.once('end', close);
   };
   ex.res.once('finish', schedule);
   ex.res.once('close', schedule);

@@ -4,6 +4,7 @@
 // as a real child process (it is still alive afterwards).
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRegistry, type RunningRegistry } from '../../src/registry/index.js';
@@ -47,6 +48,44 @@ function sendHuge(url: string, method: string, path: string, headers: Record<str
     };
     pump();
   });
+}
+
+/** A chunk of `bytes` zeros in chunked transfer coding. */
+const chunkOf = (bytes: number) => Buffer.concat([Buffer.from(`${bytes.toString(16)}\r\n`), Buffer.alloc(bytes), Buffer.from('\r\n')]);
+
+/**
+ * A PATCH to an unknown upload written by hand on a socket, asking to close: `sendPastDiscardLimit` sends 65 MiB
+ * of body (past the 64 MiB the registry throws away, so it answers with the body still coming) and waits for the
+ * 404; `ended` resolves with what ended the connection (`end`, or the errors of the socket and of later writes).
+ */
+async function rawClient(url: string) {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  const events: string[] = [];
+  let answer = '';
+  const answered = new Promise<void>((resolve) => {
+    socket.on('data', (data: Buffer) => {
+      answer += data.toString('latin1');
+      if (/\r\n\r\n[^]*\}/.test(answer)) resolve();
+    });
+  });
+  const ended = new Promise<string[]>((resolve) => {
+    socket.on('end', () => (events.push('end'), resolve(events)));
+    socket.on('error', (error: NodeJS.ErrnoException) => (events.push(`error ${error.code}`), resolve(events)));
+  }).finally(() => socket.destroy());
+  const write = (data: Buffer | string) =>
+    new Promise<void>((resolve) => socket.write(data, (error) => (error && events.push(`write ${(error as NodeJS.ErrnoException).code}`), resolve())));
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  return {
+    write,
+    ended,
+    async sendPastDiscardLimit(): Promise<void> {
+      await write('PATCH /v2/safe/app/blobs/uploads/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n');
+      for (let mib = 0; mib < 65; mib++) await write(chunkOf(MIB));
+      await answered;
+      expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+      expect(answer).toContain('BLOB_UPLOAD_UNKNOWN');
+    },
+  };
 }
 
 const errorCode = (outcome: HugeOutcome): string | undefined => {
@@ -102,6 +141,24 @@ describe('oversize request bodies, in process', () => {
     const outcome = await sendHuge(registry.url, 'PATCH', '/v2/safe/app/blobs/uploads/nope', {});
     expect(outcome.status).toBe(404);
     expect(errorCode(outcome)).toBe('BLOB_UPLOAD_UNKNOWN');
+  });
+
+  // A client that asked to close and is still sending when the answer comes: the connection must not be reset
+  // under it (a reset can reach a client that is writing before the answer it has not read yet does).
+  it('a client that asked to close reads the answer, sends the rest of its body, and sees the connection end without a reset', async () => {
+    const client = await rawClient(registry.url);
+    await client.sendPastDiscardLimit();
+    await client.write(chunkOf(MIB));
+    await client.write('0\r\n\r\n');
+    expect(await client.ended).toEqual(['end']);
+  });
+
+  it('a client that stops sending after the answer has its connection closed a second later', async () => {
+    const client = await rawClient(registry.url);
+    await client.sendPastDiscardLimit();
+    const started = Date.now();
+    expect((await client.ended).length).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('an unauthenticated token POST over the form limit is answered 413', async () => {
