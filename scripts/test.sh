@@ -37,6 +37,16 @@ npx vitest run --reporter=default --reporter=json --outputFile.json="$results" "
 status=$?
 set -e
 summaries=("tests" "$results")
+# The summaries last, also when a later step fails: a CI that keeps only the end of the log still shows
+# which tests failed. A summary that cannot be printed does not change the outcome.
+print_summaries() {
+  local code=$?
+  for ((i = 0; i < ${#summaries[@]}; i += 2)); do
+    node scripts/test-summary.mjs "${summaries[i]}" "${summaries[i + 1]}" || true
+  done
+  exit "$code"
+}
+trap print_summaries EXIT
 
 # Node 22 and 24: the parts that exercise the built package and the runtime run again on each: the
 # built ESM/CJS/types and what an import loads (test/build, but the install check, which packs and
@@ -72,8 +82,4 @@ if [[ $# -eq 0 && "${MP_TEST_OTHER_NODES:-1}" != 0 ]]; then
     [[ "$other" -eq 0 ]] || { echo "test.sh: failures on Node $major" >&2; status=1; }
   done
 fi
-# The summaries last: a CI that keeps only the end of the log still shows which tests failed.
-for ((i = 0; i < ${#summaries[@]}; i += 2)); do
-  node scripts/test-summary.mjs "${summaries[i]}" "${summaries[i + 1]}"
-done
 exit "$status"

@@ -221,31 +221,35 @@ function abandonBody(req: IncomingMessage, chunks: AsyncIterator<Buffer>): void 
 }
 
 /**
- * Closes the connection of a request whose body was abandoned, after its answer: gracefully once the body has
- * ended (nothing unread, so no reset), or by destroying it {@link LINGER_MS} after the answer. The closing is
- * taken from Node, which destroys the connection of a client that asked to close (`Connection: close`, or
- * `close` set on the answer) the moment the answer is written, with the body still arriving; so the answer
- * carries no `Connection` header, and the connection closes all the same.
+ * Ends the connection of a request whose body was abandoned, after its answer: it is destroyed {@link LINGER_MS}
+ * after the answer unless the body ended by then. A client that asked to close (`Connection: close`) would have
+ * its connection destroyed by Node the moment the answer is written, with the body still arriving; so for it the
+ * closing is taken from Node (the answer carries no `Connection` header), and the connection ends gracefully once
+ * the body has. A client that keeps its connection alive keeps it when the body ends in time.
  */
 function closeAfterAnswer(ex: Exchange): void {
-  ex.res.shouldKeepAlive = true;
-  ex.res.removeHeader('Connection');
+  const askedToClose = !ex.res.shouldKeepAlive;
+  if (askedToClose) {
+    ex.res.shouldKeepAlive = true;
+    ex.res.removeHeader('Connection');
+  }
   let scheduled = false;
   const schedule = (): void => {
     if (scheduled) return;
     scheduled = true;
     const socket = ex.req.socket;
-    const close = (): void => {
+    const end = (): void => {
       clearTimeout(timer);
       if (!socket.destroyed) socket.end();
     };
     const timer = setTimeout(() => {
-      ex.req.off('end', close);
+      ex.req.off('end', end);
       if (!ex.req.complete) dropConnection(ex);
-      else close();
+      else if (askedToClose) end();
     }, LINGER_MS).unref();
-    if (ex.req.complete) close();
-    else ex.req.once('end', close);
+    if (!askedToClose) return;
+    if (ex.req.complete) end();
+    else ex.req.once('end', end);
   };
   ex.res.once('finish', schedule);
   ex.res.once('close', schedule);

@@ -4,7 +4,7 @@
  * learnt once and survived by re-chunking.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
@@ -17,10 +17,11 @@ const MiB = 1024 * 1024;
 
 /** The descriptors of this process open on `path` (Linux: /proc/self/fd), once the closes under way have had up to a second. */
 async function descriptorsOn(path: string): Promise<number> {
+  const target = await realpath(path);
   let open = 0;
   for (let wait = 0; wait < 20; wait++) {
     const targets = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
-    open = targets.filter((target) => target === path).length;
+    open = targets.filter((name) => name === target).length;
     if (open === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
