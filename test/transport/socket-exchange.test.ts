@@ -342,15 +342,20 @@ describe('the socket exchange for blob uploads', () => {
   });
 
   it('bytes a server sends on an idle connection are never taken for the answer to the next request', async () => {
+    let staleSent!: () => void;
+    const stale = new Promise<void>((resolve) => (staleSent = resolve));
     const server = await rawServer((head, socket) => {
       const path = head.split(' ')[1] ?? '';
       socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${path.length}\r\n\r\n${path}`);
       // A second, unasked answer shortly after the first.
-      if (path === '/a') setTimeout(() => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nSTALE'), 30);
+      if (path === '/a') setTimeout(() => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nSTALE', () => staleSent()), 30);
     });
     const t = transport();
     expect((await readAll((await get(t, `${server.base}/a`)).body)).toString()).toBe('/a');
-    await sleep(150);
+    // The next request only once the stray answer is on its way: sent after the request, no client could
+    // tell it from the real answer.
+    await stale;
+    await sleep(50);
     expect((await readAll((await get(t, `${server.base}/b`)).body)).toString()).toBe('/b');
     expect(server.connections()).toBe(2);
   });
