@@ -285,65 +285,53 @@ export async function uploadSized(session: UploadSession, known: Digest | undefi
   const { size } = source;
   const { signal } = options;
   let digest = known;
-  /**
-   * The source stream of the current attempt: destroyed when the attempt fails, so no download is left paused,
-   * and at the end, since a registry that confirms the blob without reading the body leaves it unread (a file
-   * left open until the collector closes it).
-   */
+  /** The source stream of the current attempt: destroyed when the attempt fails, so no download is left paused. */
   let opened: AsyncIterable<Uint8Array> | undefined;
   const open = async (offset: number): Promise<AsyncIterable<Uint8Array>> => (opened = await source.open(offset));
-  try {
-    return await uploadAttempts();
-  } finally {
-    if (opened instanceof Readable) opened.destroy();
-  }
-
-  async function uploadAttempts(): Promise<Digest> {
-    for (let attempt = 0; ; attempt++) {
-      const digester = digest === undefined && session.offset === 0 ? new Digester() : undefined;
-      let whole = false;
-      try {
-        const limit = session.requestLimit;
-        const start = session.offset;
-        const remaining = size - start;
-        if (digest !== undefined && start === 0 && !session.wholePutRefused && (limit === undefined || size <= limit)) {
-          whole = true;
-          const body = source.bytes ?? countedBody(await open(0), 0, undefined, options.onBytes);
-          await finishOrConfirm(session, digest, { source: body, size }, signal);
-          options.onBytes?.(size);
-          return digest;
-        }
-        const chunk = limit === undefined ? Math.max(options.chunkSize, session.minChunk, digest === undefined ? remaining : 0) : limit;
-        if (remaining > 0 && chunk >= remaining) {
-          await session.patchStream(countedBody(await open(start), start, digester, options.onBytes), remaining, signal);
-        } else if (remaining > 0) {
-          for await (const piece of rechunk(await open(start), chunk)) {
-            digester?.update(piece);
-            await session.patch(piece, signal);
-            options.onBytes?.(session.offset);
-          }
-        }
-        if (session.offset !== size) throw new DigestMismatchError(`upload to ${repoLabel(session.ref)}`, { size }, { size: session.offset });
-        digest ??= digester!.digest();
-        await finishOrConfirm(session, digest, undefined, signal);
+  for (let attempt = 0; ; attempt++) {
+    const digester = digest === undefined && session.offset === 0 ? new Digester() : undefined;
+    let whole = false;
+    try {
+      const limit = session.requestLimit;
+      const start = session.offset;
+      const remaining = size - start;
+      if (digest !== undefined && start === 0 && !session.wholePutRefused && (limit === undefined || size <= limit)) {
+        whole = true;
+        const body = source.bytes ?? countedBody(await open(0), 0, undefined, options.onBytes);
+        await finishOrConfirm(session, digest, { source: body, size }, signal);
+        options.onBytes?.(size);
         return digest;
-      } catch (error) {
-        if (opened instanceof Readable) opened.destroy();
-        opened = undefined;
-        if (signal?.aborted) throw error;
-        const limit = requestLimitOf(error);
-        // A final PUT that failed may have ended the session: the caller starts a new one.
-        if (whole && limit === undefined) throw new RestartableUpload(error);
-        const policy = session.retryPolicy;
-        if (limit !== undefined && (session.requestLimit === undefined || limit < session.requestLimit)) session.learnRequestLimit(limit);
-        else if (attempt >= policy.retries || !isRetryableError(error, policy)) throw error;
-        digest ??= await digestOfSource(source, signal);
-        // A session the registry no longer knows (after a failed final PUT) ends the upload with the first failure.
-        session.offset = await session.status(signal).catch(() => {
-          throw error;
-        });
-        options.onBytes?.(session.offset);
       }
+      const chunk = limit === undefined ? Math.max(options.chunkSize, session.minChunk, digest === undefined ? remaining : 0) : limit;
+      if (remaining > 0 && chunk >= remaining) {
+        await session.patchStream(countedBody(await open(start), start, digester, options.onBytes), remaining, signal);
+      } else if (remaining > 0) {
+        for await (const piece of rechunk(await open(start), chunk)) {
+          digester?.update(piece);
+          await session.patch(piece, signal);
+          options.onBytes?.(session.offset);
+        }
+      }
+      if (session.offset !== size) throw new DigestMismatchError(`upload to ${repoLabel(session.ref)}`, { size }, { size: session.offset });
+      digest ??= digester!.digest();
+      await finishOrConfirm(session, digest, undefined, signal);
+      return digest;
+    } catch (error) {
+      if (opened instanceof Readable) opened.destroy();
+      opened = undefined;
+      if (signal?.aborted) throw error;
+      const limit = requestLimitOf(error);
+      // A final PUT that failed may have ended the session: the caller starts a new one.
+      if (whole && limit === undefined) throw new RestartableUpload(error);
+      const policy = session.retryPolicy;
+      if (limit !== undefined && (session.requestLimit === undefined || limit < session.requestLimit)) session.learnRequestLimit(limit);
+      else if (attempt >= policy.retries || !isRetryableError(error, policy)) throw error;
+      digest ??= await digestOfSource(source, signal);
+      // A session the registry no longer knows (after a failed final PUT) ends the upload with the first failure.
+      session.offset = await session.status(signal).catch(() => {
+        throw error;
+      });
+      options.onBytes?.(session.offset);
     }
   }
 }
